@@ -1,0 +1,181 @@
+"""The account hierarchy of DESIGN 2: Administrator > Service Provider > Organization > User."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .validators import validate_phone, validate_single_line
+
+
+class Kind(models.TextChoices):
+    ADMINISTRATOR = "administrator", "Administrator"
+    SERVICE_PROVIDER = "service_provider", "Service Provider"
+    ORGANIZATION = "organization", "Organization"
+    USER = "user", "User"
+
+
+# DESIGN 2: the kinds an account of each kind may have as its parent. The database
+# enforces the same table with triggers (migration 0002).
+ALLOWED_PARENT_KINDS: dict[str, tuple[str, ...]] = {
+    Kind.ADMINISTRATOR: (),
+    Kind.SERVICE_PROVIDER: (Kind.ADMINISTRATOR,),
+    Kind.ORGANIZATION: (Kind.ADMINISTRATOR, Kind.SERVICE_PROVIDER),
+    Kind.USER: (Kind.ORGANIZATION,),
+}
+
+# How many levels can lie below an account of each kind (the longest chain in the table).
+_DEPTH_BELOW: dict[str, int] = {
+    Kind.ADMINISTRATOR: 3,
+    Kind.SERVICE_PROVIDER: 2,
+    Kind.ORGANIZATION: 1,
+    Kind.USER: 0,
+}
+
+
+def child_kinds(kind: str) -> list[str]:
+    """The kinds of account that an account of `kind` may add below itself."""
+    return [child for child, parents in ALLOWED_PARENT_KINDS.items() if kind in parents]
+
+
+class AccountQuerySet(models.QuerySet):
+    def manageable_by(self, actor) -> AccountQuerySet:
+        """The actor's own account and every account below it, in one query.
+
+        The hierarchy is at most four levels deep (DESIGN 2, enforced by the database),
+        so the subtree is a fixed number of parent hops, never a walk that grows with depth.
+        """
+        if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+            return self.none()
+        condition = Q(pk=actor.pk)
+        lookup = "parent"
+        for _ in range(_DEPTH_BELOW[actor.kind]):
+            condition |= Q(**{f"{lookup}_id": actor.pk})
+            lookup = f"{lookup}__parent"
+        return self.filter(condition)
+
+
+class AccountManager(BaseUserManager.from_queryset(AccountQuerySet)):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **fields) -> Account:
+        account = self.model(username=self.model.normalize_username(username), **fields)
+        account.email = self.normalize_email(account.email)
+        account.set_password(password)
+        account.full_clean(exclude=["password"])
+        account.save(using=self._db)
+        return account
+
+    def create_superuser(self, username: str, password: str | None = None, **fields) -> Account:
+        """`manage.py createsuperuser`: a root Administrator with every Django permission."""
+        fields.pop("is_staff", None)
+        fields.update(kind=Kind.ADMINISTRATOR, parent=None, is_superuser=True)
+        fields.setdefault("name", username)
+        return self.create_user(username, password, **fields)
+
+
+class Account(AbstractBaseUser, PermissionsMixin):
+    """One login per account; its kind and parent place it in the hierarchy."""
+
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Letters, digits and @/./+/-/_ only; used to sign in.",
+        error_messages={"unique": "An account with that username already exists."},
+    )
+    kind = models.CharField("kind", max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="parent account",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    name = models.CharField("name", max_length=255, validators=[validate_single_line])
+    email = models.EmailField("e-mail")
+    phone = models.CharField("phone", max_length=32, blank=True, validators=[validate_phone])
+    is_active = models.BooleanField("active", default=True)
+    date_joined = models.DateTimeField("created", default=timezone.now)
+
+    objects = AccountManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = "account"
+        verbose_name_plural = "accounts"
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=Kind.values),
+                name="account_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=Kind.ADMINISTRATOR) & Q(parent__isnull=True))
+                | (~Q(kind=Kind.ADMINISTRATOR) & Q(parent__isnull=False)),
+                name="account_only_administrators_are_roots",
+                violation_error_message="Administrators have no parent; every other account has one.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_staff(self) -> bool:
+        """Administrators use the Django admin; every other kind uses the portal pages."""
+        return self.kind == Kind.ADMINISTRATOR
+
+    @property
+    def may_own_unifiedapi_apps(self) -> bool:
+        """DESIGN 2: a Service Provider owns no UnifiedAPI App."""
+        return self.kind != Kind.SERVICE_PROVIDER
+
+    @property
+    def child_kinds(self) -> list[str]:
+        return child_kinds(self.kind)
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        allowed = ALLOWED_PARENT_KINDS.get(self.kind)
+        if allowed is None:
+            return  # the field's own choices validation reports it
+        parent = self.parent if self.parent_id else None
+        if not allowed and parent is not None:
+            raise ValidationError(
+                {"parent": ValidationError("An Administrator has no parent account.", code="invalid_parent")}
+            )
+        if allowed and parent is None:
+            raise ValidationError(
+                {
+                    "parent": ValidationError(
+                        "A %(kind)s account needs a parent account.",
+                        code="parent_required",
+                        params={"kind": self.get_kind_display()},
+                    )
+                }
+            )
+        if parent is not None and parent.kind not in allowed:
+            raise ValidationError(
+                {
+                    "parent": ValidationError(
+                        "A %(kind)s account cannot be placed under a %(parent_kind)s.",
+                        code="invalid_parent",
+                        params={"kind": self.get_kind_display(), "parent_kind": parent.get_kind_display()},
+                    )
+                }
+            )

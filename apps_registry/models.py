@@ -1,0 +1,232 @@
+"""Apps (DESIGN 3): the swapped django-oauth-toolkit Application, its tokens, and the audit trail."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, URLValidator
+from django.db import models
+from django.urls import reverse
+from oauth2_provider.models import (
+    AbstractAccessToken,
+    AbstractApplication,
+    AbstractRefreshToken,
+    ApplicationManager,
+)
+
+from accounts.models import Account
+from accounts.validators import validate_phone, validate_single_line, validate_text
+
+from .crypto import decrypt_secret, encrypt_secret, generate_credential, secrets_equal
+
+_http_url = URLValidator(schemes=["http", "https"], message="Enter an absolute http:// or https:// URL.")
+_https_url = URLValidator(schemes=["https"], message="Enter an absolute https:// URL.")
+
+
+def validate_http_url(value: str) -> None:
+    """An absolute http(s) URL (Homepage, Image URL)."""
+    _http_url(value)
+
+
+def validate_redirect_uri(value: str) -> None:
+    """An absolute https URL with no fragment and no user name or password in it."""
+    _https_url(value)
+    parts = urlsplit(value)
+    if "#" in value:
+        raise ValidationError("The redirect URL must not contain a fragment (#...).", code="fragment")
+    if parts.username is not None or parts.password is not None:
+        raise ValidationError("The redirect URL must not contain a user name or password.", code="userinfo")
+
+
+class Api(models.TextChoices):
+    SYSTEMAPI = "systemapi", "SystemAPI"
+    UNIFIEDAPI = "unifiedapi", "UnifiedAPI"
+
+
+class AppQuerySet(models.QuerySet):
+    def manageable_by(self, actor) -> AppQuerySet:
+        """Apps owned by the actor's account or by any account below it."""
+        return self.filter(owner__in=Account.objects.manageable_by(actor).values("pk"))
+
+    def for_api(self, api: str) -> AppQuerySet:
+        return self.filter(api=api)
+
+
+class AppManager(ApplicationManager.from_queryset(AppQuerySet)):
+    pass
+
+
+class App(AbstractApplication):
+    """A third-party client of SystemAPI or UnifiedAPI, owned by one account.
+
+    The secret is stored only encrypted (`encrypted_secret`); `client_secret` decrypts it
+    on demand, which is what django-oauth-toolkit reads. `redirect_uris` likewise is the
+    single `redirect_uri` under the name django-oauth-toolkit expects.
+    """
+
+    # django-oauth-toolkit's `user` is `owner` here; its `client_secret` and `redirect_uris`
+    # fields are replaced by the properties of the same names below.
+    user = None
+
+    client_id = models.CharField(
+        "App ID/key", max_length=255, unique=True, default=generate_credential, editable=False
+    )
+    owner = models.ForeignKey(
+        Account, verbose_name="owner account", on_delete=models.CASCADE, related_name="apps"
+    )
+    api = models.CharField("API", max_length=10, choices=Api.choices)
+    name = models.CharField(
+        "name",
+        max_length=255,
+        validators=[validate_single_line],
+        help_text='A descriptive name, e.g. "Google Apps".',
+    )
+    description = models.TextField(
+        "description", blank=True, validators=[MaxLengthValidator(1000), validate_text]
+    )
+    homepage = models.CharField(
+        "homepage",
+        max_length=2000,
+        validators=[validate_http_url],
+        help_text="Shown to users when they authorize the App.",
+    )
+    image_uri = models.CharField("image URL", max_length=2000, blank=True, validators=[validate_http_url])
+    email = models.EmailField("admin e-mail")
+    phone = models.CharField("admin phone", max_length=32, blank=True, validators=[validate_phone])
+    trusted = models.BooleanField(
+        "App is trusted",
+        default=False,
+        help_text="A trusted App may get an access token with its key and secret alone (client_credentials).",
+    )
+    redirect_uri = models.CharField("redirect URL", max_length=2000, validators=[validate_redirect_uri])
+    enabled = models.BooleanField(
+        "enabled", default=True, help_text="A disabled App gets no token and its tokens are refused."
+    )
+    encrypted_secret = models.TextField("encrypted App secret", editable=False)
+    client_type = models.CharField(
+        max_length=32,
+        choices=AbstractApplication.CLIENT_TYPES,
+        default=AbstractApplication.CLIENT_CONFIDENTIAL,
+    )
+    authorization_grant_type = models.CharField(
+        max_length=44,
+        choices=AbstractApplication.GRANT_TYPES,
+        default=AbstractApplication.GRANT_AUTHORIZATION_CODE,
+    )
+    hash_client_secret = models.BooleanField(default=False)
+
+    objects = AppManager()
+
+    class Meta:
+        verbose_name = "App"
+        verbose_name_plural = "Apps"
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["owner", "api", "name"], name="app_owner_api_name")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(api__in=Api.values), name="app_api_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def client_secret(self) -> str:
+        """The App secret in clear, decrypted from `encrypted_secret` when asked for."""
+        return decrypt_secret(self.encrypted_secret) if self.encrypted_secret else ""
+
+    @client_secret.setter
+    def client_secret(self, value: str) -> None:
+        self.encrypted_secret = encrypt_secret(value)
+
+    @property
+    def redirect_uris(self) -> str:
+        return self.redirect_uri
+
+    def get_absolute_url(self) -> str:
+        return reverse("apps_registry:list", args=[self.owner_id]) + f"?api={self.api}"
+
+    def clean(self) -> None:
+        """Field validators carry the single-row rules; django-oauth-toolkit's own checks
+        (schemes from its settings, several URIs, OIDC) do not apply to Apps."""
+
+    def check_secret(self, provided: str) -> bool:
+        """Constant-time comparison with the stored secret: microseconds, not a password hash."""
+        return bool(self.encrypted_secret) and secrets_equal(provided, self.client_secret)
+
+    def allows_grant_type(self, *grant_types: str) -> bool:
+        """Every App may use the authorization code flow; only trusted Apps client_credentials."""
+        allowed = {AbstractApplication.GRANT_AUTHORIZATION_CODE}
+        if self.trusted:
+            allowed.add(AbstractApplication.GRANT_CLIENT_CREDENTIALS)
+        return bool(allowed.intersection(grant_types))
+
+    def is_usable(self, request) -> bool:
+        """A disabled App gets no token (django-oauth-toolkit asks this on every token request)."""
+        return self.enabled
+
+
+class AccessToken(AbstractAccessToken):
+    """django-oauth-toolkit's access token, plus the User-Agent of the client that asked for it."""
+
+    user_agent = models.CharField("user agent", max_length=512, blank=True)
+
+    class Meta(AbstractAccessToken.Meta):
+        verbose_name = "access token"
+
+
+class RefreshToken(AbstractRefreshToken):
+    """django-oauth-toolkit's refresh token, swapped together with the access token."""
+
+    class Meta(AbstractRefreshToken.Meta):
+        verbose_name = "refresh token"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Edited"
+    REVEAL_SECRET = "reveal_secret", "Revealed the secret"
+    REGENERATE_SECRET = "regenerate_secret", "Regenerated the secret"
+    REVOKE_TOKENS = "revoke_tokens", "Revoked tokens"
+    ENABLE = "enable", "Enabled"
+    DISABLE = "disable", "Disabled"
+    REMOVE = "remove", "Removed"
+
+
+class AuditSource(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    REGISTER = "register", "/oauth/register.php"
+    ADMIN = "admin", "Django admin"
+    CLI = "cli", "Command line"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which App of which account, when and from where. Never a secret."""
+
+    created = models.DateTimeField("when", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="who", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_username = models.CharField("who (username)", max_length=150)
+    account = models.ForeignKey(
+        Account, verbose_name="account", on_delete=models.CASCADE, related_name="audit_events"
+    )
+    app = models.ForeignKey(
+        App, verbose_name="App", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    app_name = models.CharField("App name", max_length=255)
+    app_client_id = models.CharField("App ID/key", max_length=255)
+    action = models.CharField("action", max_length=20, choices=AuditAction.choices)
+    source = models.CharField("through", max_length=10, choices=AuditSource.choices)
+    ip_address = models.GenericIPAddressField("from address", null=True, blank=True)
+    details = models.JSONField("details", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "audit event"
+        verbose_name_plural = "audit events"
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["account", "-created"], name="audit_account_created")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_username} {self.get_action_display().lower()} {self.app_name}"
