@@ -2,8 +2,10 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
 from oauth2_provider import models as oauth_models
 
 from accounts.models import Account
@@ -204,3 +206,14 @@ class AuditEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+def view_on_site(request, content_type_id: int, object_id: str):
+    """The admin's "View on site" shortcut, scoped: an object out of reach is a 404 exactly
+    like a missing one (Django's own shortcut would redirect to it, telling that it exists)."""
+    scopes = {Account: Account.objects.manageable_by, App: App.objects.manageable_by}
+    content_type = ContentType.objects.filter(pk=content_type_id).first()
+    scope = scopes.get(content_type.model_class() if content_type else None)
+    if scope is None or not object_id.isdigit():
+        raise Http404("No such object.")
+    return redirect(get_object_or_404(scope(request.user), pk=int(object_id)).get_absolute_url())

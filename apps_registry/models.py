@@ -167,9 +167,25 @@ class App(AbstractApplication):
         return self.enabled
 
 
+# The two links between an access token and a refresh token of the same App carry no
+# database-level foreign key: the ORM still sets them to NULL on delete, and the bulk
+# DELETEs of a whole App (services._delete_issued_credentials) remove both sides together.
+# With the constraints, PostgreSQL ran one check per deleted row at COMMIT (1.2 s of the
+# 1.3 s taken to regenerate an App with 100k + 100k tokens).
+
+
 class AccessToken(AbstractAccessToken):
     """django-oauth-toolkit's access token, plus the User-Agent of the client that asked for it."""
 
+    source_refresh_token = models.OneToOneField(
+        "apps_registry.RefreshToken",
+        on_delete=models.SET_NULL,
+        blank=True,
+        null=True,
+        related_name="refreshed_access_token",
+        db_constraint=False,
+        verbose_name="source refresh token",
+    )
     user_agent = models.CharField("user agent", max_length=512, blank=True)
 
     class Meta(AbstractAccessToken.Meta):
@@ -178,6 +194,16 @@ class AccessToken(AbstractAccessToken):
 
 class RefreshToken(AbstractRefreshToken):
     """django-oauth-toolkit's refresh token, swapped together with the access token."""
+
+    access_token = models.OneToOneField(
+        "apps_registry.AccessToken",
+        on_delete=models.SET_NULL,
+        blank=True,
+        null=True,
+        related_name="refresh_token",
+        db_constraint=False,
+        verbose_name="access token",
+    )
 
     class Meta(AbstractRefreshToken.Meta):
         verbose_name = "refresh token"

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from apps_registry.admin import view_on_site
 
 admin.site.site_header = "App registration portal"
 admin.site.site_title = "App registration portal"
@@ -18,5 +19,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("", include("apps_registry.urls")),
+    # Ahead of the admin's own unscoped shortcut of the same path.
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(view_on_site),
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -1,10 +1,13 @@
 import io
+import secrets
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import Account
-from apps_registry.models import Api
+from apps_registry.models import AccessToken, Api, RefreshToken
 from tests.factories import AppFactory
 
 DEMO_PERSONAS = ["admin", "provider", "organization", "user", "organization2", "user2"]
@@ -32,3 +35,30 @@ def login(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def make_tokens(db):
+    """Give an App `count` live access tokens, each with its refresh token (bulk inserts)."""
+
+    def make(app, count: int, user=None) -> list[AccessToken]:
+        user = user or app.owner
+        expires = timezone.now() + timedelta(hours=1)
+        prefix = secrets.token_hex(6)
+        access = AccessToken.objects.bulk_create(
+            [
+                AccessToken(user=user, application=app, token=f"a{prefix}{i}", expires=expires, scope="")
+                for i in range(count)
+            ],
+            batch_size=5000,
+        )
+        RefreshToken.objects.bulk_create(
+            [
+                RefreshToken(user=user, application=app, token=f"r{prefix}{i}", access_token=token)
+                for i, token in enumerate(access)
+            ],
+            batch_size=5000,
+        )
+        return access
+
+    return make
