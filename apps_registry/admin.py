@@ -60,19 +60,8 @@ class ServiceErrorsMixin:
 class AppAdminForm(forms.ModelForm):
     class Meta:
         model = App
-        fields = [
-            "owner",
-            "api",
-            "name",
-            "description",
-            "homepage",
-            "image_uri",
-            "email",
-            "phone",
-            "trusted",
-            "redirect_uri",
-            "enabled",
-        ]
+        # The editable fields are in the order of the Add App form (DESIGN 3).
+        fields = ["owner", "api", *services.EDITABLE_FIELDS, "enabled"]
 
     def clean(self):
         data = super().clean()

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -236,3 +237,20 @@ def test_admin_view_on_site_for_an_app_out_of_reach_is_a_404(demo, client):
     assert client.get(reverse("admin:view_on_site", args=[content_type.pk, theirs.pk])).status_code == 404
     response = client.get(reverse("admin:view_on_site", args=[content_type.pk, mine.pk]))
     assert response.status_code == 302 and response["Location"] == mine.get_absolute_url()
+
+
+def test_admin_turns_a_refusal_at_save_time_into_a_message_not_a_500(demo, client, monkeypatch):
+    """A create that loses the race for the last place is refused inside the service, after
+    the form was valid: the admin says so and nothing is written."""
+
+    def lost_the_race(**kwargs):
+        App.objects.create(owner=kwargs["owner"], api=kwargs["api"], encrypted_secret="x")  # rolled back
+        raise ValidationError("This account already owns 1000 Apps.", code="app_limit_reached")
+
+    monkeypatch.setattr("apps_registry.services.app_create", lost_the_race)
+    client.force_login(demo["admin"])
+    response = client.post(reverse(ADD), admin_form(demo["user"]), follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[0][0] == reverse(ADD)
+    assert "This account already owns 1000 Apps." in [str(m) for m in response.context["messages"]]
+    assert not App.objects.exists()
