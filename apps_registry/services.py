@@ -209,7 +209,10 @@ def app_regenerate_secret(*, actor: Account, app: App, origin: Origin) -> App:
     app.client_secret = generate_credential()
     app.updated = timezone.now()
     with transaction.atomic():
-        App.objects.filter(pk=app.pk).update(encrypted_secret=app.encrypted_secret, updated=app.updated)
+        if not App.objects.filter(pk=app.pk).update(
+            encrypted_secret=app.encrypted_secret, updated=app.updated
+        ):
+            raise App.DoesNotExist("The App was removed.")
         revoked = _delete_issued_credentials(app.pk)
         _audit(actor=actor, app=app, action=AuditAction.REGENERATE_SECRET, origin=origin, details=revoked)
     return app
@@ -222,6 +225,7 @@ def app_revoke_tokens(
     access tokens and their refresh tokens. Returns how many of each were revoked."""
     _require_manager(actor, app.owner)
     with transaction.atomic():
+        app = App.objects.select_for_update().get(pk=app.pk)  # DoesNotExist if removed meanwhile
         if access_token_ids is None:
             revoked = _delete_issued_credentials(app.pk)
         else:
@@ -257,6 +261,7 @@ def app_remove(*, actor: Account, app: App, origin: Origin) -> dict:
     """Delete the App with all its tokens and codes. Returns how many of each went with it."""
     _require_manager(actor, app.owner)
     with transaction.atomic():
+        app = App.objects.select_for_update().get(pk=app.pk)  # DoesNotExist if removed meanwhile
         revoked = _delete_issued_credentials(app.pk)
         _audit(actor=actor, app=app, action=AuditAction.REMOVE, origin=origin, details=revoked)
         App.objects.filter(pk=app.pk).delete()

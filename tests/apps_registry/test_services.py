@@ -254,3 +254,21 @@ def test_remove_deletes_the_app_and_its_tokens_but_keeps_its_audit_trail(demo, m
     assert AccessToken.objects.filter(application=other).count() == 2
     event = AuditEvent.objects.get(action=AuditAction.REMOVE)
     assert (event.app, event.app_name, event.app_client_id) == (None, app.name, app.client_id)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda actor, app: services.app_regenerate_secret(actor=actor, app=app, origin=ORIGIN),
+        lambda actor, app: services.app_revoke_tokens(actor=actor, app=app, origin=ORIGIN),
+        lambda actor, app: services.app_remove(actor=actor, app=app, origin=ORIGIN),
+        lambda actor, app: services.app_update(actor=actor, app=app, origin=ORIGIN, name="x"),
+    ],
+    ids=["regenerate", "revoke", "remove", "update"],
+)
+def test_a_service_on_an_app_removed_meanwhile_raises_does_not_exist(call, demo):
+    app = AppFactory(owner=demo["user"])
+    App.objects.filter(pk=app.pk).delete()
+    with pytest.raises(App.DoesNotExist):
+        call(demo["user"], app)
+    assert not AuditEvent.objects.exists()
