@@ -198,11 +198,14 @@ class AuditEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 def view_on_site(request, content_type_id: int, object_id: str):
-    """The admin's "View on site" shortcut, scoped: an object out of reach is a 404 exactly
-    like a missing one (Django's own shortcut would redirect to it, telling that it exists)."""
-    scopes = {Account: Account.objects.manageable_by, App: App.objects.manageable_by}
+    """The admin's "View on site" shortcut, through the same scoped queryset as the model's
+    admin pages: an object out of reach is a 404 exactly like a missing one (Django's own
+    shortcut would redirect to it, telling that it exists)."""
     content_type = ContentType.objects.filter(pk=content_type_id).first()
-    scope = scopes.get(content_type.model_class() if content_type else None)
-    if scope is None or not object_id.isdigit():
+    model = content_type.model_class() if content_type else None
+    if model is None or not admin.site.is_registered(model) or not object_id.isdigit():
         raise Http404("No such object.")
-    return redirect(get_object_or_404(scope(request.user), pk=int(object_id)).get_absolute_url())
+    obj = get_object_or_404(admin.site.get_model_admin(model).get_queryset(request), pk=int(object_id))
+    if not hasattr(obj, "get_absolute_url"):
+        raise Http404("This object has no page on the site.")
+    return redirect(obj.get_absolute_url())
