@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 # The PostgreSQL that `make test` also runs the suite against.
 PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install run lint check-deploy test test-sqlite test-postgres
+.PHONY: install chromium run lint check-deploy test test-sqlite test-postgres
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,6 +13,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+# The browser tests drive Debian's Chromium; install it when it is missing (needs root or sudo).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 ## Set up, migrate, seed the demo accounts and serve on http://127.0.0.1:8000
 run: install
@@ -35,8 +42,8 @@ check-deploy: install
 ## Everything CI runs: lint, deploy checks, the suite on SQLite and on PostgreSQL
 test: lint check-deploy test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install chromium
 	DATABASE_URL= $(PY) -m pytest
 
-test-postgres: install
+test-postgres: install chromium
 	DATABASE_URL=$(PG_DATABASE_URL) $(PY) -m pytest
