@@ -26,7 +26,7 @@ run: install
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo
 	@echo "Portal: http://127.0.0.1:8000/  (Ctrl-C to stop)"
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -256,3 +256,32 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_username} {self.get_action_display().lower()} {self.app_name}"
+
+
+class RedeemedCode(models.Model):
+    """An authorization code that was exchanged, and the tokens the exchange issued.
+
+    DESIGN 6: a replayed code also revokes what it issued. django-oauth-toolkit deletes a
+    code once it is used, so this row is what remembers, for as long as the code could have
+    lived, which tokens to revoke when it comes back.
+    """
+
+    code_checksum = models.CharField(max_length=64, unique=True)
+    application = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+")
+    access_token_id = models.BigIntegerField(null=True)
+    token_family = models.UUIDField(null=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"code {self.code_checksum[:8]}… of {self.application_id}"
+
+
+class ConsumedRegistration(models.Model):
+    """A /oauth/register.php consent that was acted on: the same consent submitted twice
+    cannot create a second App (the unique nonce makes the second insert fail)."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.nonce

@@ -1,8 +1,25 @@
-"""django-oauth-toolkit customisation: how a client's secret is checked."""
+"""django-oauth-toolkit customisation (DESIGN 6): how secrets are checked, what a token acts
+for, which scope it carries, and what a replayed authorization code does."""
 
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
 
 from .crypto import secrets_equal
+from .models import AccessToken, RedeemedCode, RefreshToken
+
+USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
+
+
+def checksum(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 class Validator(OAuth2Validator):
@@ -10,3 +27,87 @@ class Validator(OAuth2Validator):
         """App secrets are encrypted, not hashed: a constant-time comparison of the decrypted
         secret costs microseconds, so a flood of wrong secrets costs no password-hash work."""
         return bool(stored_secret) and secrets_equal(provided_secret, stored_secret)
+
+    # --- Scope: a token is bound to its App's API -------------------------------------
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs) -> list[str]:
+        return [request.client.api]
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs) -> bool:
+        """Every token's scope is its App's API, whatever the client asked for: VoipNow
+        clients send no scope (or one of their own), and an unknown field is never an error."""
+        request.scopes = [client.api]
+        return True
+
+    # --- What a token acts for, and who asked for it ----------------------------------
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None) -> AccessToken:
+        """As django-oauth-toolkit's, except that a client_credentials token acts as the
+        account that owns the App (it sets no user), and the client's User-Agent is kept for
+        the App's token list."""
+        user_id = request.client.owner_id if request.grant_type == "client_credentials" else request.user.pk
+        access_token = AccessToken(
+            user_id=user_id,
+            scope=token["scope"],
+            expires=expires,
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),
+            user_agent=(request.headers.get("HTTP_USER_AGENT") or "")[:USER_AGENT_MAX],
+        )
+        self._set_token_value(access_token, token["access_token"])
+        access_token.save()
+        request.issued_access_token = access_token
+        return access_token
+
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):
+        refresh_token = super()._create_refresh_token(
+            request, refresh_token_code, access_token, previous_refresh_token
+        )
+        request.issued_token_family = refresh_token.token_family
+        return refresh_token
+
+    # --- Authorization codes: single use, and a replay revokes what the code issued ---
+
+    def _save_bearer_token(self, token, request, *args, **kwargs):
+        super()._save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "authorization_code" and request.code:
+            issued = getattr(request, "issued_access_token", None)
+            cutoff = timezone.now() - timedelta(seconds=oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS)
+            RedeemedCode.objects.filter(created__lt=cutoff).delete()
+            # ignore_conflicts: two exchanges of one code racing each other; the loser's
+            # exchange fails when the code is invalidated right after this.
+            RedeemedCode.objects.bulk_create(
+                [
+                    RedeemedCode(
+                        code_checksum=checksum(request.code),
+                        application=request.client,
+                        access_token_id=issued.pk if issued else None,
+                        token_family=getattr(request, "issued_token_family", None),
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
+        if super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return True
+        self._revoke_what_a_replayed_code_issued(code, client)
+        return False
+
+    @staticmethod
+    def _revoke_what_a_replayed_code_issued(code: str, client) -> None:
+        """RFC 6749 4.1.2 and DESIGN 6: the code was already exchanged, so someone holds a copy
+        of it. Revoke the tokens the first exchange issued and every token refreshed from them."""
+        redeemed = RedeemedCode.objects.filter(code_checksum=checksum(code), application=client).first()
+        if redeemed is None:
+            return
+        with transaction.atomic():
+            family = RefreshToken.objects.filter(application=client, token_family=redeemed.token_family)
+            family_ids = list(family.values_list("pk", flat=True)) if redeemed.token_family else []
+            AccessToken.objects.filter(
+                Q(pk=redeemed.access_token_id) | Q(source_refresh_token_id__in=family_ids),
+                application=client,
+            ).delete()
+            RefreshToken.objects.filter(pk__in=family_ids).delete()
+            redeemed.delete()

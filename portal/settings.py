@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.RequireTLSMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -184,6 +185,15 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# DESIGN 7: plain-HTTP requests to the OAuth endpoints and the APIs are refused with a clear
+# error (portal.middleware.RequireTLSMiddleware), never redirected: by then the secret or the
+# token has already crossed the network in the clear.
+TLS_REQUIRED_PATHS = ("/oauth/", "/uapi/", "/unifiedapi/")
+SECURE_REDIRECT_EXEMPT = [r"^oauth/", r"^uapi/", r"^unifiedapi/"]
+# Development only: let loopback clients use those paths over plain HTTP.
+# `check --deploy` warns when this is on.
+OAUTH_ALLOW_LOOPBACK_HTTP = env.bool("OAUTH_ALLOW_LOOPBACK_HTTP", default=False)
 
 # --- OAuth 2.0 (django-oauth-toolkit) ------------------------------------------------
 

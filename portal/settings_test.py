@@ -30,3 +30,7 @@ else:
 # Serve static files from the finders: the suite never runs collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The test client and the live server speak plain HTTP from loopback; the refusal of plain
+# HTTP is tested with this turned off.
+OAUTH_ALLOW_LOOPBACK_HTTP = True

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("", include("apps_registry.urls")),
+    path("", include("apps_registry.oauth_urls")),
     # Ahead of the admin's own unscoped shortcut of the same path.
     path(
         "admin/r/<int:content_type_id>/<path:object_id>/",

@@ -1,0 +1,474 @@
+"""The OAuth 2.0 endpoints (DESIGN 5 and 6): /oauth/register.php, authorize, token, revoke,
+introspect, and the "who am I" resource /uapi/@me.
+
+django-oauth-toolkit (through its OAuthLibCore and our Validator) does the OAuth work:
+authorization codes, token issue, refresh, revocation. The views here add what VoipNow's
+endpoints do beyond it: self-registration, a consent page one can sign in on, error
+descriptions on every token error, introspection that names the API and the account.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauth2_provider.views import RevokeTokenView, TokenView
+from oauthlib.common import Request as OAuthlibRequest
+
+from accounts.models import Account
+
+from .models import AccessToken, Api, App, AuditSource, ConsumedRegistration, RefreshToken
+from .oauth import checksum
+from .oauth_forms import REGISTER_APP_FIELDS, ConsentLoginForm, RegistrationRequestForm
+from .services import Origin, app_create
+
+# How long a consent page may stay open before its submit is refused.
+CONSENT_MAX_AGE = timedelta(hours=1)
+REGISTER_SALT = "apps_registry.register"
+AUTHORIZE_SALT = "apps_registry.authorize"
+# Refused rules after the user acted redirect with access_denied and these descriptions.
+DENIED_BY_USER = "The user denied the registration."
+
+
+def sensitive(response: HttpResponse) -> HttpResponse:
+    """Pages and redirects that carry a secret or a code: never cached, never referred."""
+    add_never_cache_headers(response)
+    patch_cache_control(response, no_store=True)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def error_page(request: HttpRequest, title: str, errors: list[str], status: int = 400) -> HttpResponse:
+    """An error shown to the user, with no redirect (DESIGN 5: no open redirector)."""
+    return sensitive(render(request, "oauth/error.html", {"title": title, "errors": errors}, status=status))
+
+
+def redirect_with(uri: str, params: list[tuple[str, str]]) -> HttpResponse:
+    """302 to `uri` with `params` appended after the parameters already in its query."""
+    parts = urlsplit(uri)
+    query = parse_qsl(parts.query, keep_blank_values=True) + params
+    return sensitive(HttpResponseRedirect(urlunsplit(parts._replace(query=urlencode(query)))))
+
+
+def consent_user(request: HttpRequest, form: ConsentLoginForm) -> Account | None:
+    """The account acting on a consent page: the session's, or the one signed in with the
+    credentials typed on the page (which then becomes the session's)."""
+    if request.user.is_authenticated:
+        return request.user
+    if form.is_valid():
+        login(request, form.get_user())
+        return form.get_user()
+    return None
+
+
+# --- /oauth/register.php (DESIGN 5) ------------------------------------------------------
+
+
+def _register_context(request, payload: dict, blob: str, form: ConsentLoginForm) -> dict:
+    app = payload["app"]
+    user = request.user if request.user.is_authenticated else None
+    refusal = None
+    if user is not None and app["api"] == Api.UNIFIEDAPI and not user.may_own_unifiedapi_apps:
+        refusal = "Service Provider accounts cannot own UnifiedAPI Apps: Register will be refused."
+    return {
+        "app": app,
+        "api_label": Api(app["api"]).label,
+        "blob": blob,
+        "login_form": form,
+        "refusal": refusal,
+        "action": reverse("oauth:register_consent"),
+    }
+
+
+@csrf_exempt  # The App's own page posts here; this only shows the consent page.
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    """Check the App's parameters, then show the consent page. Nothing is created here."""
+    received = request.GET if request.method == "GET" else request.POST
+    form = RegistrationRequestForm(received)
+    if not form.is_valid():
+        return error_page(request, "This App's registration request is invalid", form.problems())
+    app = {field: form.cleaned_data[field] for field in REGISTER_APP_FIELDS}
+    app["api"] = form.cleaned_data["api"]
+    payload = {
+        "app": app,
+        "state": form.cleaned_data["state"],
+        # Every parameter as received, in order, for the redirect (DESIGN 5.4).
+        "received": [[key, value] for key, values in received.lists() for value in values],
+        "nonce": secrets.token_urlsafe(24),
+    }
+    # Signed, so the parameters shown are the parameters used: an edited form fails the check.
+    blob = signing.dumps(payload, salt=REGISTER_SALT, compress=True)
+    context = _register_context(request, payload, blob, ConsentLoginForm(request))
+    return sensitive(render(request, "oauth/register.html", context))
+
+
+@login_not_required
+@require_POST
+def register_consent(request: HttpRequest) -> HttpResponse:
+    """The user's answer on the consent page: Register, Deny, or switch account."""
+    blob = request.POST.get("request", "")
+    try:
+        payload = signing.loads(blob, salt=REGISTER_SALT, max_age=CONSENT_MAX_AGE)
+    except signing.BadSignature:
+        return error_page(
+            request,
+            "This registration request cannot be used",
+            ["It was changed, or it has expired. Start the registration again from the App."],
+        )
+    app, state = payload["app"], payload["state"]
+    action = request.POST.get("action")
+
+    if action == "deny":
+        return _register_error(app, state, "access_denied", DENIED_BY_USER)
+    if action == "switch":
+        logout(request)
+        context = _register_context(request, payload, blob, ConsentLoginForm(request))
+        return sensitive(render(request, "oauth/register.html", context))
+    if action != "register":
+        return error_page(request, "Unknown action", ["Choose Register or Deny."])
+
+    form = ConsentLoginForm(request, data=request.POST)
+    user = consent_user(request, form)
+    if user is None:
+        context = _register_context(request, payload, blob, form)
+        return sensitive(render(request, "oauth/register.html", context, status=400))
+
+    grant_access = request.POST.get("grant_access") == "on"
+    try:
+        with transaction.atomic():
+            ConsumedRegistration.objects.filter(created__lt=timezone.now() - CONSENT_MAX_AGE).delete()
+            try:
+                with transaction.atomic():
+                    ConsumedRegistration.objects.create(nonce=payload["nonce"])
+            except IntegrityError:
+                return error_page(
+                    request,
+                    "This registration was already submitted",
+                    ["The App was registered once with this page; it is not registered again."],
+                    status=409,
+                )
+            created = app_create(
+                actor=user,
+                owner=user,
+                origin=Origin.from_request(request, AuditSource.REGISTER),
+                trusted=False,
+                **app,
+            )
+            code = _issue_code(request, created) if grant_access else None
+    except ValidationError as error:
+        refused = {"unified_api_not_allowed", "app_limit_reached"}
+        codes = {e.code for e in error.error_list} if not hasattr(error, "error_dict") else set()
+        if codes & refused:
+            return _register_error(app, state, "access_denied", " ".join(error.messages))
+        return error_page(request, "The App cannot be registered", error.messages)
+
+    received = [(key, value) for key, value in payload["received"]]
+    ours = {"client_id": created.client_id, "client_secret": created.client_secret}
+    if code:
+        ours["code"] = code
+    params = [(key, value) for key, value in received if key not in ours] + list(ours.items())
+    return redirect_with(app["redirect_uri"], params)
+
+
+def _register_error(app: dict, state: str, error: str, description: str) -> HttpResponse:
+    params = [("error", error), ("error_description", description)]
+    if state:
+        params.append(("state", state))
+    return redirect_with(app["redirect_uri"], params)
+
+
+def _issue_code(request: HttpRequest, app: App) -> str:
+    """A normal authorization code for the signed-in user and the new App, issued by
+    django-oauth-toolkit as the authorization endpoint would, so the token endpoint redeems it."""
+    uri, _headers, _body, _status = get_oauthlib_core().create_authorization_response(
+        request,
+        scopes=app.api,
+        credentials={"client_id": app.client_id, "response_type": "code", "redirect_uri": None},
+        allow=True,
+    )
+    return dict(parse_qsl(urlsplit(uri).query))["code"]
+
+
+# --- /oauth/authorize.php (DESIGN 6) -----------------------------------------------------
+
+
+def _authorize_error(error: OAuthToolkitError) -> HttpResponse:
+    oauthlib_error = error.oauthlib_error
+    if isinstance(error, FatalClientError) or not oauthlib_error.redirect_uri:
+        return None
+    return redirect_with(oauthlib_error.redirect_uri, oauthlib_error.twotuples)
+
+
+def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, status: int = 200):
+    app = App.objects.select_related("owner").get(client_id=payload["credentials"]["client_id"])
+    context = {
+        "app": app,
+        "api_label": app.get_api_display(),
+        "blob": blob,
+        "login_form": form,
+        "action": reverse("oauth:authorize"),
+    }
+    return sensitive(render(request, "oauth/authorize.html", context, status=status))
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def authorize(request: HttpRequest) -> HttpResponse:
+    """GET: check the request (client, exact redirect_uri, PKCE when sent) and show the
+    consent page. POST: the user's answer, with the checked request bound by a signature."""
+    core = get_oauthlib_core()
+    if request.method == "GET":
+        try:
+            scopes, credentials = core.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            response = _authorize_error(error)
+            if response is None:
+                description = error.oauthlib_error.description or error.oauthlib_error.error
+                return error_page(request, "This authorization request is invalid", [description])
+            return response
+        credentials.pop("request", None)
+        payload = {"scopes": scopes, "credentials": _plain(credentials)}
+        blob = signing.dumps(payload, salt=AUTHORIZE_SALT, compress=True)
+        return _authorize_page(request, payload, blob, ConsentLoginForm(request))
+
+    blob = request.POST.get("request", "")
+    try:
+        payload = signing.loads(blob, salt=AUTHORIZE_SALT, max_age=CONSENT_MAX_AGE)
+    except signing.BadSignature:
+        return error_page(
+            request,
+            "This authorization request cannot be used",
+            ["It was changed, or it has expired. Start again from the App."],
+        )
+    action = request.POST.get("action")
+    if action == "switch":
+        logout(request)
+        return _authorize_page(request, payload, blob, ConsentLoginForm(request))
+    allow = action == "allow"
+    if allow:
+        form = ConsentLoginForm(request, data=request.POST)
+        if consent_user(request, form) is None:
+            return _authorize_page(request, payload, blob, form, status=400)
+    try:
+        uri, _headers, _body, _status = core.create_authorization_response(
+            request, scopes=" ".join(payload["scopes"]), credentials=payload["credentials"], allow=allow
+        )
+    except OAuthToolkitError as error:
+        response = _authorize_error(error)
+        if response is None:
+            description = error.oauthlib_error.description or error.oauthlib_error.error
+            return error_page(request, "This authorization request is invalid", [description])
+        return response
+    return sensitive(HttpResponseRedirect(uri))
+
+
+def _plain(credentials: dict) -> dict:
+    """The JSON-safe part of oauthlib's checked credentials, to be signed into the form."""
+    return {key: value for key, value in credentials.items() if isinstance(value, str | int | list | None)}
+
+
+# --- /oauth/token.php, /oauth/revoke -----------------------------------------------------
+
+# oauthlib leaves some errors without a description; DESIGN 6 wants one on each (except
+# invalid_client, which is exactly {"error": "invalid_client"}).
+ERROR_DESCRIPTIONS = {
+    "invalid_request": "The request is missing a parameter or is malformed.",
+    "invalid_grant": "The authorization code or refresh token is invalid, expired, revoked or "
+    "was issued to another App.",
+    "unauthorized_client": "This App may not use this grant type (client_credentials is for "
+    "trusted Apps only).",
+    "unsupported_grant_type": "Use authorization_code, refresh_token or client_credentials.",
+    "invalid_scope": "The requested scope is not allowed.",
+    "unsupported_token_type": "Only access_token and refresh_token can be revoked.",
+}
+
+
+def with_error_description(response: HttpResponse) -> HttpResponse:
+    if response.status_code < 400 or response.status_code == 401:
+        return response
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return response
+    if isinstance(body, dict) and body.get("error") and not body.get("error_description"):
+        body["error_description"] = ERROR_DESCRIPTIONS.get(body["error"], "The request was refused.")
+        response.content = json.dumps(body)
+    return response
+
+
+class Token(TokenView):
+    """django-oauth-toolkit's token endpoint: body or Basic credentials, form-urlencoded or
+    multipart bodies (Django parses both into request.POST), unknown fields ignored."""
+
+    def post(self, request, *args, **kwargs):
+        if not request.POST.get("grant_type"):
+            # oauthlib calls this unsupported_grant_type; RFC 6749 5.2 says invalid_request.
+            body = {"error": "invalid_request", "error_description": "The grant_type parameter is missing."}
+            return sensitive(JsonResponse(body, status=400))
+        return with_error_description(super().post(request, *args, **kwargs))
+
+
+token = Token.as_view()
+
+
+class Revoke(RevokeTokenView):
+    def post(self, request, *args, **kwargs):
+        return with_error_description(super().post(request, *args, **kwargs))
+
+
+revoke = Revoke.as_view()
+
+
+# --- /oauth/introspect (RFC 7662) --------------------------------------------------------
+
+
+def authenticated_client(request: HttpRequest) -> App | None:
+    """The App whose key and secret came with the request (Basic or body), if they match."""
+    core = get_oauthlib_core()
+    uri, method, body, headers = core._extract_params(request)
+    oauthlib_request = OAuthlibRequest(uri, method, body, headers)
+    if core.server.request_validator.authenticate_client(oauthlib_request):
+        return oauthlib_request.client
+    return None
+
+
+def _account_json(account: Account) -> dict:
+    return {
+        "id": account.pk,
+        "username": account.username,
+        "kind": account.kind,
+        "name": account.name,
+        "email": account.email,
+        "phone": account.phone,
+        "parent_id": account.parent_id,
+    }
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def introspect(request: HttpRequest) -> HttpResponse:
+    """RFC 7662. The caller authenticates as an App. An App may introspect its own tokens; a
+    trusted App (a resource server) any token. Anything else is simply not active."""
+    client = authenticated_client(request)
+    if client is None:
+        response = JsonResponse({"error": "invalid_client"}, status=401)
+        response["WWW-Authenticate"] = 'Basic realm="oauth"'
+        return sensitive(response)
+    value = request.POST.get("token")
+    if not value:
+        body = {"error": "invalid_request", "error_description": "The token parameter is missing."}
+        return sensitive(JsonResponse(body, status=400))
+
+    digest = checksum(value)
+    models = [AccessToken, RefreshToken]
+    if request.POST.get("token_type_hint") == "refresh_token":
+        models.reverse()
+    found = None
+    for model in models:
+        found = model.objects.select_related("application", "user").filter(token_checksum=digest).first()
+        if found is not None:
+            break
+    if found is None or (found.application_id != client.pk and not client.trusted):
+        return sensitive(JsonResponse({"active": False}))
+    app, account = found.application, found.user or found.application.owner
+    if isinstance(found, AccessToken):
+        active = not found.is_expired() and app.enabled
+        extra = {"token_type": "Bearer", "exp": int(found.expires.timestamp())}
+    else:
+        active = found.revoked is None and app.enabled
+        extra = {"token_type": "refresh_token"}
+    if not active:
+        return sensitive(JsonResponse({"active": False}))
+    body = {
+        "active": True,
+        "scope": found.scope if isinstance(found, AccessToken) else app.api,
+        "client_id": app.client_id,
+        "username": account.username,
+        "sub": str(account.pk),
+        "iat": int(found.created.timestamp()),
+        **extra,
+        "api": app.api,
+        "account": _account_json(account),
+    }
+    return sensitive(JsonResponse(body))
+
+
+# --- /uapi/@me and /unifiedapi/@me -------------------------------------------------------
+
+
+def api_error(code: str, message: str, status: int = 401) -> JsonResponse:
+    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    challenge = 'Bearer realm="unifiedapi"'
+    if code != "missing_token":
+        challenge += ', error="invalid_token"'
+    response["WWW-Authenticate"] = challenge
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def bearer_token(request: HttpRequest) -> str:
+    """The token from `Authorization: Bearer ...`, or from `accessRequestToken` (VoipNow's
+    query parameter), with or without the word Bearer."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    value = request.GET.get("accessRequestToken", "").strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    return value
+
+
+@login_not_required
+@require_GET
+def me(request: HttpRequest) -> HttpResponse:
+    """The account a UnifiedAPI token acts for (one query: token, App and account)."""
+    value = bearer_token(request)
+    if not value:
+        if "access_token" in request.GET:
+            return api_error(
+                "invalid_request",
+                "Send the token in the Authorization header or in accessRequestToken, not in access_token.",
+            )
+        return api_error("missing_token", "No access token: send Authorization: Bearer <token>.")
+    token = (
+        AccessToken.objects.select_related("application", "user", "application__owner")
+        .filter(token_checksum=checksum(value))
+        .first()
+    )
+    if token is None:
+        return api_error("invalid_token", "The access token is invalid or has been revoked.")
+    if token.is_expired():
+        return api_error("expired_token", "The access token has expired.")
+    app = token.application
+    if not app.enabled:
+        return api_error("app_disabled", "The App this access token was issued to is disabled.")
+    if app.api != Api.UNIFIEDAPI:
+        return api_error("wrong_api", "This token belongs to a SystemAPI App; UnifiedAPI refuses it.")
+    account = token.user or app.owner
+    body = {
+        **_account_json(account),
+        "app": {"client_id": app.client_id, "name": app.name, "api": app.api},
+        "expires_in": max(0, int((token.expires - timezone.now()).total_seconds())),
+    }
+    response = JsonResponse(body)
+    response["Cache-Control"] = "no-store"
+    return response

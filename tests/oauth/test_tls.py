@@ -1,0 +1,73 @@
+"""DESIGN 7: plain HTTP to /oauth/* and the APIs is refused outside development."""
+
+import pytest
+from django.test import override_settings
+
+from apps_registry.models import AccessToken
+
+from .conftest import TOKEN_URL, basic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def strict(settings):
+    settings.OAUTH_ALLOW_LOOPBACK_HTTP = False
+
+
+def test_plain_http_token_request_is_refused_with_a_clear_error(client, trusted_app, strict):
+    response = client.post(
+        TOKEN_URL,
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic(trusted_app.client_id, trusted_app.client_secret),
+    )
+    assert response.status_code == 403
+    assert response.json()["error"] == "invalid_request"
+    assert "HTTPS" in response.json()["error_description"]
+    assert not AccessToken.objects.exists()
+
+
+def test_plain_http_register_page_is_an_error_page_not_a_redirect(client, demo, strict):
+    response = client.get("/oauth/register.php", {"name": "A"})
+    assert response.status_code == 403
+    assert "Location" not in response
+    assert b"HTTPS" in response.content
+
+
+def test_plain_http_api_call_is_refused_in_the_api_error_format(client, db, strict):
+    response = client.get("/uapi/@me")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "tls_required"
+
+
+def test_https_is_served(client, trusted_app, strict):
+    response = client.post(
+        TOKEN_URL,
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic(trusted_app.client_id, trusted_app.client_secret),
+        secure=True,
+    )
+    assert response.status_code == 200
+
+
+def test_forwarded_proto_counts_only_when_the_proxy_is_trusted(client, trusted_app, strict):
+    auth = basic(trusted_app.client_id, trusted_app.client_secret)
+    data = {"grant_type": "client_credentials"}
+    with override_settings(SECURE_PROXY_SSL_HEADER=None):
+        untrusted = client.post(TOKEN_URL, data, HTTP_AUTHORIZATION=auth, HTTP_X_FORWARDED_PROTO="https")
+    assert untrusted.status_code == 403
+    with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+        trusted = client.post(TOKEN_URL, data, HTTP_AUTHORIZATION=auth, HTTP_X_FORWARDED_PROTO="https")
+    assert trusted.status_code == 200
+
+
+def test_loopback_http_is_allowed_only_from_loopback(client, trusted_app):
+    auth = basic(trusted_app.client_id, trusted_app.client_secret)
+    data = {"grant_type": "client_credentials"}
+    assert client.post(TOKEN_URL, data, HTTP_AUTHORIZATION=auth).status_code == 200
+    remote = client.post(TOKEN_URL, data, HTTP_AUTHORIZATION=auth, REMOTE_ADDR="203.0.113.9")
+    assert remote.status_code == 403
+
+
+def test_portal_pages_are_not_affected(client, db, strict):
+    assert client.get("/accounts/login/").status_code == 200

@@ -1,0 +1,284 @@
+"""/oauth/token.php (DESIGN 6): the request shapes existing clients send, and every error."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test.client import encode_multipart
+from django.utils import timezone
+
+from apps_registry.models import AccessToken, RefreshToken
+from apps_registry.services import COMMAND_LINE, app_regenerate_secret, app_set_enabled
+
+from .conftest import REDIRECT, TOKEN_URL, basic, get_code
+
+TOKEN_SHAPE = re.compile(r"\A[A-Za-z0-9._-]+\Z")
+
+pytestmark = pytest.mark.django_db
+
+
+def split_headers(extra: dict) -> tuple[dict, dict]:
+    """Test-client keyword arguments: HTTP_* are headers, the rest are form fields."""
+    headers = {key: value for key, value in extra.items() if key.startswith("HTTP_")}
+    return {key: value for key, value in extra.items() if key not in headers}, headers
+
+
+def client_credentials(client, app, **extra):
+    data = {
+        "grant_type": "client_credentials",
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+    }
+    fields, headers = split_headers(extra)
+    return client.post(TOKEN_URL, {**data, **fields}, **headers)
+
+
+def test_client_credentials_with_body_credentials_gives_a_bearer_token_for_an_hour(client, trusted_app):
+    response = client_credentials(client, trusted_app)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 3600 and isinstance(body["expires_in"], int)
+    assert TOKEN_SHAPE.match(body["access_token"])
+    assert "refresh_token" not in body
+
+
+def test_client_credentials_token_acts_as_the_owner_and_records_the_user_agent(client, trusted_app):
+    response = client_credentials(client, trusted_app, HTTP_USER_AGENT="VoipNow-PHP/2.1")
+    assert response.status_code == 200
+    token = AccessToken.objects.get(application=trusted_app)
+    assert token.user == trusted_app.owner
+    assert token.user_agent == "VoipNow-PHP/2.1"
+    assert token.scope == "unifiedapi"
+
+
+def test_voipnow_client_shape_with_extra_fields_is_accepted(client, trusted_app):
+    """type=unifiedapi, redirect_uri and state=0 come along with client_credentials."""
+    response = client_credentials(client, trusted_app, type="unifiedapi", redirect_uri=REDIRECT, state="0")
+    assert response.status_code == 200
+    assert set(response.json()) >= {"access_token", "expires_in"}
+
+
+def test_multipart_form_data_body_is_accepted(client, trusted_app):
+    data = {
+        "grant_type": "client_credentials",
+        "client_id": trusted_app.client_id,
+        "client_secret": trusted_app.client_secret,
+        "type": "unifiedapi",
+    }
+    response = client.post(
+        TOKEN_URL,
+        encode_multipart("PhpBoundary", data),
+        content_type="multipart/form-data; boundary=PhpBoundary",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["token_type"] == "Bearer"
+
+
+def test_http_basic_credentials_work(client, trusted_app):
+    response = client.post(
+        TOKEN_URL,
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic(trusted_app.client_id, trusted_app.client_secret),
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("where", ["body", "basic"])
+def test_wrong_secret_is_401_invalid_client_exactly(client, trusted_app, where):
+    if where == "body":
+        response = client_credentials(client, trusted_app, client_secret="x" * 32)
+    else:
+        response = client.post(
+            TOKEN_URL,
+            {"grant_type": "client_credentials"},
+            HTTP_AUTHORIZATION=basic(trusted_app.client_id, "x"),
+        )
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_client"}
+    assert not AccessToken.objects.exists()
+
+
+def test_unknown_key_is_401_invalid_client(client, trusted_app):
+    response = client.post(
+        TOKEN_URL, {"grant_type": "client_credentials", "client_id": "nope", "client_secret": "nope"}
+    )
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_client"}
+
+
+def test_untrusted_app_gets_unauthorized_client_for_client_credentials(client, web_app):
+    response = client_credentials(client, web_app)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "unauthorized_client"
+    assert body["error_description"]
+    assert not AccessToken.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"grant_type": "password", "username": "organization", "password": "demo"}, "unauthorized_client"),
+        ({"grant_type": "urn:example:nothing"}, "unsupported_grant_type"),
+        (
+            {"grant_type": "authorization_code", "code": "not-a-code", "redirect_uri": REDIRECT},
+            "invalid_grant",
+        ),
+        ({"grant_type": "refresh_token", "refresh_token": "not-a-token"}, "invalid_grant"),
+        ({}, "invalid_request"),
+    ],
+)
+def test_other_failures_follow_rfc6749_with_a_description(client, trusted_app, data, error):
+    credentials = {"client_id": trusted_app.client_id, "client_secret": trusted_app.client_secret}
+    response = client.post(TOKEN_URL, {**credentials, **data})
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["error"] == error
+    assert body["error_description"]
+    assert not AccessToken.objects.exists()
+
+
+def test_disabled_app_gets_no_token_and_enabled_again_does(client, trusted_app):
+    app_set_enabled(actor=trusted_app.owner, app=trusted_app, enabled=False, origin=COMMAND_LINE)
+    assert client_credentials(client, trusted_app).status_code == 401
+    app_set_enabled(actor=trusted_app.owner, app=trusted_app, enabled=True, origin=COMMAND_LINE)
+    assert client_credentials(client, trusted_app).status_code == 200
+
+
+def test_get_is_not_allowed(client, trusted_app):
+    assert client.get(TOKEN_URL).status_code == 405
+
+
+# --- authorization_code and refresh_token -------------------------------------------------
+
+
+def exchange(client, app, code, **extra):
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": app.redirect_uri,
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+    }
+    fields, headers = split_headers(extra)
+    return client.post(TOKEN_URL, {**data, **fields}, **headers)
+
+
+def test_code_exchange_gives_access_and_refresh_token_for_the_user(client, web_app, demo):
+    code = get_code(client, web_app, demo["user"])
+    client.logout()
+    response = exchange(client, web_app, code, HTTP_USER_AGENT="curl/8")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert {"access_token", "refresh_token", "expires_in", "token_type"} <= set(body)
+    assert TOKEN_SHAPE.match(body["access_token"]) and TOKEN_SHAPE.match(body["refresh_token"])
+    token = AccessToken.objects.get(application=web_app)
+    assert token.user == demo["user"]
+    assert token.user_agent == "curl/8"
+
+
+def test_code_exchange_without_redirect_uri_works_when_it_was_not_sent(client, web_app, demo):
+    client.force_login(demo["user"])
+    page = client.get("/oauth/authorize.php", {"response_type": "code", "client_id": web_app.client_id})
+    answer = client.post("/oauth/authorize.php", {"request": page.context["blob"], "action": "allow"})
+    code = answer["Location"].split("code=")[1].split("&")[0]
+    data = {"grant_type": "authorization_code", "code": code}
+    response = client.post(
+        TOKEN_URL, data, HTTP_AUTHORIZATION=basic(web_app.client_id, web_app.client_secret)
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_code_is_single_use_and_a_replay_revokes_what_it_issued(client, web_app, demo):
+    code = get_code(client, web_app, demo["user"])
+    first = exchange(client, web_app, code)
+    assert first.status_code == 200
+    refreshed = client.post(
+        TOKEN_URL,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": first.json()["refresh_token"],
+            "client_id": web_app.client_id,
+            "client_secret": web_app.client_secret,
+        },
+    )
+    assert refreshed.status_code == 200
+    assert AccessToken.objects.filter(application=web_app).count() == 1
+
+    replay = exchange(client, web_app, code)
+
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
+    assert not AccessToken.objects.filter(application=web_app).exists()
+    assert not RefreshToken.objects.filter(application=web_app, revoked__isnull=True).exists()
+
+
+def test_code_cannot_be_redeemed_by_another_app(client, web_app, trusted_app, demo):
+    code = get_code(client, web_app, demo["user"])
+    response = exchange(client, trusted_app, code, redirect_uri=web_app.redirect_uri)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert exchange(client, web_app, code).status_code == 200
+
+
+def test_code_cannot_be_redeemed_with_another_redirect_uri(client, web_app, demo):
+    code = get_code(client, web_app, demo["user"])
+    response = exchange(client, web_app, code, redirect_uri="https://app.example/other")
+    assert response.status_code == 400
+    assert not AccessToken.objects.exists()
+
+
+def test_expired_code_is_refused(client, web_app, demo):
+    from oauth2_provider.models import Grant
+
+    code = get_code(client, web_app, demo["user"])
+    Grant.objects.filter(code=code).update(expires=timezone.now() - timedelta(seconds=1))
+    response = exchange(client, web_app, code)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_refresh_rotates_and_a_replayed_refresh_token_is_refused(client, web_app, demo):
+    code = get_code(client, web_app, demo["user"])
+    tokens = exchange(client, web_app, code).json()
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": tokens["refresh_token"],
+        "client_id": web_app.client_id,
+        "client_secret": web_app.client_secret,
+    }
+    second = client.post(TOKEN_URL, data)
+    assert second.status_code == 200
+    assert second.json()["refresh_token"] != tokens["refresh_token"]
+    assert second.json()["expires_in"] == 3600
+
+    replay = client.post(TOKEN_URL, data)
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
+
+
+def test_regenerate_kills_the_old_secret_tokens_refresh_tokens_and_unused_codes(client, web_app, demo):
+    used = get_code(client, web_app, demo["user"])
+    tokens = exchange(client, web_app, used).json()
+    unused = get_code(client, web_app, demo["user"])
+    old_secret = web_app.client_secret
+
+    app_regenerate_secret(actor=web_app.owner, app=web_app, origin=COMMAND_LINE)
+    web_app.refresh_from_db()
+
+    assert exchange(client, web_app, unused, client_secret=old_secret).status_code == 401
+    assert exchange(client, web_app, unused).status_code == 400
+    refresh = {
+        "grant_type": "refresh_token",
+        "refresh_token": tokens["refresh_token"],
+        "client_id": web_app.client_id,
+        "client_secret": web_app.client_secret,
+    }
+    assert client.post(TOKEN_URL, refresh).status_code == 400
+    me = client.get("/uapi/@me", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+    assert me.status_code == 401
