@@ -71,3 +71,16 @@ def test_loopback_http_is_allowed_only_from_loopback(client, trusted_app):
 
 def test_portal_pages_are_not_affected(client, db, strict):
     assert client.get("/accounts/login/").status_code == 200
+
+
+def test_deploy_check_warns_when_loopback_http_is_on_in_production(settings):
+    from apps_registry.checks import loopback_http_is_for_development
+
+    settings.DEBUG, settings.OAUTH_ALLOW_LOOPBACK_HTTP = False, True
+    assert [w.id for w in loopback_http_is_for_development(None)] == ["apps_registry.W001"]
+    settings.OAUTH_ALLOW_LOOPBACK_HTTP = False
+    assert loopback_http_is_for_development(None) == []
+
+
+def test_login_page_cannot_be_framed(client, db):
+    assert client.get("/accounts/login/")["X-Frame-Options"] == "DENY"
