@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
 
 from .crypto import secrets_equal
 from .models import AccessToken, RedeemedCode, RefreshToken
@@ -88,6 +89,19 @@ class Validator(OAuth2Validator):
                 ],
                 ignore_conflicts=True,
             )
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
+        """oauthlib deletes the code after saving the tokens. When another exchange of the same
+        code deleted it first, this exchange fails: drop the tokens it had already saved, which
+        were never handed out."""
+        try:
+            super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+        except errors.InvalidGrantError:
+            issued = getattr(request, "issued_access_token", None)
+            if issued is not None:
+                RefreshToken.objects.filter(access_token_id=issued.pk).delete()
+                AccessToken.objects.filter(pk=issued.pk).delete()
+            raise
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
         if super().validate_code(client_id, code, client, request, *args, **kwargs):

@@ -44,6 +44,7 @@ REGISTER_SALT = "apps_registry.register"
 AUTHORIZE_SALT = "apps_registry.authorize"
 # Refused rules after the user acted redirect with access_denied and these descriptions.
 DENIED_BY_USER = "The user denied the registration."
+PLAIN_PKCE_REFUSED = 'The "plain" code_challenge_method is refused (RFC 9700); use "S256".'
 
 
 def sensitive(response: HttpResponse) -> HttpResponse:
@@ -245,6 +246,12 @@ def authorize(request: HttpRequest) -> HttpResponse:
                 return error_page(request, "This authorization request is invalid", [description])
             return response
         credentials.pop("request", None)
+        if credentials.get("code_challenge_method") == "plain":
+            # django-oauth-toolkit refuses it only once the user has consented; say so first.
+            params = [("error", "invalid_request"), ("error_description", PLAIN_PKCE_REFUSED)]
+            if credentials.get("state"):
+                params.append(("state", credentials["state"]))
+            return redirect_with(credentials["redirect_uri"], params)
         payload = {"scopes": scopes, "credentials": _plain(credentials)}
         blob = signing.dumps(payload, salt=AUTHORIZE_SALT, compress=True)
         return _authorize_page(request, payload, blob, ConsentLoginForm(request))

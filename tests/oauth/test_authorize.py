@@ -2,7 +2,6 @@
 
 import pytest
 
-from apps_registry.models import AccessToken
 from apps_registry.services import COMMAND_LINE, app_set_enabled
 
 from .conftest import TOKEN_URL, basic, get_code, query, s256
@@ -142,15 +141,13 @@ def test_pkce_is_honoured_when_sent(client, web_app, demo):
     assert exchange(client, web_app, code, code_verifier=verifier).status_code == 200
 
 
-def test_pkce_plain_is_refused(client, web_app, demo):
+def test_pkce_plain_is_refused_before_the_consent_page(client, web_app, demo):
     client.force_login(demo["user"])
-    page = client.get(AUTHORIZE, params(web_app, code_challenge="p" * 50, code_challenge_method="plain"))
-    if page.status_code == 200:
-        response = client.post(AUTHORIZE, {"request": page.context["blob"], "action": "allow"})
-    else:
-        response = page
-    assert "code=" not in response.get("Location", "")
-    assert not AccessToken.objects.exists()
+    response = client.get(AUTHORIZE, params(web_app, code_challenge="p" * 50, code_challenge_method="plain"))
+    assert response.status_code == 302
+    got = query(response["Location"])
+    assert got["error"] == ["invalid_request"] and got["state"] == ["s1"]
+    assert "code" not in got
 
 
 def test_pkce_is_not_demanded_of_confidential_apps(client, web_app, demo):

@@ -282,3 +282,28 @@ def test_regenerate_kills_the_old_secret_tokens_refresh_tokens_and_unused_codes(
     assert client.post(TOKEN_URL, refresh).status_code == 400
     me = client.get("/uapi/@me", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
     assert me.status_code == 401
+
+
+def test_an_exchange_that_loses_a_race_for_its_code_keeps_no_token(web_app, demo):
+    """Two exchanges of one code at once: the one whose code was deleted under it fails, and
+    the tokens it had saved (never handed out) are dropped."""
+    from oauthlib.common import Request as OAuthRequest
+    from oauthlib.oauth2.rfc6749 import errors
+
+    from apps_registry.oauth import Validator
+
+    validator = Validator()
+    request = OAuthRequest("https://testserver/oauth/token.php")
+    request.client, request.user, request.scopes = web_app, demo["user"], ["unifiedapi"]
+    request.grant_type, request.code = "authorization_code", "already-deleted"
+    validator.save_bearer_token(
+        {"access_token": "raced-a", "refresh_token": "raced-r", "scope": "unifiedapi", "expires_in": 3600},
+        request,
+    )
+    assert AccessToken.objects.filter(application=web_app).count() == 1
+
+    with pytest.raises(errors.InvalidGrantError):
+        validator.invalidate_authorization_code(web_app.client_id, "already-deleted", request)
+
+    assert not AccessToken.objects.filter(application=web_app).exists()
+    assert not RefreshToken.objects.filter(application=web_app).exists()
