@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.views import RevokeTokenView, TokenView
@@ -47,12 +47,21 @@ DENIED_BY_USER = "The user denied the registration."
 PLAIN_PKCE_REFUSED = 'The "plain" code_challenge_method is refused (RFC 9700); use "S256".'
 
 
-def sensitive(response: HttpResponse) -> HttpResponse:
+def sensitive(response: HttpResponse, referrer_policy: str = "no-referrer") -> HttpResponse:
     """Pages and redirects that carry a secret or a code: never cached, never referred."""
     add_never_cache_headers(response)
     patch_cache_control(response, no_store=True)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = referrer_policy
     return response
+
+
+def consent_page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """A consent page: never cached. Its Referrer-Policy is same-origin, not no-referrer: with
+    no-referrer a browser sends the page's own form with `Origin: null`, which Django's CSRF
+    check refuses. No Referer leaves for another site either way, and the redirects that carry
+    the secret and the code send no-referrer."""
+    response = render(request, template, context, status=status)
+    return sensitive(response, referrer_policy="same-origin")
 
 
 def error_page(request: HttpRequest, title: str, errors: list[str], status: int = 400) -> HttpResponse:
@@ -118,7 +127,7 @@ def register(request: HttpRequest) -> HttpResponse:
     # Signed, so the parameters shown are the parameters used: an edited form fails the check.
     blob = signing.dumps(payload, salt=REGISTER_SALT, compress=True)
     context = _register_context(request, payload, blob, ConsentLoginForm(request))
-    return sensitive(render(request, "oauth/register.html", context))
+    return consent_page(request, "oauth/register.html", context)
 
 
 @login_not_required
@@ -142,7 +151,7 @@ def register_consent(request: HttpRequest) -> HttpResponse:
     if action == "switch":
         logout(request)
         context = _register_context(request, payload, blob, ConsentLoginForm(request))
-        return sensitive(render(request, "oauth/register.html", context))
+        return consent_page(request, "oauth/register.html", context)
     if action != "register":
         return error_page(request, "Unknown action", ["Choose Register or Deny."])
 
@@ -150,7 +159,7 @@ def register_consent(request: HttpRequest) -> HttpResponse:
     user = consent_user(request, form)
     if user is None:
         context = _register_context(request, payload, blob, form)
-        return sensitive(render(request, "oauth/register.html", context, status=400))
+        return consent_page(request, "oauth/register.html", context, status=400)
 
     grant_access = request.POST.get("grant_access") == "on"
     try:
@@ -227,7 +236,7 @@ def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, s
         "login_form": form,
         "action": reverse("oauth:authorize"),
     }
-    return sensitive(render(request, "oauth/authorize.html", context, status=status))
+    return consent_page(request, "oauth/authorize.html", context, status=status)
 
 
 @login_not_required
@@ -302,23 +311,39 @@ ERROR_DESCRIPTIONS = {
     "was issued to another App.",
     "unauthorized_client": "This App may not use this grant type (client_credentials is for "
     "trusted Apps only).",
-    "unsupported_grant_type": "Use authorization_code, refresh_token or client_credentials.",
     "invalid_scope": "The requested scope is not allowed.",
     "unsupported_token_type": "Only access_token and refresh_token can be revoked.",
 }
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
-def with_error_description(response: HttpResponse) -> HttpResponse:
-    if response.status_code < 400 or response.status_code == 401:
+def token_error(request: HttpRequest, body: dict, status: int) -> HttpResponse:
+    """An error of the token or revocation endpoint, in the exact shape of DESIGN 6."""
+    response = sensitive(JsonResponse(body, status=status))
+    if status == 401 and request.headers.get("Authorization", "")[:6].lower() == "basic ":
+        # RFC 6749 5.2: the challenge names the scheme the client used.
+        response["WWW-Authenticate"] = 'Basic realm="oauth"'
+    return response
+
+
+def normalized(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """oauthlib's error, reshaped: a wrong key or secret is exactly {"error": "invalid_client"}
+    (401); other errors carry an error_description and no `state` (a token request has none,
+    but VoipNow clients send state=0 anyway)."""
+    if response.status_code < 400:
         return response
     try:
         body = json.loads(response.content)
     except ValueError:
         return response
-    if isinstance(body, dict) and body.get("error") and not body.get("error_description"):
+    if not isinstance(body, dict) or not body.get("error"):
+        return response
+    if body["error"] == "invalid_client":
+        return token_error(request, {"error": "invalid_client"}, 401)
+    body.pop("state", None)
+    if not body.get("error_description"):
         body["error_description"] = ERROR_DESCRIPTIONS.get(body["error"], "The request was refused.")
-        response.content = json.dumps(body)
-    return response
+    return token_error(request, body, response.status_code)
 
 
 class Token(TokenView):
@@ -326,11 +351,18 @@ class Token(TokenView):
     multipart bodies (Django parses both into request.POST), unknown fields ignored."""
 
     def post(self, request, *args, **kwargs):
-        if not request.POST.get("grant_type"):
+        grant_type = request.POST.get("grant_type")
+        if not grant_type:
             # oauthlib calls this unsupported_grant_type; RFC 6749 5.2 says invalid_request.
             body = {"error": "invalid_request", "error_description": "The grant_type parameter is missing."}
-            return sensitive(JsonResponse(body, status=400))
-        return with_error_description(super().post(request, *args, **kwargs))
+            return token_error(request, body, 400)
+        if grant_type not in GRANT_TYPES:
+            # The password, implicit and device grants are not offered at all.
+            description = "Use authorization_code, refresh_token or client_credentials."
+            return token_error(
+                request, {"error": "unsupported_grant_type", "error_description": description}, 400
+            )
+        return normalized(request, super().post(request, *args, **kwargs))
 
 
 token = Token.as_view()
@@ -338,7 +370,7 @@ token = Token.as_view()
 
 class Revoke(RevokeTokenView):
     def post(self, request, *args, **kwargs):
-        return with_error_description(super().post(request, *args, **kwargs))
+        return normalized(request, super().post(request, *args, **kwargs))
 
 
 revoke = Revoke.as_view()
@@ -445,7 +477,7 @@ def bearer_token(request: HttpRequest) -> str:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def me(request: HttpRequest) -> HttpResponse:
     """The account a UnifiedAPI token acts for (one query: token, App and account)."""
     value = bearer_token(request)

@@ -27,6 +27,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_portal_{os.getpid()}"}
 
+# Live-server threads would otherwise keep their connections open past the test, and
+# PostgreSQL refuses to drop a test database that is still in use.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
 # Serve static files from the finders: the suite never runs collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

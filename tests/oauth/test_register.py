@@ -47,7 +47,8 @@ def test_consent_page_shows_the_app_and_the_account(client, demo, method):
     assert 'id="consent-account">organization<' in html
     assert "Use another account" in html
     assert page["Cache-Control"].count("no-store") == 1
-    assert page["Referrer-Policy"] == "no-referrer"
+    # same-origin: with no-referrer, browsers send the page's own form with Origin: null.
+    assert page["Referrer-Policy"] == "same-origin"
     assert page["X-Frame-Options"] == "DENY"
     assert not App.objects.exists()
 
@@ -242,6 +243,17 @@ def test_consent_submit_needs_the_csrf_token(demo):
     response = csrf_client.post(CONSENT, {"request": page.context["blob"], "action": "register"})
     assert response.status_code == 403
     assert not App.objects.exists()
+
+
+def test_a_consent_page_sent_after_its_csrf_token_changed_gets_a_plain_explanation(demo):
+    from django.test import Client
+
+    csrf_client = Client(enforce_csrf_checks=True)
+    page = start(csrf_client)
+    response = csrf_client.post(CONSENT, {"request": page.context["blob"], "action": "register"})
+    assert response.status_code == 403
+    assert b"This page has expired" in response.content
+    assert response["Cache-Control"] == "no-store"
 
 
 def test_the_app_may_post_to_register_php_from_its_own_site(demo):

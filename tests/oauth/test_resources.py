@@ -65,6 +65,11 @@ def assert_api_error(response, code):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
+def test_me_answers_head(client, trusted_app):
+    token = cc_token(client, trusted_app)
+    assert client.head("/uapi/@me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
 def test_me_without_a_token_is_401(client, db):
     assert_api_error(client.get("/uapi/@me"), "missing_token")
 

@@ -102,6 +102,28 @@ def test_wrong_secret_is_401_invalid_client_exactly(client, trusted_app, where):
     assert not AccessToken.objects.exists()
 
 
+def test_wrong_secret_with_state_0_is_still_exactly_invalid_client(client, trusted_app):
+    """VoipNow clients send state=0 with client_credentials; oauthlib would echo it."""
+    response = client_credentials(client, trusted_app, client_secret="x" * 32, state="0", type="unifiedapi")
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_client"}
+
+
+def test_other_errors_do_not_echo_state(client, web_app):
+    response = client_credentials(client, web_app, state="0")
+    assert response.status_code == 400
+    assert "state" not in response.json()
+
+
+def test_basic_auth_failure_challenges_with_basic_and_body_failure_with_none(client, trusted_app):
+    basic_failure = client.post(
+        TOKEN_URL, {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=basic(trusted_app.client_id, "x")
+    )
+    assert basic_failure["WWW-Authenticate"].startswith("Basic ")
+    body_failure = client_credentials(client, trusted_app, client_secret="x")
+    assert "WWW-Authenticate" not in body_failure
+
+
 def test_unknown_key_is_401_invalid_client(client, trusted_app):
     response = client.post(
         TOKEN_URL, {"grant_type": "client_credentials", "client_id": "nope", "client_secret": "nope"}
@@ -122,7 +144,15 @@ def test_untrusted_app_gets_unauthorized_client_for_client_credentials(client, w
 @pytest.mark.parametrize(
     ("data", "error"),
     [
-        ({"grant_type": "password", "username": "organization", "password": "demo"}, "unauthorized_client"),
+        (
+            {"grant_type": "password", "username": "organization", "password": "demo"},
+            "unsupported_grant_type",
+        ),
+        (
+            {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": "x"},
+            "unsupported_grant_type",
+        ),
+        ({"grant_type": "implicit"}, "unsupported_grant_type"),
         ({"grant_type": "urn:example:nothing"}, "unsupported_grant_type"),
         (
             {"grant_type": "authorization_code", "code": "not-a-code", "redirect_uri": REDIRECT},
