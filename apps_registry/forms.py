@@ -85,15 +85,23 @@ class AppAddForm(AppForm):
                 pair = load_credentials(self.data.get("credentials", ""), owner_pk=owner_pk, api=api)
             except signing.BadSignature:
                 self.credentials_invalid = True
-        if pair is None:
-            pair = {"client_id": generate_credential(), "client_secret": generate_credential()}
-            token = sign_credentials(owner_pk=owner_pk, api=api, **pair)
-            if self.is_bound:
-                self.data = self.data.copy()
-                self.data["credentials"] = token
-            else:
-                self.initial["credentials"] = token
-        self.generated = pair
+        self.generated = pair or self._new_credentials()
+
+    def _new_credentials(self) -> dict[str, str]:
+        """A fresh pair, signed into the form for the next submit."""
+        pair = {"client_id": generate_credential(), "client_secret": generate_credential()}
+        token = sign_credentials(owner_pk=self.owner_pk, api=self.api, **pair)
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["credentials"] = token
+        else:
+            self.initial["credentials"] = token
+        return pair
+
+    def renew_credentials(self, message: str) -> None:
+        """The pair was used already (the form was sent twice): offer a new one, and say so."""
+        self.generated = self._new_credentials()
+        self.add_error(None, forms.ValidationError(message, code="credentials_used"))
 
     def clean_credentials(self) -> str:
         if self.credentials_invalid:

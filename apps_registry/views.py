@@ -232,10 +232,18 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.service_arguments(),
             )
         except ValidationError as error:
-            if error.code == "unified_api_not_allowed":
+            codes = {e.code for e in error.error_list} if not hasattr(error, "error_dict") else set()
+            if "unified_api_not_allowed" in codes:
                 messages.error(request, error.messages[0])
                 return _redirect(request, list_url)
-            add_service_errors(form, error)
+            if "client_id" in getattr(error, "error_dict", {}):
+                # The signed pair was used already: this form was sent twice.
+                form.renew_credentials(
+                    "An App with this App ID/key exists already: was the form sent twice? "
+                    "New credentials were generated; submit again only to add a second App."
+                )
+            else:
+                add_service_errors(form, error)
         else:
             messages.success(request, f"The App “{app.name}” was added.")
             if request.htmx:
