@@ -249,7 +249,7 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
             if request.htmx:
                 response = HttpResponse(status=204)
                 # Close the modal, and the changelist reloads itself (with the message).
-                return trigger_client_event(trigger_client_event(response, "closeModal"), "appsChanged")
+                return trigger_client_event(trigger_client_event(response, "appsChanged"), "closeModal")
             return redirect(list_url)
     elif request.method == "GET":
         try:

@@ -8,27 +8,40 @@
     return element ? bootstrap.Modal.getOrCreateInstance(element) : null;
   }
 
-  // htmx put a dialog into the modal: show it (once) and focus its first field.
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // Focus the first field in error, or else the dialog's first field or main button.
+  function focusDialog(element) {
+    var first = element.querySelector(".is-invalid") ||
+      element.querySelector("input:not([type=hidden]):not([readonly]), textarea, select, .modal-footer .btn:last-child");
+    if (!first) return;
+    first.focus();
+    if (first.classList.contains("is-invalid")) first.scrollIntoView({ block: "center" });
+  }
+
+  // htmx put a dialog into the modal: show it, or (after an invalid submit) focus the error.
+  document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target.id !== "modal-content") return;
     var element = document.getElementById("modal");
     if (!element.classList.contains("show")) modal().show();
-    var invalid = element.querySelector(".is-invalid");
-    var first = invalid || element.querySelector("input:not([type=hidden]):not([readonly]), textarea, select");
-    if (first && element.classList.contains("show")) first.focus();
+    else focusDialog(element);
   });
 
+  // Opened: focus its first field, unless the user is already in one. (No fade: the
+  // dialog is ready the moment it shows, so nothing moves the focus while one types.)
   document.addEventListener("shown.bs.modal", function (event) {
-    if (event.target.id !== "modal") return;
-    var invalid = event.target.querySelector(".is-invalid");
-    var first = invalid || event.target.querySelector("input:not([type=hidden]):not([readonly]), textarea, select, .btn-primary, .btn-danger");
-    if (first) first.focus();
+    var element = event.target;
+    if (element.id !== "modal") return;
+    var active = document.activeElement;
+    if (active === element || !element.contains(active)) focusDialog(element);
   });
 
-  // The server says the dialog is done (HX-Trigger: closeModal).
+  // The server says the dialog is done (HX-Trigger: closeModal). Hide it once htmx has
+  // finished with the response: hiding empties the dialog, and the element that made the
+  // request must still be in the page for the other triggered events to bubble up.
   document.body.addEventListener("closeModal", function () {
-    var instance = modal();
-    if (instance) instance.hide();
+    window.setTimeout(function () {
+      var instance = modal();
+      if (instance) instance.hide();
+    }, 0);
   });
 
   // A closed modal forgets its dialog (and any secret it showed).
