@@ -57,7 +57,7 @@ class AppForm(forms.ModelForm):
         for name in ("homepage", "image_uri", "redirect_uri"):
             self.fields[name].widget.input_type = "text"
             self.fields[name].widget.attrs.setdefault("spellcheck", "false")
-        self.fields["description"].max_length = 1000
+        # The model's MaxLengthValidator(1000) refuses more; the browser stops typing there.
         self.fields["description"].widget.attrs["maxlength"] = 1000
 
     def service_arguments(self) -> dict:

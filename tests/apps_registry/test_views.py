@@ -118,6 +118,8 @@ ACTIONS = [
     ("apps_registry:regenerate_secret", {"confirmed": "yes"}),
     ("apps_registry:revoke_tokens", {"confirmed": "yes"}),
     ("apps_registry:disable", {"confirmed": "yes"}),
+    ("apps_registry:enable", {"confirmed": "yes"}),
+    ("apps_registry:revoke_tokens", {"token": ["1", "2", "3"], "confirmed": "yes"}),
     ("apps_registry:remove", {"confirmed": "yes"}),
 ]
 
@@ -128,7 +130,11 @@ def test_every_action_on_an_app_out_of_reach_is_404_and_changes_nothing(
     url_name, data, headers, demo, demo_apps, client, make_tokens
 ):
     theirs = demo_apps["organization2"]
-    make_tokens(theirs, 2)
+    tokens = make_tokens(theirs, 2)
+    if url_name == "apps_registry:enable":
+        App.objects.filter(pk=theirs.pk).update(enabled=False)
+    if "token" in data:
+        data = {**data, "token": [token.pk for token in tokens]}
     before = snapshot(theirs)
     client.force_login(demo["provider"])
 
@@ -904,6 +910,16 @@ def test_audit_trail_shows_who_did_what_to_which_app_when_and_from_where(demo, c
     assert app.client_id in content  # a removed App keeps its history
     assert app.client_secret not in content
     assert "1 event" in text(filtered) and "Calendar Sync</td>" not in text(filtered)
+
+
+@pytest.mark.parametrize("query", [{"app": "x" * 5000}, {"page": "-1"}, {"page": "9" * 30}, {"app": "'\""}])
+def test_audit_trail_survives_nonsense_parameters(query, demo, client):
+    client.force_login(demo["user"])
+
+    response = client.get(reverse("apps_registry:audit", args=[demo["user"].pk]), query)
+
+    assert response.status_code == 200
+    assert "0 events" in text(response)
 
 
 def test_audit_trail_shows_only_the_accounts_own_events(demo, client):
