@@ -175,6 +175,7 @@ def app_bulk_remove(request: HttpRequest, pk: int) -> HttpResponse:
     apps = list(
         App.objects.manageable_by(request.user)
         .filter(owner=account, pk__in=selected_ids(data, "app"))
+        .select_related("owner")
         .annotate(live_tokens=Count("accesstoken", filter=Q(accesstoken__expires__gt=timezone.now())))
         .order_by("name", "pk")
     )
