@@ -145,7 +145,7 @@ class App(AbstractApplication):
         return self.redirect_uri
 
     def get_absolute_url(self) -> str:
-        return reverse("apps_registry:list", args=[self.owner_id]) + f"?api={self.api}"
+        return reverse("apps_registry:edit", args=[self.pk])
 
     def clean(self) -> None:
         """Field validators carry the single-row rules; django-oauth-toolkit's own checks

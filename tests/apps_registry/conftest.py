@@ -1,0 +1,34 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps_registry.models import AccessToken
+
+# Who reaches whom among the demo accounts (DESIGN 2): oneself and every account below.
+REACH = {
+    "admin": {"admin", "provider", "organization", "user", "organization2", "user2"},
+    "provider": {"provider", "organization", "user"},
+    "organization": {"organization", "user"},
+    "user": {"user"},
+    "organization2": {"organization2", "user2"},
+    "user2": {"user2"},
+}
+
+PAIRS = [(actor, target) for actor in REACH for target in REACH]
+
+
+@pytest.fixture
+def expired_token(db):
+    """An access token of an App that expired an hour ago."""
+
+    def make(app, user=None):
+        return AccessToken.objects.create(
+            user=user or app.owner,
+            application=app,
+            token=f"expired-{app.pk}-{AccessToken.objects.count()}",
+            expires=timezone.now() - timedelta(hours=1),
+            scope="",
+        )
+
+    return make

@@ -1,0 +1,1004 @@
+"""The App management pages (DESIGN 4) as the test client sees them: with htmx (`HX-Request`)
+and without JavaScript, for every persona, on good and bad paths."""
+
+import json
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from apps_registry.crypto import generate_credential, is_credential
+from apps_registry.forms import sign_credentials
+from apps_registry.models import AccessToken, Api, App, AuditAction, AuditEvent, RefreshToken
+from tests.apps_registry.conftest import PAIRS, REACH
+from tests.factories import AdministratorFactory, AppFactory
+
+HTMX = {"HX-Request": "true"}
+
+
+def text(response) -> str:
+    return unescape(response.content.decode())
+
+
+def plain(response) -> str:
+    """The page's text without tags, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def form_data(response) -> dict:
+    """The values of the Add App form as the page rendered them (hidden credentials included)."""
+    form = response.context["form"]
+    return {
+        "name": "Calendar Sync",
+        "description": "Keeps calendars in step",
+        "homepage": "https://calendar.example/",
+        "image_uri": "https://calendar.example/logo.png",
+        "email": "dev@calendar.example",
+        "phone": "+1 555 0100",
+        "trusted": "on",
+        "redirect_uri": "https://calendar.example/oauth/callback",
+        "credentials": form["credentials"].value(),
+    }
+
+
+def add_url(account, api=Api.SYSTEMAPI) -> str:
+    return reverse("apps_registry:add", args=[account.pk]) + f"?api={api}"
+
+
+def list_url(account, api=Api.SYSTEMAPI) -> str:
+    return reverse("apps_registry:list", args=[account.pk]) + f"?api={api}"
+
+
+def snapshot(app: App) -> dict:
+    """What a refused action must leave as it was."""
+    app.refresh_from_db()
+    return {
+        "fields": {
+            field: getattr(app, field)
+            for field in ("name", "homepage", "redirect_uri", "trusted", "enabled", "encrypted_secret")
+        },
+        "tokens": AccessToken.objects.filter(application=app).count(),
+        "refresh": RefreshToken.objects.filter(application=app).count(),
+        "audit": AuditEvent.objects.filter(app=app).count(),
+    }
+
+
+# --- reach: every page and action, every persona ---------------------------------------------
+
+
+def account_pages(account) -> list[str]:
+    return [
+        list_url(account),
+        add_url(account),
+        reverse("apps_registry:audit", args=[account.pk]),
+    ]
+
+
+def app_pages(app) -> list[str]:
+    return [
+        reverse(name, args=[app.pk])
+        for name in (
+            "apps_registry:edit",
+            "apps_registry:tokens",
+            "apps_registry:regenerate_secret",
+            "apps_registry:revoke_tokens",
+            "apps_registry:disable",
+            "apps_registry:enable",
+            "apps_registry:remove",
+        )
+    ]
+
+
+@pytest.mark.parametrize(("actor", "target"), PAIRS)
+def test_every_page_answers_200_in_reach_and_404_out_of_reach(actor, target, demo, demo_apps, client):
+    client.force_login(demo[actor])
+    expected = 200 if target in REACH[actor] else 404
+    app = demo_apps[target]
+    bulk = reverse("apps_registry:bulk_remove", args=[app.owner_id]) + f"?app={app.pk}"
+
+    statuses = {
+        url: client.get(url).status_code for url in [*account_pages(demo[target]), *app_pages(app), bulk]
+    }
+    htmx = {url: client.get(url, headers=HTMX).status_code for url in [*account_pages(demo[target]), bulk]}
+
+    assert set(statuses.values()) == {expected}, statuses
+    assert set(htmx.values()) == {expected}, htmx
+
+
+ACTIONS = [
+    ("apps_registry:edit", {"name": "Hijacked", "homepage": "https://evil.example/"}),
+    ("apps_registry:reveal_secret", {}),
+    ("apps_registry:regenerate_secret", {"confirmed": "yes"}),
+    ("apps_registry:revoke_tokens", {"confirmed": "yes"}),
+    ("apps_registry:disable", {"confirmed": "yes"}),
+    ("apps_registry:enable", {"confirmed": "yes"}),
+    ("apps_registry:revoke_tokens", {"token": ["1", "2", "3"], "confirmed": "yes"}),
+    ("apps_registry:remove", {"confirmed": "yes"}),
+]
+
+
+@pytest.mark.parametrize(("url_name", "data"), ACTIONS)
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_every_action_on_an_app_out_of_reach_is_404_and_changes_nothing(
+    url_name, data, headers, demo, demo_apps, client, make_tokens
+):
+    theirs = demo_apps["organization2"]
+    tokens = make_tokens(theirs, 2)
+    if url_name == "apps_registry:enable":
+        App.objects.filter(pk=theirs.pk).update(enabled=False)
+    if "token" in data:
+        data = {**data, "token": [token.pk for token in tokens]}
+    before = snapshot(theirs)
+    client.force_login(demo["provider"])
+
+    response = client.post(reverse(url_name, args=[theirs.pk]), data, headers=headers)
+
+    assert response.status_code == 404
+    assert theirs.client_secret not in text(response)
+    assert snapshot(theirs) == before
+
+
+def test_an_app_of_another_administrator_is_404_even_for_an_administrator(demo, client):
+    theirs = AppFactory(owner=AdministratorFactory(), name="Elsewhere")
+    client.force_login(demo["admin"])
+
+    for url in app_pages(theirs):
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("apps_registry:remove", args=[theirs.pk])).status_code == 404
+    assert App.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize("pk", ["0", "999999", "99999999999999999999"])
+def test_a_missing_or_huge_app_id_is_404_not_500(pk, demo, client):
+    client.force_login(demo["admin"])
+
+    assert client.get(f"/apps/{pk}/").status_code == 404
+    assert client.post(f"/apps/{pk}/remove/").status_code == 404
+    assert client.get(f"/accounts/{pk}/apps/").status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_login_and_nothing_changes(demo, demo_apps, client):
+    app = demo_apps["user"]
+    before = snapshot(app)
+
+    for url in [*account_pages(demo["user"]), *app_pages(app)]:
+        location = urlsplit(client.get(url)["Location"])
+        assert location.path == reverse("login")
+        assert parse_qs(location.query)["next"] == [url]
+    assert client.post(reverse("apps_registry:remove", args=[app.pk]))["Location"].startswith(
+        reverse("login")
+    )
+    assert snapshot(app) == before
+
+
+# --- the changelist -------------------------------------------------------------------------
+
+
+def test_changelist_shows_name_link_key_trusted_enabled_and_created(demo, client):
+    app = AppFactory(owner=demo["organization"], name="Billing Sync", trusted=True)
+    client.force_login(demo["organization"])
+
+    content = text(client.get(list_url(demo["organization"])))
+
+    assert f'<a href="{reverse("apps_registry:edit", args=[app.pk])}">Billing Sync</a>' in content
+    assert app.client_id in content
+    assert "<td>Yes</td>" in content
+    assert app.created.strftime("%Y-%m-%d") in content
+
+
+def test_changelist_shows_an_https_image_and_a_placeholder_otherwise(demo, client):
+    AppFactory(owner=demo["user"], name="Safe", image_uri="https://img.example/logo.png")
+    AppFactory(owner=demo["user"], name="Plain", image_uri="http://img.example/plain.png")
+    AppFactory(owner=demo["user"], name="None")
+    client.force_login(demo["user"])
+
+    content = text(client.get(list_url(demo["user"])))
+
+    assert 'src="https://img.example/logo.png"' in content
+    assert "http://img.example/plain.png" not in content
+    assert content.count('class="app-image-placeholder"') == 2
+
+
+def test_changelist_searches_by_name_or_key(demo, client):
+    one = AppFactory(owner=demo["organization"], name="Calendar Sync")
+    two = AppFactory(owner=demo["organization"], name="Billing")
+    client.force_login(demo["organization"])
+    url = list_url(demo["organization"])
+
+    by_name = text(client.get(url, {"q": "calendar"}))
+    by_key = text(client.get(url, {"q": two.client_id[4:20]}))
+
+    assert "Calendar Sync" in by_name and "Billing" not in by_name
+    assert "1 App matching" in by_name
+    assert "Billing" in by_key and "Calendar Sync" not in by_key
+    assert one.client_id not in by_key
+
+
+def test_changelist_sorts_by_a_column_both_ways(demo, client):
+    for name in ["Bravo", "Alpha", "Charlie"]:
+        AppFactory(owner=demo["user"], name=name)
+    client.force_login(demo["user"])
+    url = list_url(demo["user"])
+
+    def names(order):
+        return re.findall(r'<a href="/apps/\d+/">(\w+)</a>', text(client.get(url, {"o": order})))
+
+    assert names("name") == ["Alpha", "Bravo", "Charlie"]
+    assert names("-name") == ["Charlie", "Bravo", "Alpha"]
+    assert names("-created") == ["Charlie", "Alpha", "Bravo"]
+    assert names("bogus;drop") == ["Alpha", "Bravo", "Charlie"]
+    assert 'aria-sort="descending"' in text(client.get(url, {"o": "-name"}))
+
+
+def test_changelist_paginates_and_counts(demo, client):
+    for i in range(55):
+        AppFactory(owner=demo["user"], name=f"App {i:02d}")
+    client.force_login(demo["user"])
+    url = list_url(demo["user"])
+
+    first = text(client.get(url))
+    second = text(client.get(url, {"page": 2}))
+    nonsense = client.get(url, {"page": "x'"})
+
+    assert "55 Apps" in first and "Page 1 of 2" in first
+    assert "App 00" in first and "App 54" not in first
+    assert "App 54" in second and "App 00" not in second
+    assert nonsense.status_code == 200
+
+
+def test_changelist_htmx_request_gets_the_table_fragment_only(demo, client):
+    AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, name="Call Recorder")
+    client.force_login(demo["organization"])
+
+    response = client.get(list_url(demo["organization"], Api.UNIFIEDAPI), headers=HTMX)
+
+    content = text(response)
+    assert response.status_code == 200
+    assert "<html" not in content
+    assert content.lstrip().startswith('<div id="changelist"')
+    assert "Call Recorder" in content
+    assert 'hx-get="?api=systemapi"' in content  # the tabs are links htmx enhances
+    assert "HX-Request" in response["Vary"]
+
+
+def test_changelist_history_restore_gets_the_whole_page(demo, client):
+    client.force_login(demo["organization"])
+
+    response = client.get(
+        list_url(demo["organization"]), headers={**HTMX, "HX-History-Restore-Request": "true"}
+    )
+
+    assert "<html" in text(response)
+
+
+def test_changelist_offers_add_and_audit_links_and_service_provider_unifiedapi_offers_no_add(demo, client):
+    client.force_login(demo["provider"])
+
+    system = text(client.get(list_url(demo["provider"])))
+    unified = text(client.get(list_url(demo["provider"], Api.UNIFIEDAPI)))
+
+    assert f'href="{add_url(demo["provider"])}"' in system
+    assert "Add App" not in unified
+    assert "/apps/add/" not in unified
+    assert "Service Provider accounts cannot own UnifiedAPI Apps." in unified
+    assert reverse("apps_registry:audit", args=[demo["provider"].pk]) in system
+
+
+def test_account_home_page_links_to_the_audit_trail(demo, client):
+    client.force_login(demo["organization"])
+
+    content = text(client.get(reverse("accounts:detail", args=[demo["user"].pk])))
+
+    assert reverse("apps_registry:audit", args=[demo["user"].pk]) in content
+
+
+# --- Add App --------------------------------------------------------------------------------
+
+
+def test_add_form_shows_the_fields_in_design_order_and_the_generated_credentials(demo, client):
+    client.force_login(demo["organization"])
+
+    response = client.get(add_url(demo["organization"], Api.UNIFIEDAPI))
+
+    content = text(response)
+    labels = re.findall(r'<label[^>]*for="(id_\w+|generated-[\w-]+|api-display)"', content)
+    assert labels == [
+        "id_name",
+        "id_description",
+        "id_homepage",
+        "id_image_uri",
+        "id_email",
+        "id_phone",
+        "id_trusted",
+        "id_redirect_uri",
+        "generated-client-id",
+        "generated-client-secret",
+        "api-display",
+    ]
+    generated = response.context["form"].generated
+    assert is_credential(generated["client_id"]) and is_credential(generated["client_secret"])
+    assert f'value="{generated["client_id"]}" readonly' in content
+    assert f'value="{generated["client_secret"]}" readonly' in content
+    assert 'value="UnifiedAPI" readonly' in content
+    assert ">OK</button>" in content and ">Cancel</a>" in content
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_add_form_as_htmx_is_the_dialog_fragment_posting_back_into_the_modal(demo, client):
+    client.force_login(demo["organization"])
+
+    content = text(client.get(add_url(demo["organization"]), headers=HTMX))
+
+    assert "<html" not in content
+    assert 'class="modal-header"' in content
+    assert f'hx-post="{add_url(demo["organization"])}"' in content
+    assert 'hx-target="#modal-content"' in content
+
+
+def test_adding_an_app_without_javascript_creates_it_with_the_shown_credentials(demo, client):
+    owner = demo["organization"]
+    client.force_login(demo["provider"])
+    page = client.get(add_url(owner, Api.UNIFIEDAPI))
+    shown = page.context["form"].generated
+
+    response = client.post(add_url(owner, Api.UNIFIEDAPI), form_data(page), REMOTE_ADDR="198.51.100.7")
+
+    assert response.status_code == 302
+    assert response["Location"] == list_url(owner, Api.UNIFIEDAPI)
+    app = App.objects.get(name="Calendar Sync")
+    assert (app.owner, app.api, app.trusted) == (owner, Api.UNIFIEDAPI, True)
+    assert app.client_id == shown["client_id"]
+    assert app.check_secret(shown["client_secret"])
+    assert (app.image_uri, app.phone) == ("https://calendar.example/logo.png", "+1 555 0100")
+    event = AuditEvent.objects.get(app=app)
+    assert (event.action, event.actor, event.source, event.ip_address) == (
+        AuditAction.CREATE,
+        demo["provider"],
+        "portal",
+        "198.51.100.7",
+    )
+    assert messages_of(response) == ["The App “Calendar Sync” was added."]
+
+
+def test_adding_an_app_with_htmx_closes_the_modal_and_refreshes_the_table(demo, client):
+    owner = demo["user"]
+    client.force_login(owner)
+    page = client.get(add_url(owner), headers=HTMX)
+
+    response = client.post(add_url(owner), form_data(page), headers=HTMX)
+
+    assert response.status_code == 204
+    assert set(json.loads(response["HX-Trigger"])) == {"closeModal", "appsChanged"}
+    assert App.objects.filter(owner=owner, name="Calendar Sync").exists()
+    refreshed = text(client.get(list_url(owner), headers=HTMX))
+    assert "Calendar Sync" in refreshed
+    assert '<div id="messages" hx-swap-oob="true">' in refreshed
+    assert "The App “Calendar Sync” was added." in refreshed
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_an_http_redirect_url_keeps_the_form_open_with_the_error_beside_the_field(headers, demo, client):
+    owner = demo["organization"]
+    client.force_login(owner)
+    page = client.get(add_url(owner), headers=headers)
+    shown = page.context["form"].generated
+
+    response = client.post(
+        add_url(owner), {**form_data(page), "redirect_uri": "http://calendar.example/cb"}, headers=headers
+    )
+
+    content = text(response)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"redirect_uri": ["Enter an absolute https:// URL."]}
+    assert 'id="id_redirect_uri"' in content and "is-invalid" in content
+    assert ("<html" in content) == (not headers)
+    # The same generated pair stays on the form, and nothing was created.
+    assert response.context["form"].generated == shown
+    assert not App.objects.filter(owner=owner).exists()
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "x" * 256),
+        ("name", ""),
+        ("name", "two\nlines"),
+        ("name", "nul\x00byte"),
+        ("description", "d" * 1001),
+        ("homepage", "https://example.com/" + "p" * 2000),
+        ("homepage", "javascript:alert(1)"),
+        ("image_uri", "ftp://img.example/logo.png"),
+        ("email", "not-an-address"),
+        ("email", "a" * 250 + "@example.com"),
+        ("phone", "call me"),
+        ("phone", "1" * 40),
+        ("redirect_uri", "https://calendar.example/cb#fragment"),
+        ("redirect_uri", "https://user:pass@calendar.example/cb"),
+        ("redirect_uri", "/relative"),
+    ],
+)
+def test_bad_fields_get_form_errors_never_a_500_and_create_nothing(field, value, demo, client):
+    owner = demo["organization"]
+    client.force_login(owner)
+    page = client.get(add_url(owner))
+
+    response = client.post(add_url(owner), {**form_data(page), field: value})
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not App.objects.exists()
+
+
+def test_a_credential_pair_the_user_chose_is_refused(demo, client):
+    owner = demo["organization"]
+    client.force_login(owner)
+    page = client.get(add_url(owner))
+    forged = "A" * 32
+
+    for credentials in [
+        forged,
+        page.context["form"]["credentials"].value()[:-2] + "xx",
+        sign_credentials(owner_pk=owner.pk + 1000, api=Api.SYSTEMAPI, client_id=forged, client_secret=forged),
+        sign_credentials(owner_pk=owner.pk, api=Api.UNIFIEDAPI, client_id=forged, client_secret=forged),
+    ]:
+        response = client.post(add_url(owner), {**form_data(page), "credentials": credentials})
+        assert response.status_code == 200
+        assert text(response).count("could not be checked") == 1
+        # New ones are offered for the next try.
+        assert response.context["form"].generated["client_id"] != forged
+    assert not App.objects.exists()
+
+
+def test_submitting_the_same_add_form_twice_creates_one_app(demo, client):
+    owner = demo["organization"]
+    client.force_login(owner)
+    page = client.get(add_url(owner))
+    data = form_data(page)
+
+    first = client.post(add_url(owner), data)
+    second = client.post(add_url(owner), data)
+
+    assert first.status_code == 302
+    assert second.status_code == 200
+    assert "was the form sent twice?" in text(second)
+    assert App.objects.get(owner=owner).client_id == page.context["form"].generated["client_id"]
+    assert second.context["form"].generated["client_id"] != page.context["form"].generated["client_id"]
+    assert App.objects.filter(owner=owner).count() == 1
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_forcing_a_unifiedapi_app_on_a_service_provider_is_refused_with_a_message(headers, demo, client):
+    provider = demo["provider"]
+    client.force_login(demo["admin"])
+    credentials = sign_credentials(
+        owner_pk=provider.pk,
+        api=Api.UNIFIEDAPI,
+        client_id=generate_credential(),
+        client_secret=generate_credential(),
+    )
+    data = {
+        "name": "Forced",
+        "homepage": "https://forced.example/",
+        "email": "dev@forced.example",
+        "redirect_uri": "https://forced.example/cb",
+        "credentials": credentials,
+    }
+
+    shown = client.get(add_url(provider, Api.UNIFIEDAPI), headers=headers)
+    posted = client.post(add_url(provider, Api.UNIFIEDAPI), data, headers=headers)
+
+    target = list_url(provider, Api.UNIFIEDAPI)
+    for response in (shown, posted):
+        if headers:
+            assert response["HX-Redirect"] == target
+        else:
+            assert response.status_code == 302 and response["Location"] == target
+    assert messages_of(posted) == ["Service Provider accounts cannot own UnifiedAPI Apps."] * 2
+    assert not App.objects.exists()
+
+
+def test_an_account_at_its_app_limit_is_told_so_and_gets_no_new_app(demo, client, settings):
+    settings.APP_LIMIT_PER_ACCOUNT = 2
+    owner = demo["user"]
+    AppFactory.create_batch(2, owner=owner)
+    client.force_login(owner)
+
+    page = client.get(add_url(owner))
+    response = client.post(add_url(owner), form_data(page))
+
+    assert "already owns 2 Apps" in text(page)
+    assert response.status_code == 200
+    assert "already owns 2 Apps" in text(response)
+    assert response.context["form"].non_field_errors()
+    assert App.objects.filter(owner=owner).count() == 2
+
+
+def test_an_unknown_api_in_the_add_url_falls_back_to_systemapi(demo, client):
+    client.force_login(demo["user"])
+
+    response = client.get(reverse("apps_registry:add", args=[demo["user"].pk]), {"api": "bogus"})
+
+    assert response.context["api"] == Api.SYSTEMAPI
+
+
+# --- edit -----------------------------------------------------------------------------------
+
+
+def test_edit_page_is_the_form_pre_filled_with_the_secret_masked(demo, demo_apps, client):
+    app = demo_apps["user"]
+    client.force_login(demo["organization"])
+
+    response = client.get(reverse("apps_registry:edit", args=[app.pk]))
+
+    content = text(response)
+    assert f'value="{app.name}"' in content
+    assert f'value="{app.redirect_uri}"' in content
+    assert app.client_id in content
+    assert app.client_secret not in content
+    assert ">Reveal</button>" in content and "Regenerate…" in content
+    assert "no-store" in response["Cache-Control"]
+    # Breadcrumb back to the account's home page and its App page.
+    assert reverse("accounts:detail", args=[demo["user"].pk]) in content
+    assert list_url(demo["user"]) in content
+
+
+def test_editing_an_app_saves_through_the_service_and_audits_the_fields(demo, demo_apps, client):
+    app = demo_apps["organization"]
+    client.force_login(demo["provider"])
+    data = {
+        "name": "Renamed",
+        "homepage": app.homepage,
+        "email": app.email,
+        "redirect_uri": "https://new.example/cb",
+        "trusted": "on",
+        # Not editable: ignored.
+        "api": Api.UNIFIEDAPI,
+        "client_id": "A" * 32,
+        "owner": demo["admin"].pk,
+    }
+
+    response = client.post(reverse("apps_registry:edit", args=[app.pk]), data)
+
+    assert response.status_code == 302
+    app.refresh_from_db()
+    assert (app.name, app.redirect_uri, app.trusted) == ("Renamed", "https://new.example/cb", True)
+    assert (app.api, app.owner, app.client_id != "A" * 32) == (Api.SYSTEMAPI, demo["organization"], True)
+    event = AuditEvent.objects.get(app=app, action=AuditAction.UPDATE)
+    assert set(event.details["fields"]) == {"name", "redirect_uri", "trusted"}
+    assert messages_of(response) == ["The App “Renamed” was saved."]
+
+
+def test_an_invalid_edit_shows_errors_and_changes_nothing(demo, demo_apps, client):
+    app = demo_apps["user"]
+    before = snapshot(app)
+    client.force_login(demo["user"])
+
+    response = client.post(
+        reverse("apps_registry:edit", args=[app.pk]),
+        {
+            "name": "y" * 300,
+            "homepage": app.homepage,
+            "email": app.email,
+            "redirect_uri": "http://x.example/",
+        },
+    )
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"name", "redirect_uri"}
+    assert snapshot(app) == before
+
+
+# --- the secret -----------------------------------------------------------------------------
+
+
+def test_reveal_is_post_only(demo, demo_apps, client):
+    client.force_login(demo["user"])
+
+    response = client.get(reverse("apps_registry:reveal_secret", args=[demo_apps["user"].pk]))
+
+    assert response.status_code == 405
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_revealing_the_secret_shows_it_and_records_it(headers, demo, demo_apps, client):
+    app = demo_apps["user"]
+    client.force_login(demo["organization"])
+
+    response = client.post(
+        reverse("apps_registry:reveal_secret", args=[app.pk]), headers=headers, REMOTE_ADDR="203.0.113.5"
+    )
+
+    content = text(response)
+    assert response.status_code == 200
+    assert f'value="{app.client_secret}"' in content
+    assert "no-store" in response["Cache-Control"]
+    assert ("<html" in content) == (not headers)
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.ip_address) == (
+        AuditAction.REVEAL_SECRET,
+        demo["organization"],
+        "203.0.113.5",
+    )
+
+
+def test_regenerate_asks_first_and_says_the_tokens_stop_working(demo, demo_apps, client, make_tokens):
+    app = demo_apps["user"]
+    make_tokens(app, 3)
+    before = snapshot(app)
+    client.force_login(demo["user"])
+
+    response = client.get(reverse("apps_registry:regenerate_secret", args=[app.pk]))
+
+    content = text(response)
+    assert "Every access token and refresh token of the App stops working" in content
+    assert "3 live access tokens stop working" in plain(response)
+    assert 'name="confirmed" value="yes"' in content
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_regenerating_replaces_the_secret_revokes_the_tokens_and_shows_the_new_one(
+    headers, demo, demo_apps, client, make_tokens
+):
+    app = demo_apps["user"]
+    old = app.client_secret
+    make_tokens(app, 3)
+    client.force_login(demo["user"])
+
+    response = client.post(
+        reverse("apps_registry:regenerate_secret", args=[app.pk]), {"confirmed": "yes"}, headers=headers
+    )
+
+    app.refresh_from_db()
+    content = text(response)
+    assert response.status_code == 200
+    assert app.client_secret != old
+    assert f'value="{app.client_secret}"' in content
+    assert old not in content
+    assert "no-store" in response["Cache-Control"]
+    assert not AccessToken.objects.filter(application=app).exists()
+    assert AuditEvent.objects.get().action == AuditAction.REGENERATE_SECRET
+    if headers:  # the dialog, and the App page's secret field updated out of band
+        assert "<html" not in content
+        assert 'id="app-secret" hx-swap-oob="true"' in content
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+
+def test_token_list_shows_live_tokens_with_account_expiry_and_user_agent(
+    demo, demo_apps, client, make_tokens, expired_token
+):
+    app = demo_apps["organization"]
+    [granted] = make_tokens(app, 1, user=demo["user"])
+    AccessToken.objects.filter(pk=granted.pk).update(user_agent="Calendar/1.0 (Linux)")
+    [machine] = make_tokens(app, 1)
+    AccessToken.objects.filter(pk=machine.pk).update(user=None)  # client_credentials
+    expired = expired_token(app)
+    make_tokens(demo_apps["user"], 1, user=demo["user2"])  # another App's
+    client.force_login(demo["organization"])
+
+    response = client.get(reverse("apps_registry:tokens", args=[app.pk]))
+
+    content = text(response)
+    rows = re.findall(r'name="token" value="(\d+)"', content)
+    assert sorted(map(int, rows)) == sorted([granted.pk, machine.pk])
+    assert expired.pk not in map(int, rows)
+    assert "Calendar/1.0 (Linux)" in content
+    assert "<td>user</td>" in content
+    assert "organization <span" in content  # the App's owner, for the client_credentials token
+    assert "user2" not in content.split("<tbody>")[1]
+
+
+def test_token_list_paginates(demo, demo_apps, client, make_tokens):
+    app = demo_apps["user"]
+    make_tokens(app, 51)
+    client.force_login(demo["user"])
+    url = reverse("apps_registry:tokens", args=[app.pk])
+
+    first = text(client.get(url))
+    second = text(client.get(url, {"page": 2}))
+
+    assert len(re.findall(r'name="token"', first)) == 50
+    assert len(re.findall(r'name="token"', second)) == 1
+    assert "51 live access tokens" in first
+
+
+def test_revoking_selected_tokens_asks_first_then_revokes_only_those_of_this_app(
+    demo, demo_apps, client, make_tokens
+):
+    app = demo_apps["organization"]
+    keep, revoke_one, revoke_two = make_tokens(app, 3)
+    [other_app_token] = make_tokens(demo_apps["user"], 1)
+    [out_of_reach] = make_tokens(demo_apps["organization2"], 1)
+    client.force_login(demo["organization"])
+    url = reverse("apps_registry:revoke_tokens", args=[app.pk])
+    picked = [revoke_one.pk, revoke_two.pk, other_app_token.pk, out_of_reach.pk, "x", "-1"]
+
+    confirm = client.post(url, {"token": picked})
+    assert confirm.status_code == 200
+    assert "Revoke 2 tokens" in text(confirm)
+    assert AccessToken.objects.count() == 5
+
+    response = client.post(url, {"token": picked, "confirmed": "yes"})
+
+    assert response.status_code == 302
+    assert set(AccessToken.objects.values_list("pk", flat=True)) == {
+        keep.pk,
+        other_app_token.pk,
+        out_of_reach.pk,
+    }
+    assert RefreshToken.objects.filter(access_token_id=revoke_one.pk).count() == 0
+    assert app.check_secret(app.client_secret)
+    assert messages_of(response) == [f"Revoked 2 access tokens of “{app.name}”."]
+
+
+def test_revoking_with_no_token_selected_changes_nothing(demo, demo_apps, client, make_tokens):
+    app = demo_apps["user"]
+    make_tokens(app, 2)
+    client.force_login(demo["user"])
+
+    response = client.post(
+        reverse("apps_registry:revoke_tokens", args=[app.pk]), {"token": ["999999"], "confirmed": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert AccessToken.objects.filter(application=app).count() == 2
+    assert not AuditEvent.objects.exists()
+
+
+def test_revoke_all_asks_first_then_revokes_every_token_and_keeps_the_secret(
+    demo, demo_apps, client, make_tokens
+):
+    app = demo_apps["user"]
+    secret = app.encrypted_secret
+    make_tokens(app, 4)
+    client.force_login(demo["admin"])
+    url = reverse("apps_registry:revoke_tokens", args=[app.pk])
+
+    confirm = client.get(url)
+    assert "4 live access tokens stop working" in plain(confirm)
+    assert AccessToken.objects.filter(application=app).count() == 4
+
+    response = client.post(url, {"confirmed": "yes"}, headers=HTMX)
+
+    assert response["HX-Redirect"] == reverse("apps_registry:tokens", args=[app.pk])
+    assert not AccessToken.objects.filter(application=app).exists()
+    assert not RefreshToken.objects.filter(application=app).exists()
+    app.refresh_from_db()
+    assert app.encrypted_secret == secret
+
+
+# --- disable, enable, remove ----------------------------------------------------------------
+
+
+def test_disable_asks_first_then_disables_and_enable_brings_it_back(demo, demo_apps, client):
+    app = demo_apps["user"]
+    client.force_login(demo["user"])
+    disable = reverse("apps_registry:disable", args=[app.pk])
+
+    confirm = client.get(disable)
+    app.refresh_from_db()
+    assert app.enabled and "its tokens are refused" in text(confirm)
+
+    response = client.post(disable, {"confirmed": "yes"})
+    app.refresh_from_db()
+    assert response["Location"] == app.get_absolute_url()
+    assert not app.enabled
+    assert "Disabled" in text(client.get(app.get_absolute_url()))
+
+    client.post(reverse("apps_registry:enable", args=[app.pk]), headers=HTMX)
+    app.refresh_from_db()
+    assert app.enabled
+    assert [e.action for e in AuditEvent.objects.order_by("pk")] == [AuditAction.DISABLE, AuditAction.ENABLE]
+
+
+def test_remove_asks_first_naming_the_app_and_its_live_tokens(demo, demo_apps, client, make_tokens):
+    app = demo_apps["user"]
+    make_tokens(app, 1)
+    client.force_login(demo["user"])
+
+    response = client.get(reverse("apps_registry:remove", args=[app.pk]), headers=HTMX)
+
+    content = text(response)
+    assert f"Remove “{app.name}”?" in content
+    assert "1 live access token die with it" in plain(response)
+    assert "<html" not in content
+    assert App.objects.filter(pk=app.pk).exists()
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_removing_an_app_deletes_it_with_its_tokens(headers, demo, demo_apps, client, make_tokens):
+    app = demo_apps["user"]
+    make_tokens(app, 2)
+    client.force_login(demo["organization"])
+
+    response = client.post(
+        reverse("apps_registry:remove", args=[app.pk]), {"confirmed": "yes"}, headers=headers
+    )
+
+    target = list_url(demo["user"])
+    assert (response["HX-Redirect"] if headers else response["Location"]) == target
+    assert not App.objects.filter(pk=app.pk).exists()
+    assert not AccessToken.objects.filter(application_id=app.pk).exists()
+    assert AuditEvent.objects.get().action == AuditAction.REMOVE
+    assert client.get(reverse("apps_registry:edit", args=[app.pk])).status_code == 404
+
+
+def test_bulk_remove_confirms_then_removes_only_the_accounts_own_selected_apps(demo, client, make_tokens):
+    owner = demo["organization"]
+    one, two, kept = (AppFactory(owner=owner, name=name) for name in ("One", "Two", "Kept"))
+    make_tokens(one, 2)
+    below = AppFactory(owner=demo["user"], name="Below")  # in reach, but another account's
+    theirs = AppFactory(owner=demo["organization2"], name="Theirs")  # out of reach
+    client.force_login(demo["provider"])
+    url = reverse("apps_registry:bulk_remove", args=[owner.pk])
+    picked = [one.pk, two.pk, below.pk, theirs.pk, "junk", "9" * 40]
+
+    confirm = client.post(url, {"app": picked, "api": Api.SYSTEMAPI})
+    content = text(confirm)
+    assert confirm.status_code == 200
+    assert "Remove 2 Apps?" in content
+    assert "One" in content and "Two" in content
+    assert "Below" not in content and "Theirs" not in content
+    assert "2 live access tokens die with them" in plain(confirm)
+    assert App.objects.count() == 5
+
+    response = client.post(url, {"app": picked, "api": Api.SYSTEMAPI, "confirmed": "yes"})
+
+    assert response["Location"] == list_url(owner)
+    assert set(App.objects.values_list("name", flat=True)) == {"Kept", "Below", "Theirs"}
+    assert messages_of(response) == ["Removed 2 Apps."]
+    assert kept.pk
+
+
+def test_bulk_remove_with_nothing_in_reach_selected_removes_nothing(demo, client):
+    theirs = AppFactory(owner=demo["organization2"], name="Theirs")
+    client.force_login(demo["organization"])
+    url = reverse("apps_registry:bulk_remove", args=[demo["organization"].pk])
+
+    response = client.post(url, {"app": [theirs.pk], "confirmed": "yes"})
+
+    assert response.status_code == 302
+    assert messages_of(response) == ["Select one or more Apps to remove."]
+    assert App.objects.filter(pk=theirs.pk).exists()
+
+
+def test_bulk_remove_of_an_account_out_of_reach_is_404(demo, client):
+    theirs = AppFactory(owner=demo["organization2"])
+    client.force_login(demo["organization"])
+
+    response = client.post(
+        reverse("apps_registry:bulk_remove", args=[demo["organization2"].pk]),
+        {"app": [theirs.pk], "confirmed": "yes"},
+    )
+
+    assert response.status_code == 404
+    assert App.objects.filter(pk=theirs.pk).exists()
+
+
+# --- audit trail ----------------------------------------------------------------------------
+
+
+def test_audit_trail_shows_who_did_what_to_which_app_when_and_from_where(demo, client):
+    owner = demo["user"]
+    client.force_login(demo["organization"])
+    data = form_data(client.get(add_url(owner)))
+    client.post(add_url(owner), data, REMOTE_ADDR="192.0.2.44")
+    app = App.objects.get()
+    client.post(reverse("apps_registry:reveal_secret", args=[app.pk]))
+    client.post(reverse("apps_registry:remove", args=[app.pk]))
+    other = AppFactory(owner=owner, name="Other")
+    client.post(reverse("apps_registry:disable", args=[other.pk]))
+
+    response = client.get(reverse("apps_registry:audit", args=[owner.pk]))
+    filtered = client.get(reverse("apps_registry:audit", args=[owner.pk]), {"app": other.client_id})
+
+    content = text(response)
+    assert "4 events" in content
+    for shown in ("Created", "Revealed the secret", "Removed", "Disabled", "192.0.2.44", "organization"):
+        assert shown in content
+    assert app.client_id in content  # a removed App keeps its history
+    assert app.client_secret not in content
+    assert "1 event" in text(filtered) and "Calendar Sync</td>" not in text(filtered)
+
+
+@pytest.mark.parametrize("query", [{"app": "x" * 5000}, {"page": "-1"}, {"page": "9" * 30}, {"app": "'\""}])
+def test_audit_trail_survives_nonsense_parameters(query, demo, client):
+    client.force_login(demo["user"])
+
+    response = client.get(reverse("apps_registry:audit", args=[demo["user"].pk]), query)
+
+    assert response.status_code == 200
+    assert "0 events" in text(response)
+
+
+def test_audit_trail_shows_only_the_accounts_own_events(demo, client):
+    AppFactory(owner=demo["organization"], name="Parent App")
+    client.force_login(demo["organization"])
+    parent = App.objects.get()
+    client.post(reverse("apps_registry:disable", args=[parent.pk]))
+    client.get(list_url(demo["organization"]))  # shows (and so drops) the "disabled" message
+
+    content = text(client.get(reverse("apps_registry:audit", args=[demo["user"].pk])))
+
+    assert "Parent App" not in content
+    assert "0 events" in content
+
+
+# --- performance ----------------------------------------------------------------------------
+
+
+def make_apps(owner, count: int) -> None:
+    """`count` SystemAPI Apps in one INSERT (their secret encrypted once, shared: enough here)."""
+    template = AppFactory.build(owner=owner)
+    App.objects.bulk_create(
+        [
+            App(
+                owner=owner,
+                api=Api.SYSTEMAPI,
+                name=f"Bulk {i:04d}",
+                homepage=template.homepage,
+                email=template.email,
+                redirect_uri=template.redirect_uri,
+                encrypted_secret=template.encrypted_secret,
+                image_uri="https://img.example/logo.png" if i % 2 else "",
+            )
+            for i in range(count)
+        ],
+        batch_size=500,
+    )
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+@pytest.mark.parametrize("params", [{}, {"q": "Bulk", "o": "-created", "page": "2"}])
+def test_changelist_queries_do_not_grow_with_the_number_of_apps(
+    count, params, demo, client, django_assert_max_num_queries
+):
+    owner = demo["organization"]
+    make_apps(owner, count)
+    client.force_login(demo["provider"])
+
+    with django_assert_max_num_queries(8) as captured:
+        response = client.get(list_url(owner), params)
+
+    assert response.status_code == 200
+    assert f"{count} Apps" in text(response)
+    print(f"changelist with {count} Apps {params}: {len(captured)} queries")
+
+
+def test_changelist_takes_the_same_number_of_queries_with_10_and_1000_apps(demo, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner = demo["organization"]
+    client.force_login(demo["provider"])
+    counts = []
+    for total in (10, 1000):
+        make_apps(owner, total - App.objects.filter(owner=owner).count())
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(list_url(owner)).status_code == 200
+        counts.append(len(captured))
+
+    assert counts[0] == counts[1]
+
+
+def test_bulk_remove_page_urlsplit_keeps_the_tab(demo, client):
+    app = AppFactory(owner=demo["user"], api=Api.UNIFIEDAPI)
+    client.force_login(demo["user"])
+
+    response = client.post(
+        reverse("apps_registry:bulk_remove", args=[demo["user"].pk]),
+        {"app": [app.pk], "api": Api.UNIFIEDAPI, "confirmed": "yes"},
+    )
+
+    assert urlsplit(response["Location"]).query == "api=unifiedapi"

@@ -1,0 +1,197 @@
+"""The App management pages in Chromium: the Add App modal, reveal, regenerate, disable, remove
+(DESIGN 4), and the same without JavaScript.
+
+`SCREENSHOTS=1 pytest tests/browser/test_app_management.py` also saves the screenshots shown
+in the README into docs/screenshots/.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from apps_registry.models import Api, App
+from tests.factories import AppFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot(page, name: str, full_page: bool = False) -> None:
+    if os.environ.get("SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", full_page=full_page)
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/accounts/*/")
+
+
+def fill_app_form(dialog, redirect_uri: str) -> None:
+    dialog.get_by_label("Name").fill("Calendar Sync")
+    dialog.get_by_label("Description").fill("Keeps the team's calendars in step.")
+    dialog.get_by_label("Homepage").fill("https://calendar.example/")
+    dialog.get_by_label("Admin e-mail").fill("dev@calendar.example")
+    dialog.get_by_label("Admin phone").fill("+1 555 0100")
+    dialog.get_by_label("App is trusted").check()
+    dialog.get_by_label("Redirect URL").fill(redirect_uri)
+
+
+def test_organization_adds_reveals_regenerates_disables_and_removes_an_app(page, demo):
+    owner = demo["organization"]
+    for name in ("Billing Bridge", "CRM Connector", "Helpdesk Link"):
+        AppFactory(owner=owner, name=name, api=Api.SYSTEMAPI)
+    sign_in(page, "organization")
+    page.get_by_role("link", name="SystemAPI & UnifiedAPI").first.click()
+    expect(page.get_by_role("heading", name="SystemAPI & UnifiedAPI Apps of organization")).to_be_visible()
+
+    # Add App opens the modal; an http redirect URL is refused inside it.
+    page.get_by_role("link", name="Add App").click()
+    dialog = page.locator("#modal")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("heading", name="Add a SystemAPI App to organization")).to_be_visible()
+    shown_key = dialog.locator("#generated-client-id").input_value()
+    shown_secret = dialog.locator("#generated-client-secret").input_value()
+    fill_app_form(dialog, "http://calendar.example/oauth/callback")
+    dialog.get_by_role("button", name="OK").click()
+    expect(dialog.get_by_text("Enter an absolute https:// URL.")).to_be_visible()
+    expect(dialog.get_by_label("Redirect URL")).to_be_focused()
+    screenshot(page, "add-app-modal.png")
+    expect(dialog).to_be_visible()
+    assert not App.objects.filter(name="Calendar Sync").exists()
+    assert dialog.locator("#generated-client-id").input_value() == shown_key
+
+    # Corrected, it closes the modal, refreshes the table and says so.
+    dialog.get_by_label("Redirect URL").fill("https://calendar.example/oauth/callback")
+    dialog.get_by_role("button", name="OK").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("alert")).to_have_text("The App “Calendar Sync” was added.")
+    row = page.get_by_role("row", name=re.compile("Calendar Sync"))
+    expect(row).to_contain_text(shown_key)
+    app = App.objects.get(name="Calendar Sync")
+    assert (app.client_id, app.client_secret, app.trusted) == (shown_key, shown_secret, True)
+    expect(page.locator("#app-count")).to_have_text("4 Apps")
+    screenshot(page, "app-list.png")
+    if os.environ.get("SCREENSHOTS"):
+        page.set_viewport_size({"width": 390, "height": 844})
+        screenshot(page, "app-list-narrow.png")
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Search finds it; the App's page opens from its name.
+    page.get_by_label("Search by name or App ID/key").fill(shown_key[:12])
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#app-count")).to_contain_text("1 App matching")
+    page.get_by_role("link", name="Calendar Sync").click()
+    expect(page.get_by_role("heading", name=re.compile("Calendar Sync"))).to_be_visible()
+    expect(page.get_by_label("Redirect URL")).to_have_value("https://calendar.example/oauth/callback")
+
+    # Reveal shows the secret in place.
+    secret = page.locator("#client-secret")
+    expect(secret).not_to_have_value(shown_secret)
+    page.get_by_role("button", name="Reveal").click()
+    expect(secret).to_have_value(shown_secret)
+    screenshot(page, "app-edit.png", full_page=True)
+
+    # Regenerate asks first, warns about the tokens, then shows the new secret.
+    page.get_by_role("link", name="Regenerate…").click()
+    expect(dialog.get_by_text("Every access token and refresh token of the App stops")).to_be_visible()
+    dialog.get_by_role("button", name="Regenerate the secret").click()
+    new_secret = dialog.locator("#new-secret")
+    expect(new_secret).not_to_have_value(shown_secret)
+    app.refresh_from_db()
+    expect(new_secret).to_have_value(app.client_secret)
+    dialog.get_by_role("link", name="Done").click()
+    expect(dialog).to_be_hidden()
+    expect(secret).to_have_value(app.client_secret)
+
+    # Disable.
+    page.get_by_role("link", name="Disable…").click()
+    dialog.get_by_role("button", name="Disable the App").click()
+    expect(page.get_by_role("alert")).to_have_text("The App “Calendar Sync” is disabled.")
+    expect(page.get_by_role("link", name="Enable…")).to_be_visible()
+    app.refresh_from_db()
+    assert not app.enabled
+
+    # Remove, with a confirmation naming the App.
+    page.get_by_role("link", name="Remove…").click()
+    expect(dialog.get_by_role("heading", name="Remove “Calendar Sync”?")).to_be_visible()
+    dialog.get_by_role("button", name="Remove the App").click()
+    expect(page.get_by_role("alert")).to_have_text("The App “Calendar Sync” was removed.")
+    expect(page.locator("#app-count")).to_have_text("3 Apps")
+    assert not App.objects.filter(name="Calendar Sync").exists()
+
+
+def test_tabs_switch_in_place_and_keep_a_real_address(page, demo):
+    AppFactory(owner=demo["organization"], name="Call Recorder", api=Api.UNIFIEDAPI)
+    sign_in(page, "organization")
+    page.goto(f"/accounts/{demo['organization'].pk}/apps/")
+
+    page.get_by_role("link", name="UnifiedAPI", exact=True).click()
+
+    expect(page.get_by_role("link", name="Call Recorder")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"\?api=unifiedapi$"))
+    page.go_back()
+    expect(page.get_by_role("link", name="Call Recorder")).to_be_hidden()
+
+
+def test_service_provider_unifiedapi_tab_offers_no_add_button(page, demo):
+    sign_in(page, "provider")
+    page.get_by_role("link", name="SystemAPI & UnifiedAPI").first.click()
+    expect(page.get_by_role("link", name="Add App")).to_be_visible()
+
+    page.get_by_role("link", name="UnifiedAPI", exact=True).click()
+
+    expect(page.get_by_text("Service Provider accounts cannot own UnifiedAPI Apps.")).to_be_visible()
+    expect(page.get_by_role("link", name="Add App")).to_have_count(0)
+
+
+def test_bulk_remove_of_selected_rows(page, demo):
+    for name in ("Keep Me", "Drop One", "Drop Two"):
+        AppFactory(owner=demo["user"], name=name)
+    sign_in(page, "user")
+    page.goto(f"/accounts/{demo['user'].pk}/apps/")
+
+    page.get_by_label("Select Drop One").check()
+    page.get_by_label("Select Drop Two").check()
+    page.get_by_role("button", name="Remove selected…").click()
+    expect(page.get_by_role("heading", name="Remove 2 Apps?")).to_be_visible()
+    page.get_by_role("button", name="Yes, remove them").click()
+
+    expect(page.get_by_role("alert")).to_have_text("Removed 2 Apps.")
+    assert list(App.objects.values_list("name", flat=True)) == ["Keep Me"]
+
+
+def test_without_javascript_the_add_app_form_is_a_page(chromium, live_server, demo):
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        sign_in(page, "user")
+        page.goto(f"/accounts/{demo['user'].pk}/apps/?api=unifiedapi")
+        page.get_by_role("link", name="Add App").click()
+        expect(page).to_have_url(re.compile(r"/apps/add/\?api=unifiedapi$"))
+        form = page.locator("main")
+        fill_app_form(form, "http://calendar.example/cb")
+        form.get_by_role("button", name="OK").click()
+        expect(form.get_by_text("Enter an absolute https:// URL.")).to_be_visible()
+        form.get_by_label("Redirect URL").fill("https://calendar.example/cb")
+        form.get_by_role("button", name="OK").click()
+
+        expect(page.get_by_role("alert")).to_have_text("The App “Calendar Sync” was added.")
+        expect(page).to_have_url(re.compile(r"/apps/\?api=unifiedapi$"))
+        app = App.objects.get(name="Calendar Sync")
+        assert (app.owner, app.api) == (demo["user"], Api.UNIFIEDAPI)
+
+        # The secret's Reveal button is a plain form too.
+        page.get_by_role("link", name="Calendar Sync").click()
+        page.get_by_role("button", name="Reveal").click()
+        expect(page.locator("#client-secret")).to_have_value(app.client_secret)
+    finally:
+        context.close()
