@@ -246,11 +246,10 @@ def app_set_enabled(*, actor: Account, app: App, enabled: bool, origin: Origin) 
     """Disable an App (no token for it, its tokens refused) or enable it again."""
     _require_manager(actor, app.owner)
     with transaction.atomic():
-        if (
-            App.objects.filter(pk=app.pk)
-            .exclude(enabled=enabled)
-            .update(enabled=enabled, updated=timezone.now())
-        ):
+        # DoesNotExist if the App was removed meanwhile, as in the other services.
+        current = App.objects.select_for_update().only("pk", "enabled").get(pk=app.pk)
+        if current.enabled != enabled:
+            App.objects.filter(pk=app.pk).update(enabled=enabled, updated=timezone.now())
             action = AuditAction.ENABLE if enabled else AuditAction.DISABLE
             _audit(actor=actor, app=app, action=action, origin=origin)
     app.enabled = enabled

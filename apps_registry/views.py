@@ -444,7 +444,10 @@ def app_set_enabled_view(request: HttpRequest, pk: int, enabled: bool) -> HttpRe
     """Disable an App (no token, its tokens refused) or enable it again, after a confirmation."""
     app = _get_app(request, pk)
     if request.method == "POST":
-        app_set_enabled(actor=request.user, app=app, enabled=enabled, origin=_origin(request))
+        try:
+            app_set_enabled(actor=request.user, app=app, enabled=enabled, origin=_origin(request))
+        except App.DoesNotExist:
+            raise Http404("The App was removed.") from None
         messages.success(request, f"The App “{app.name}” is {'enabled' if enabled else 'disabled'}.")
         return _redirect(request, app.get_absolute_url())
     if enabled:

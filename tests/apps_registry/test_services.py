@@ -263,8 +263,9 @@ def test_remove_deletes_the_app_and_its_tokens_but_keeps_its_audit_trail(demo, m
         lambda actor, app: services.app_revoke_tokens(actor=actor, app=app, origin=ORIGIN),
         lambda actor, app: services.app_remove(actor=actor, app=app, origin=ORIGIN),
         lambda actor, app: services.app_update(actor=actor, app=app, origin=ORIGIN, name="x"),
+        lambda actor, app: services.app_set_enabled(actor=actor, app=app, enabled=False, origin=ORIGIN),
     ],
-    ids=["regenerate", "revoke", "remove", "update"],
+    ids=["regenerate", "revoke", "remove", "update", "disable"],
 )
 def test_a_service_on_an_app_removed_meanwhile_raises_does_not_exist(call, demo):
     app = AppFactory(owner=demo["user"])
