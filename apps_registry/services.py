@@ -45,7 +45,9 @@ class Origin:
 
     @classmethod
     def from_request(cls, request, source: str = AuditSource.PORTAL) -> Origin:
-        return cls(source=source, ip_address=request.META.get("REMOTE_ADDR") or None)
+        from portal.middleware import client_ip
+
+        return cls(source=source, ip_address=client_ip(request))
 
 
 COMMAND_LINE = Origin(AuditSource.CLI)

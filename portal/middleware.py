@@ -14,6 +14,19 @@ TLS_MESSAGE = "This endpoint must be called over HTTPS (TLS); plain HTTP is refu
 BROWSER_PATHS = ("/oauth/register.php", "/oauth/authorize.php", "/oauth/register/")
 
 
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: the last X-Forwarded-For entry when the proxy in front is trusted
+    to append it (TRUST_X_FORWARDED_FOR), REMOTE_ADDR otherwise. Never an unparsable value."""
+    address = request.META.get("REMOTE_ADDR")
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+        address = forwarded or address
+    try:
+        return str(ipaddress.ip_address(address or ""))
+    except ValueError:
+        return None
+
+
 def _is_loopback(address: str | None) -> bool:
     try:
         return ipaddress.ip_address(address or "").is_loopback
@@ -36,7 +49,7 @@ class RequireTLSMiddleware:
         if (
             request.path.startswith(settings.TLS_REQUIRED_PATHS)
             and not request.is_secure()
-            and not (settings.OAUTH_ALLOW_LOOPBACK_HTTP and _is_loopback(request.META.get("REMOTE_ADDR")))
+            and not (settings.OAUTH_ALLOW_LOOPBACK_HTTP and _is_loopback(client_ip(request)))
         ):
             return self.refuse(request)
         return self.get_response(request)

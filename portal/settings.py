@@ -184,6 +184,9 @@ X_FRAME_OPTIONS = "DENY"
 # and strips any value sent by the client. Turn off when the portal faces clients directly.
 if env.bool("TRUST_X_FORWARDED_PROTO", default=not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The same proxy appends the client's address to X-Forwarded-For: the audit trail records
+# that last entry (an address the client wrote itself would come before it), not the proxy's.
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=not DEBUG)
 
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
