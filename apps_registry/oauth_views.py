@@ -76,6 +76,18 @@ def redirect_with(uri: str, params: list[tuple[str, str]]) -> HttpResponse:
     return sensitive(HttpResponseRedirect(urlunsplit(parts._replace(query=urlencode(query)))))
 
 
+def signed_request(blob: str, salt: str) -> dict | None:
+    """The request a consent page was shown for, if its signature holds and it is fresh."""
+    try:
+        return signing.loads(blob, salt=salt, max_age=CONSENT_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired included
+        return None
+
+
+def unusable_request(request: HttpRequest, title: str) -> HttpResponse:
+    return error_page(request, title, ["It was changed, or it has expired. Start again from the App."])
+
+
 def consent_user(request: HttpRequest, form: ConsentLoginForm) -> Account | None:
     """The account acting on a consent page: the session's, or the one signed in with the
     credentials typed on the page (which then becomes the session's)."""
@@ -135,14 +147,9 @@ def register(request: HttpRequest) -> HttpResponse:
 def register_consent(request: HttpRequest) -> HttpResponse:
     """The user's answer on the consent page: Register, Deny, or switch account."""
     blob = request.POST.get("request", "")
-    try:
-        payload = signing.loads(blob, salt=REGISTER_SALT, max_age=CONSENT_MAX_AGE)
-    except signing.BadSignature:
-        return error_page(
-            request,
-            "This registration request cannot be used",
-            ["It was changed, or it has expired. Start the registration again from the App."],
-        )
+    payload = signed_request(blob, REGISTER_SALT)
+    if payload is None:
+        return unusable_request(request, "This registration request cannot be used")
     app, state = payload["app"], payload["state"]
     action = request.POST.get("action")
 
@@ -266,14 +273,9 @@ def authorize(request: HttpRequest) -> HttpResponse:
         return _authorize_page(request, payload, blob, ConsentLoginForm(request))
 
     blob = request.POST.get("request", "")
-    try:
-        payload = signing.loads(blob, salt=AUTHORIZE_SALT, max_age=CONSENT_MAX_AGE)
-    except signing.BadSignature:
-        return error_page(
-            request,
-            "This authorization request cannot be used",
-            ["It was changed, or it has expired. Start again from the App."],
-        )
+    payload = signed_request(blob, AUTHORIZE_SALT)
+    if payload is None:
+        return unusable_request(request, "This authorization request cannot be used")
     action = request.POST.get("action")
     if action == "switch":
         logout(request)
