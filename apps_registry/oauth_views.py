@@ -227,7 +227,8 @@ def _issue_code(request: HttpRequest, app: App) -> str:
 # --- /oauth/authorize.php (DESIGN 6) -----------------------------------------------------
 
 
-def _authorize_error(error: OAuthToolkitError) -> HttpResponse:
+def _authorize_error(error: OAuthToolkitError) -> HttpResponse | None:
+    """The error redirect oauthlib allows, or None where only an error page is safe."""
     oauthlib_error = error.oauthlib_error
     if isinstance(error, FatalClientError) or not oauthlib_error.redirect_uri:
         return None
@@ -235,7 +236,9 @@ def _authorize_error(error: OAuthToolkitError) -> HttpResponse:
 
 
 def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, status: int = 200):
-    app = App.objects.select_related("owner").get(client_id=payload["credentials"]["client_id"])
+    app = App.objects.select_related("owner").filter(client_id=payload["credentials"]["client_id"]).first()
+    if app is None or not app.enabled:  # removed or disabled since the page was first shown
+        return error_page(request, "This App cannot be authorized", ["The App was removed or disabled."])
     context = {
         "app": app,
         "api_label": app.get_api_display(),

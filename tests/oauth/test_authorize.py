@@ -153,3 +153,13 @@ def test_pkce_plain_is_refused_before_the_consent_page(client, web_app, demo):
 def test_pkce_is_not_demanded_of_confidential_apps(client, web_app, demo):
     code = get_code(client, web_app, demo["user"])
     assert exchange(client, web_app, code).status_code == 200
+
+
+def test_an_app_removed_while_its_consent_page_was_open_gets_an_error_page(client, web_app, demo):
+    page = client.get(AUTHORIZE, params(web_app))
+    web_app.delete()
+    response = client.post(
+        AUTHORIZE, {"request": page.context["blob"], "action": "allow", "username": "user", "password": "x"}
+    )
+    assert response.status_code == 400
+    assert "Location" not in response
