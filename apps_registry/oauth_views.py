@@ -227,11 +227,13 @@ def _issue_code(request: HttpRequest, app: App) -> str:
 # --- /oauth/authorize.php (DESIGN 6) -----------------------------------------------------
 
 
-def _authorize_error(error: OAuthToolkitError) -> HttpResponse | None:
-    """The error redirect oauthlib allows, or None where only an error page is safe."""
+def _authorize_error(request: HttpRequest, error: OAuthToolkitError) -> HttpResponse:
+    """The error redirect oauthlib allows, or an error page where redirecting is not safe
+    (an unknown client or a redirect_uri that does not match)."""
     oauthlib_error = error.oauthlib_error
     if isinstance(error, FatalClientError) or not oauthlib_error.redirect_uri:
-        return None
+        description = oauthlib_error.description or oauthlib_error.error
+        return error_page(request, "This authorization request is invalid", [description])
     return redirect_with(oauthlib_error.redirect_uri, oauthlib_error.twotuples)
 
 
@@ -259,11 +261,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
         try:
             scopes, credentials = core.validate_authorization_request(request)
         except OAuthToolkitError as error:
-            response = _authorize_error(error)
-            if response is None:
-                description = error.oauthlib_error.description or error.oauthlib_error.error
-                return error_page(request, "This authorization request is invalid", [description])
-            return response
+            return _authorize_error(request, error)
         credentials.pop("request", None)
         if credentials.get("code_challenge_method") == "plain":
             # django-oauth-toolkit refuses it only once the user has consented; say so first.
@@ -293,11 +291,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
             request, scopes=" ".join(payload["scopes"]), credentials=payload["credentials"], allow=allow
         )
     except OAuthToolkitError as error:
-        response = _authorize_error(error)
-        if response is None:
-            description = error.oauthlib_error.description or error.oauthlib_error.error
-            return error_page(request, "This authorization request is invalid", [description])
-        return response
+        return _authorize_error(request, error)
     return sensitive(HttpResponseRedirect(uri))
 
 

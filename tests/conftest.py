@@ -13,6 +13,16 @@ from tests.factories import AppFactory
 
 DEMO_PERSONAS = ["admin", "provider", "organization", "user", "organization2", "user2"]
 
+# DESIGN 2: each demo persona reaches itself and everything below it, nothing else.
+REACH = {
+    "admin": {"admin", "provider", "organization", "user", "organization2", "user2"},
+    "provider": {"provider", "organization", "user"},
+    "organization": {"organization", "user"},
+    "user": {"user"},
+    "organization2": {"organization2", "user2"},
+    "user2": {"user2"},
+}
+
 
 @pytest.fixture
 def demo(db) -> dict[str, Account]:

@@ -4,17 +4,7 @@ from django.urls import reverse
 from accounts.models import Account
 from accounts.permissions import can_manage_account
 from apps_registry.models import App
-from tests.conftest import DEMO_PERSONAS
-
-# DESIGN 2: each demo persona reaches itself and everything below it, nothing else.
-REACH = {
-    "admin": {"admin", "provider", "organization", "user", "organization2", "user2"},
-    "provider": {"provider", "organization", "user"},
-    "organization": {"organization", "user"},
-    "user": {"user"},
-    "organization2": {"organization2", "user2"},
-    "user2": {"user2"},
-}
+from tests.conftest import DEMO_PERSONAS, REACH
 
 MATRIX = [
     (persona, target, target in REACH[persona]) for persona in DEMO_PERSONAS for target in DEMO_PERSONAS

@@ -4,16 +4,7 @@ import pytest
 from django.utils import timezone
 
 from apps_registry.models import AccessToken
-
-# Who reaches whom among the demo accounts (DESIGN 2): oneself and every account below.
-REACH = {
-    "admin": {"admin", "provider", "organization", "user", "organization2", "user2"},
-    "provider": {"provider", "organization", "user"},
-    "organization": {"organization", "user"},
-    "user": {"user"},
-    "organization2": {"organization2", "user2"},
-    "user2": {"user2"},
-}
+from tests.conftest import REACH
 
 PAIRS = [(actor, target) for actor in REACH for target in REACH]
 
