@@ -73,10 +73,15 @@ def test_production_turns_on_https_only_cookies_hsts_and_the_ssl_redirect():
         "k: str(getattr(s, k, None)) for k in ["
         "'SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_SECURE', 'SECURE_SSL_REDIRECT',"
         "'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_PROXY_SSL_HEADER',"
-        "'TRUST_X_FORWARDED_FOR', 'DEBUG', 'OAUTH_ALLOW_LOOPBACK_HTTP']}))"
+        "'TRUST_X_FORWARDED_FOR', 'DEBUG', 'OAUTH_ALLOW_LOOPBACK_HTTP', 'SECRET_KEY_FALLBACKS',"
+        "'AXES_FAILURE_LIMIT', 'AXES_COOLOFF_TIME']}))"
     )
     result = subprocess.run(  # noqa: S603 (our own script)
-        [sys.executable, "-c", script], cwd=ROOT, env=production_env(), capture_output=True, text=True
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=production_env(SECRET_KEY_FALLBACKS="old-key-1,old-key-2", AXES_COOLOFF_MINUTES="30"),
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
@@ -91,4 +96,7 @@ def test_production_turns_on_https_only_cookies_hsts_and_the_ssl_redirect():
         "TRUST_X_FORWARDED_FOR": "True",
         "DEBUG": "False",
         "OAUTH_ALLOW_LOOPBACK_HTTP": "False",
+        "SECRET_KEY_FALLBACKS": "['old-key-1', 'old-key-2']",
+        "AXES_FAILURE_LIMIT": "5",
+        "AXES_COOLOFF_TIME": "0:30:00",
     }
