@@ -234,6 +234,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# django-axes keeps the failed requests' parameters: the password is masked always; mask the
+# CSRF token too (the account name and address are masked in its log lines, kept in its table).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 # The same address the audit trail records (the trusted proxy's last X-Forwarded-For entry).
 AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.views.lockout"

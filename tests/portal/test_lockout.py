@@ -133,6 +133,16 @@ def test_a_success_resets_the_count(client, demo):
     assert [answer.status_code for answer in answers] == [200] * 4
 
 
+def test_no_password_or_csrf_token_is_kept_with_the_failures(client, demo, caplog):
+    fields = {"username": "organization", "password": "hunter2-typed", "csrfmiddlewaretoken": "tok3n"}
+    client.post(LOGIN, fields)
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == "organization"
+    assert "hunter2-typed" not in attempt.post_data
+    assert "tok3n" not in attempt.post_data
+    assert "hunter2-typed" not in caplog.text
+
+
 def test_the_admin_sign_in_is_locked_out_too(client, demo):
     answers = fail(client, "admin", 5, ADMIN_LOGIN)
     assert answers[0].status_code == 200
