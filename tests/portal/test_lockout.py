@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps_registry.models import App
+from portal.views import lockout
 from tests.oauth.conftest import query
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +223,11 @@ def test_authorize_consent_locked_out_issues_no_code_and_keeps_the_request(clien
     response = allow("demo")
     assert response.status_code == 302
     assert "code" in query(response["Location"])
+
+
+def test_a_lockout_with_no_sign_in_page_to_show_gets_the_portals_429_page(rf, db):
+    """Any other caller of authenticate() (no HTML form to re-show) still gets a clear page."""
+    response = lockout(rf.post("/somewhere/"), None, {"username": "organization"})
+    assert response.status_code == 429
+    assert LOCKED in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
