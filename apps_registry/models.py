@@ -172,6 +172,11 @@ class App(AbstractApplication):
         """django-oauth-toolkit's redirect schemes, from the same rule as the field validator."""
         return redirect_uri_schemes(self.redirect_uri)
 
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        """authorize.php: the registered URI exactly, and only while its scheme is allowed (an
+        http loopback URI registered in development is refused once the allowance is off)."""
+        return urlsplit(uri).scheme in redirect_uri_schemes(uri) and super().redirect_uri_allowed(uri)
+
     def check_secret(self, provided: str) -> bool:
         """Constant-time comparison with the stored secret: microseconds, not a password hash."""
         return bool(self.encrypted_secret) and secrets_equal(provided, self.client_secret)
