@@ -303,15 +303,12 @@ def request_text(prepared: requests.PreparedRequest) -> str:
 
 
 def curl_command(prepared: requests.PreparedRequest, original: requests.Request) -> str:
-    """A curl command sending the same request from a terminal."""
-    words = ["curl", "-sS", "-i"]
-    if original.data:
-        words.append(shlex.quote(prepared.url))
-        words += [f"--data-urlencode {shlex.quote(f'{key}={value}')}" for key, value in original.data.items()]
-    else:
-        words.append(shlex.quote(prepared.url))
-    words += [f"-H {shlex.quote(f'{name}: {value}')}" for name, value in original.headers.items()]
-    return " \\\n     ".join(words)
+    """A curl command sending the same request from a terminal, one option a line."""
+    lines = [f"curl -sS -i {shlex.quote(prepared.url)}"]
+    lines += [f"-H {shlex.quote(f'{name}: {value}')}" for name, value in original.headers.items()]
+    body = original.data or {}
+    lines += [f"--data-urlencode {shlex.quote(f'{key}={value}')}" for key, value in body.items()]
+    return " \\\n     ".join(lines)
 
 
 def response_text(response: requests.Response) -> tuple[str, dict]:
