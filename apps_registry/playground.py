@@ -28,6 +28,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from .models import Api, App, AuditSource, redirect_uri_schemes
@@ -121,19 +122,26 @@ def start(request: HttpRequest) -> HttpResponse:
     """The register.php parameters, prefilled; the form goes straight to register.php."""
     callback = callback_url(request)
     api = Api.UNIFIEDAPI if request.user.may_own_unifiedapi_apps else Api.SYSTEMAPI
+    register_url = base_url(request) + reverse("oauth:register")
+    defaults = {
+        "name": "Playground App",
+        "description": "Registered from the developer playground.",
+        "homepage": base_url(request) + "/",
+        "image_uri": "",
+        "email": request.user.email or "developer@example.com",
+        "phone": "",
+        "api": api,
+        "redirect_uri": callback,
+        "state": start_flow(request, "register"),
+    }
     context = {
-        "register_url": base_url(request) + reverse("oauth:register"),
+        "register_url": register_url,
+        # The same request as a link an App could put on its page (playground.js keeps it in
+        # step with the form).
+        "register_link": register_url + "?" + urlencode({k: v for k, v in defaults.items() if v}),
         "callback": callback,
         "callback_problem": callback_problem(callback),
-        "defaults": {
-            "name": "Playground App",
-            "description": "Registered from the developer playground.",
-            "homepage": base_url(request) + "/",
-            "image_uri": "",
-            "email": request.user.email or "developer@example.com",
-            "phone": "",
-            "state": start_flow(request, "register"),
-        },
+        "defaults": defaults,
         "api": api,
         "apis": Api.choices,
         "my_apps": _my_apps(request),
@@ -360,6 +368,7 @@ def _steps_available(carry: dict) -> list[tuple[str, str]]:
     return [(step, STEPS[step][0]) for step in wanted]
 
 
+@sensitive_post_parameters("client_secret", "code", "code_verifier", "access_token", "refresh_token")
 @require_POST
 def step(request: HttpRequest) -> HttpResponse:
     """Take one step: check what it needs, send it, show the exchange and the next steps."""
@@ -384,6 +393,7 @@ def step(request: HttpRequest) -> HttpResponse:
     context = {"title": title, "step": name, "app": app}
     if problems:
         context.update(problems=problems, carry=data, next_steps=_steps_available(data))
+        context["needs_secret"] = "client_secret" in needs and not data["client_secret"]
         return page(request, "playground/step.html", context, status=400)
 
     exchange = perform(build_request(name, data, base_url(request)))

@@ -9,6 +9,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.test import Client
 
 from apps_registry.apps import RedactSecretQueries
 from apps_registry.models import AccessToken, Api, App, AuditAction, AuditEvent
@@ -87,6 +88,18 @@ def test_start_page_prefills_register_php_with_the_playground_callback_and_a_fre
     state = started_state(org)
     assert f'value="{state}"' in html
     assert "callback-problem" not in html
+
+
+def test_start_page_shows_the_same_request_as_a_link_that_works(org, callback):
+    response = org.get("/playground/")
+    link = response.context["register_link"]
+    sent = parse_qs(urlsplit(link).query)
+    assert sent["redirect_uri"] == [callback]
+    assert sent["state"] == [started_state(org)]
+    assert sent["name"] == ["Playground App"]
+    consent = org.get(urlsplit(link).path, sent)
+    assert consent.status_code == 200
+    assert consent.context["app"]["redirect_uri"] == callback
 
 
 def test_start_page_is_for_signed_in_users_only(client, demo):
@@ -184,7 +197,8 @@ def test_register_then_every_step_through_the_real_endpoints(org, demo, callback
     assert after.context["account"] is None
     assert '"invalid_token"' in after.context["exchange"].response_text
     assert step(org, revoked.context["carry"], "introspect").context["active"] is False
-    assert FLOWS not in org.session
+    # Nothing of the flow, no secret and no token, is left in the session: only the sign-in.
+    assert set(org.session.keys()) == {"_auth_user_id", "_auth_user_backend", "_auth_user_hash"}
 
 
 def test_register_with_post_works_the_same(org, callback):
@@ -369,6 +383,29 @@ def test_someone_elses_app_is_a_404_everywhere(org, demo, base):
 
 
 # --- Bad steps ---------------------------------------------------------------------------
+
+
+def test_steps_and_authorize_need_the_csrf_token(demo, base):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(demo["organization"])
+    app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
+    carry = {"client_id": app.client_id, "client_secret": app.client_secret}
+    assert step(client, carry, "client_credentials").status_code == 403
+    assert client.post(f"/playground/apps/{app.pk}/authorize/").status_code == 403
+    assert not AccessToken.objects.exists()
+
+
+def test_app_page_is_not_cached(org, demo, base):
+    app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI)
+    assert no_store(org.get(f"/playground/apps/{app.pk}/"))
+
+
+def test_missing_secret_asks_for_it_again(org, demo, base):
+    app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI)
+    response = step(org, {"client_id": app.client_id, "app": str(app.pk), "code": "c"}, "token")
+    assert response.status_code == 400
+    assert response.context["needs_secret"] is True
+    assert b'id="pg-secret"' in response.content
 
 
 def test_wrong_code_shows_invalid_grant(org, demo, base):

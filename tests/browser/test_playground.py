@@ -24,6 +24,7 @@ def test_developer_registers_an_app_gets_a_token_uses_it_and_revokes_it(page, de
     expect(page.get_by_label("redirect_uri")).to_have_value(f"{live_server.url}/playground/callback/")
     state = page.get_by_label("state").input_value()
     page.get_by_label("name", exact=True).fill("My Playground App")
+    expect(page.locator("#register-link")).to_contain_text("name=My+Playground+App")
     screenshot(page, "playground-start.png", full_page=True)
 
     page.get_by_role("button", name="Start registration (GET)").click()
