@@ -39,15 +39,17 @@ FLOWS = "playground_flows"  # session key: {state: {"kind", "started", ...}}
 FLOW_MAX_AGE = 3600  # seconds; a consent page is good for an hour too
 MAX_FLOWS = 5  # flows started and not yet back at the callback (several tabs)
 USER_AGENT = "app-registration-portal-playground"
+REFERRER_POLICY = "strict-origin"
 # What the App receives at its redirect URI, in the order the callback page lists them first.
 KNOWN_PARAMETERS = ("client_id", "client_secret", "code", "state", "error", "error_description")
 
 
 def page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    """A playground page: never cached (it may hold a secret, a code or a token). Its forms
-    post back here, so the referrer policy is same-origin (no-referrer makes Chromium send
-    `Origin: null`, which the CSRF check refuses); no Referer leaves for another site."""
-    return sensitive(render(request, template, context, status=status), referrer_policy="same-origin")
+    """A playground page: never cached (it may hold a secret, a code or a token). The Referer
+    its links and forms send is the origin alone, never the callback's query (which holds the
+    secret and the code); not no-referrer, with which Chromium posts the page's own forms with
+    `Origin: null`, refused by the CSRF check."""
+    return sensitive(render(request, template, context, status=status), referrer_policy=REFERRER_POLICY)
 
 
 def base_url(request: HttpRequest) -> str:
@@ -216,7 +218,7 @@ def app_authorize(request: HttpRequest, pk: int) -> HttpResponse:
     if challenge:
         params.update(code_challenge=challenge, code_challenge_method="S256")
     url = reverse("oauth:authorize") + "?" + urlencode(params)
-    return sensitive(HttpResponseRedirect(url), referrer_policy="same-origin")
+    return sensitive(HttpResponseRedirect(url), referrer_policy=REFERRER_POLICY)
 
 
 # --- Steps: one HTTP request each, from the server to the portal's own endpoints -----------

@@ -140,6 +140,8 @@ def test_register_then_every_step_through_the_real_endpoints(org, demo, callback
     page = follow(org, location)
     assert page.status_code == 200
     assert no_store(page)
+    # Links and forms on it never send the callback's query (secret, code) as Referer.
+    assert page["Referrer-Policy"] == "strict-origin"
     assert page.context["state_check"] == "match"
     received = dict(page.context["received"])
     app = App.objects.get(client_id=received["client_id"])
