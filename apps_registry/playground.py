@@ -40,8 +40,6 @@ FLOW_MAX_AGE = 3600  # seconds; a consent page is good for an hour too
 MAX_FLOWS = 5  # flows started and not yet back at the callback (several tabs)
 USER_AGENT = "app-registration-portal-playground"
 REFERRER_POLICY = "strict-origin"
-# What the App receives at its redirect URI, in the order the callback page lists them first.
-KNOWN_PARAMETERS = ("client_id", "client_secret", "code", "state", "error", "error_description")
 
 
 def page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -175,8 +173,6 @@ def callback(request: HttpRequest) -> HttpResponse:
     context = {
         "kind": kind,
         "received": received,
-        "known": {key: request.GET.get(key) for key in KNOWN_PARAMETERS if key in request.GET},
-        "others": [(key, value) for key, value in received if key not in KNOWN_PARAMETERS],
         "state_check": state_check,
         "code": code,
         "error": request.GET.get("error", ""),
@@ -224,15 +220,22 @@ def app_authorize(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Steps: one HTTP request each, from the server to the portal's own endpoints -----------
 
 
+# Each step: its button, and what it needs from the flow.
+STEPS = {
+    "token": ("Exchange the code at /oauth/token.php", ("code", "client_id", "client_secret")),
+    "refresh": ("Refresh the token at /oauth/token.php", ("refresh_token", "client_id", "client_secret")),
+    "client_credentials": ("Get a client_credentials token", ("client_id", "client_secret")),
+    "me": ("Call /uapi/@me with Authorization: Bearer", ("access_token",)),
+    "me_query": ("Call /uapi/@me with accessRequestToken", ("access_token",)),
+    "introspect": ("Introspect the access token", ("access_token", "client_id", "client_secret")),
+    "revoke": ("Revoke the access token", ("access_token", "client_id", "client_secret")),
+}
+
+
 class StepForm(forms.Form):
     """What a step button sends: the step, and what the flow has gathered so far."""
 
-    step = forms.ChoiceField(
-        choices=[
-            (name, name)
-            for name in ("token", "refresh", "client_credentials", "me", "me_query", "introspect", "revoke")
-        ]
-    )
+    step = forms.ChoiceField(choices=[(name, name) for name in STEPS])
     client_id = forms.CharField(required=False, max_length=255)
     client_secret = forms.CharField(required=False, max_length=255, strip=False)
     use_app_secret = forms.BooleanField(required=False)
@@ -244,18 +247,8 @@ class StepForm(forms.Form):
     refresh_token = forms.CharField(required=False, max_length=255)
 
 
-CARRIED = ("client_id", "client_secret", "app", "redirect_uri", "code", "code_verifier", "access_token")
-CARRIED += ("refresh_token",)
-
-STEPS = {
-    "token": ("Exchange the code at /oauth/token.php", ("code", "client_id", "client_secret")),
-    "refresh": ("Refresh the token at /oauth/token.php", ("refresh_token", "client_id", "client_secret")),
-    "client_credentials": ("Get a client_credentials token", ("client_id", "client_secret")),
-    "me": ("Call /uapi/@me with Authorization: Bearer", ("access_token",)),
-    "me_query": ("Call /uapi/@me with accessRequestToken", ("access_token",)),
-    "introspect": ("Introspect the access token", ("access_token", "client_id", "client_secret")),
-    "revoke": ("Revoke the access token", ("access_token", "client_id", "client_secret")),
-}
+# What the step pages carry to the next step in hidden fields (never in the session).
+CARRIED = tuple(name for name in StepForm.base_fields if name not in {"step", "use_app_secret"})
 MISSING = {
     "code": "There is no authorization code to exchange.",
     "client_id": "The App ID/key is missing.",
