@@ -30,9 +30,26 @@ def validate_http_url(value: str) -> None:
     _http_url(value)
 
 
+# Hosts a development portal may send a code to over plain HTTP (RFC 8252 loopback).
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def redirect_uri_schemes(uri: str = "") -> list[str]:
+    """The schemes a redirect URI may use: https; also http for a loopback host, and only
+    while OAUTH_ALLOW_LOOPBACK_HTTP is on (development, the playground's own callback)."""
+    if settings.OAUTH_ALLOW_LOOPBACK_HTTP and urlsplit(uri).hostname in LOOPBACK_HOSTS:
+        return ["https", "http"]
+    return ["https"]
+
+
 def validate_redirect_uri(value: str) -> None:
-    """An absolute https URL with no fragment and no user name or password in it."""
-    _https_url(value)
+    """An absolute https URL with no fragment and no user name or password in it (http only
+    for a loopback host when OAUTH_ALLOW_LOOPBACK_HTTP is on)."""
+    try:
+        loopback_http = "http" in redirect_uri_schemes(value)
+    except ValueError:  # unparsable (e.g. a broken IPv6 literal): the URL validator says so
+        loopback_http = False
+    (_http_url if loopback_http else _https_url)(value)
     parts = urlsplit(value)
     if "#" in value:
         raise ValidationError("The redirect URL must not contain a fragment (#...).", code="fragment")
@@ -150,6 +167,15 @@ class App(AbstractApplication):
     def clean(self) -> None:
         """Field validators carry the single-row rules; django-oauth-toolkit's own checks
         (schemes from its settings, several URIs, OIDC) do not apply to Apps."""
+
+    def get_allowed_schemes(self) -> list[str]:
+        """django-oauth-toolkit's redirect schemes, from the same rule as the field validator."""
+        return redirect_uri_schemes(self.redirect_uri)
+
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        """authorize.php: the registered URI exactly, and only while its scheme is allowed (an
+        http loopback URI registered in development is refused once the allowance is off)."""
+        return urlsplit(uri).scheme in redirect_uri_schemes(uri) and super().redirect_uri_allowed(uri)
 
     def check_secret(self, provided: str) -> bool:
         """Constant-time comparison with the stored secret: microseconds, not a password hash."""

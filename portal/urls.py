@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("apps_registry.urls")),
     path("", include("apps_registry.oauth_urls")),
+    path("", include("apps_registry.playground_urls")),
     # Ahead of the admin's own unscoped shortcut of the same path.
     path(
         "admin/r/<int:content_type_id>/<path:object_id>/",
