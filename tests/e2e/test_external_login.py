@@ -288,7 +288,7 @@ def test_identity_linked_to_another_account_is_not_linked_again(browser, live, d
 
     password_login(browser, live, "user")
     page = link_identity(browser, live, idp, demo["user"], sub="shared@idp")
-    assert "already connected to a different account" in page_text(page)
+    assert "is linked to another portal account; it was not linked to this one" in page_text(page)
     assert list(SocialAccount.objects.values_list("user__username", flat=True)) == ["organization"]
 
 
@@ -322,3 +322,35 @@ def test_unlinked_identity_no_longer_signs_in(browser, live, demo, idp):
     authorize_url = start_external(browser, page, f"external-login-{idp.provider_id}")
     back = follow(browser, at_idp(browser, authorize_url, sub="org@idp"))
     assert "is not linked to any portal account" in page_text(back)
+
+
+def test_linked_identity_signs_in_on_authorize_php_and_the_app_gets_a_code(browser, live, demo, web_app, idp):
+    password_login(browser, live, "user")
+    link_identity(browser, live, idp, demo["user"], sub="user@idp")
+    sign_out(browser, live)
+
+    params = {
+        "response_type": "code",
+        "client_id": web_app.client_id,
+        "redirect_uri": web_app.redirect_uri,
+        "state": "az-1",
+    }
+    consent = browser.get(f"{live}/oauth/authorize.php?{urlencode(params)}", timeout=TIMEOUT)
+    authorize_url = start_external(browser, consent, f"external-login-{idp.provider_id}")
+    back = follow(browser, at_idp(browser, authorize_url, sub="user@idp"))
+
+    assert urlsplit(back.url).path == "/oauth/authorize/resume/"
+    assert '<strong id="consent-account">user</strong>' in back.text
+    answer = submit(browser, consent_form(back), "allow")
+    assert answer.status_code == 302
+    received = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert received["state"] == ["az-1"]
+    token = browser.post(
+        f"{live}/oauth/token.php",
+        data={"grant_type": "authorization_code", "code": received["code"][0], "redirect_uri": REDIRECT},
+        auth=(web_app.client_id, web_app.client_secret),
+        timeout=TIMEOUT,
+    )
+    assert token.status_code == 200, token.text
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert browser.get(f"{live}/uapi/@me", headers=bearer, timeout=TIMEOUT).json()["username"] == "user"
