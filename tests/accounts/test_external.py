@@ -4,7 +4,7 @@ The round trips through a real provider are in tests/e2e/test_external_login.py.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from allauth.core import context
@@ -312,3 +312,28 @@ def test_unlink_needs_the_csrf_token(demo):
     url = f"/accounts/{demo['user'].pk}/identities/{linked.pk}/unlink/"
     assert strict.post(url, {"confirmed": "yes"}).status_code == 403
     assert SocialAccount.objects.filter(pk=linked.pk).exists()
+
+
+def test_google_sign_in_sends_nonce_state_and_pkce_to_google(client, demo, settings):
+    providers = provider_settings("https://idp.example")
+    providers["google"] = {**providers["google"], "APPS": [{"client_id": "g-id", "secret": "g-s", "key": ""}]}
+    settings.SOCIALACCOUNT_PROVIDERS = providers
+    assert "Sign in with Google" in client.get("/accounts/login/").content.decode()
+
+    response = client.post("/accounts/external/google/login/", {"process": "login", "next": "/accounts/me/"})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith("https://accounts.google.com/o/oauth2/v2/auth?")
+    sent = parse_qs(urlsplit(location).query)
+    assert sent["client_id"] == ["g-id"]
+    assert set(sent["scope"][0].split()) == {"openid", "profile", "email"}
+    assert sent["nonce"][0] and sent["state"][0]
+    assert sent["code_challenge_method"] == ["S256"]
+    assert sent["redirect_uri"] == ["http://testserver/accounts/external/google/login/callback/"]
+
+
+@pytest.mark.parametrize("model", ["socialaccount", "socialapp", "socialtoken", "emailaddress"])
+def test_allauth_models_are_not_in_the_admin(client, demo, model):
+    client.force_login(demo["admin"])
+    app = "account" if model == "emailaddress" else "socialaccount"
+    assert client.get(f"/admin/{app}/{model}/").status_code == 404

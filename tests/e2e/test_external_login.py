@@ -354,3 +354,17 @@ def test_linked_identity_signs_in_on_authorize_php_and_the_app_gets_a_code(brows
     assert token.status_code == 200, token.text
     bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
     assert browser.get(f"{live}/uapi/@me", headers=bearer, timeout=TIMEOUT).json()["username"] == "user"
+
+
+def test_identity_of_a_disabled_account_is_refused(browser, live, demo, idp):
+    password_login(browser, live, "user")
+    link_identity(browser, live, idp, demo["user"], sub="user@idp")
+    sign_out(browser, live)
+    Account.objects.filter(pk=demo["user"].pk).update(is_active=False)
+
+    page = browser.get(f"{live}/accounts/login/", timeout=TIMEOUT)
+    authorize_url = start_external(browser, page, f"external-login-{idp.provider_id}")
+    back = follow(browser, at_idp(browser, authorize_url, sub="user@idp"))
+    assert urlsplit(back.url).path == "/accounts/login/"
+    assert f"The account linked to this {idp.name} identity is disabled." in page_text(back)
+    assert browser.get(f"{live}/accounts/me/", allow_redirects=False, timeout=TIMEOUT).status_code == 302
