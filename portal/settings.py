@@ -272,10 +272,12 @@ def _external_providers() -> dict:
     for provider_id in env.list("OIDC_PROVIDERS", default=[]):
         prefix = f"OIDC_{provider_id.upper().replace('-', '_')}_"
         missing = [name for name in ("SERVER_URL", "CLIENT_ID") if not env.str(prefix + name, default="")]
-        if missing or not provider_id.replace("-", "").replace("_", "").isalnum():
+        # An id that names one of allauth's provider classes would be looked up as that class.
+        reserved = provider_id.lower() in {"google", "openid_connect"}
+        if missing or reserved or not provider_id.replace("-", "").replace("_", "").isalnum():
             raise ImproperlyConfigured(
-                f"OIDC provider {provider_id!r}: an id of letters, digits, - and _, and "
-                f"{prefix}SERVER_URL and {prefix}CLIENT_ID are required."
+                f"OIDC provider {provider_id!r}: an id of letters, digits, - and _ (not google or "
+                f"openid_connect), and {prefix}SERVER_URL and {prefix}CLIENT_ID are required."
             )
         oidc_apps.append(
             {

@@ -88,6 +88,16 @@ def test_oidc_provider_without_its_url_or_client_id_stops_the_start(monkeypatch,
         portal_settings._external_providers()
 
 
+@pytest.mark.parametrize("provider_id", ["google", "openid_connect", "bad/id"])
+def test_oidc_provider_id_that_would_clash_or_break_urls_stops_the_start(monkeypatch, provider_id):
+    monkeypatch.setenv("OIDC_PROVIDERS", provider_id)
+    prefix = f"OIDC_{provider_id.upper().replace('-', '_')}_"
+    monkeypatch.setenv(prefix + "SERVER_URL", "https://sso.corp.example")
+    monkeypatch.setenv(prefix + "CLIENT_ID", "portal")
+    with pytest.raises(ImproperlyConfigured, match=provider_id):
+        portal_settings._external_providers()
+
+
 # --- None configured: the pages as before ---------------------------------------------------
 
 
