@@ -186,10 +186,13 @@ def test_unlinked_identity_is_refused_on_the_consent_page_and_nothing_is_created
 
 
 def test_identity_with_the_same_email_as_an_account_is_not_linked_by_it(browser, live, demo, idp):
-    # The mock's claims for a new subject are {"email": sub}: an account's very own address.
+    # The provider vouches for the account's very own address.
+    email = demo["organization"].email
+    claims = {"email": email, "email_verified": True, "preferred_username": "organization"}
+    assert browser.put(f"{idp.url}/users/stranger-with-email", json=claims, timeout=TIMEOUT).ok
     page = browser.get(f"{live}/accounts/login/", timeout=TIMEOUT)
     authorize_url = start_external(browser, page, f"external-login-{idp.provider_id}")
-    back = follow(browser, at_idp(browser, authorize_url, sub=demo["organization"].email))
+    back = follow(browser, at_idp(browser, authorize_url, sub="stranger-with-email"))
 
     assert urlsplit(back.url).path == "/accounts/login/"
     assert "is not linked to any portal account" in page_text(back)
