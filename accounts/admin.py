@@ -1,5 +1,7 @@
 """The Django admin for accounts: scoped to one's own subtree; new accounts through the service."""
 
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -12,6 +14,12 @@ from .models import Account, Kind
 from .services import account_create
 
 admin.site.unregister(Group)  # accounts are placed by kind and parent, not by groups
+# Identities are linked and unlinked by their account's owner only (accounts/external.py),
+# providers come from the environment, and allauth's e-mail addresses are unused: none of
+# allauth's models is edited in the admin.
+for _model in (SocialApp, SocialAccount, SocialToken, EmailAddress, EmailConfirmation):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 class AccountAddForm(forms.ModelForm):

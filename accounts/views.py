@@ -1,6 +1,7 @@
+from allauth.socialaccount.models import SocialAccount
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from apps_registry.models import Api
 from portal.forms import add_service_errors
 
+from .external import external_providers, identity_unlink, provider_name
 from .forms import ChildAccountForm
 from .models import Account
 from .services import account_create
@@ -57,6 +59,51 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "children": children,
             "app_counts": app_counts,
             "breadcrumb": breadcrumb(request.user, account),
+            **(own_identities(request) if account.pk == request.user.pk else {}),
+        },
+    )
+
+
+def own_identities(request: HttpRequest) -> dict:
+    """The signed-in account's linked external identities and the providers it can link,
+    shown on its own account page only (nobody links or unlinks for someone else)."""
+    providers = external_providers(request)
+    if not providers and not request.user.socialaccount_set.exists():
+        return {}
+    names = {provider.id: provider.name for provider in providers}
+    identities = [
+        (identity, names.get(identity.provider) or provider_name(identity.provider, request))
+        for identity in request.user.socialaccount_set.order_by("provider", "pk")
+    ]
+    return {"external": {"providers": providers, "identities": identities}}
+
+
+@require_http_methods(["GET", "POST"])
+def identity_unlink_view(request: HttpRequest, pk: int, identity_pk: int) -> HttpResponse:
+    """Unlink one of one's own external identities: GET asks, POST does it."""
+    if pk != request.user.pk:
+        raise Http404("Identities are managed from one's own account page.")
+    identity = get_object_or_404(SocialAccount, pk=identity_pk, user=request.user)
+    name = provider_name(identity.provider, request)
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        try:
+            identity_unlink(actor=request.user, identity_id=identity.pk)
+        except PermissionDenied:  # unlinked meanwhile, in another tab
+            raise Http404("This identity is not linked to your account.") from None
+        messages.success(request, f"The {name} identity was unlinked: it no longer signs in to this account.")
+        return redirect(request.user)
+    return render(
+        request,
+        "apps_registry/confirm.html",
+        {
+            "title": f"Unlink the {name} identity?",
+            "message": f"Signing in with this {name} identity ({identity.uid}) will no longer sign in "
+            f"to {request.user.username}. You can link it again later.",
+            "button": "Unlink",
+            "danger": True,
+            "count": None,
+            "action_url": request.path,
+            "cancel_url": request.user.get_absolute_url(),
         },
     )
 

@@ -31,6 +31,7 @@ from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.views import RevokeTokenView, TokenView
 from oauthlib.common import Request as OAuthlibRequest
 
+from accounts.external import external_providers
 from accounts.models import Account
 
 from .models import AccessToken, Api, App, AuditSource, ConsumedRegistration, RefreshToken
@@ -88,6 +89,12 @@ def unusable_request(request: HttpRequest, title: str) -> HttpResponse:
     return error_page(request, title, ["It was changed, or it has expired. Start again from the App."])
 
 
+def resume_url(name: str, blob: str) -> str:
+    """A GET URL that shows the same consent page again (the signed request in its query):
+    where a sign-in with an external identity provider comes back to."""
+    return f"{reverse(name)}?{urlencode({'request': blob})}"
+
+
 def consent_user(request: HttpRequest, form: ConsentLoginForm) -> Account | None:
     """The account acting on a consent page: the session's, or the one signed in with the
     credentials typed on the page (which then becomes the session's)."""
@@ -115,6 +122,8 @@ def _register_context(request, payload: dict, blob: str, form: ConsentLoginForm)
         "login_form": form,
         "refusal": refusal,
         "action": reverse("oauth:register_consent"),
+        "external_providers": external_providers(request),
+        "external_return": resume_url("oauth:register_resume", blob),
     }
 
 
@@ -138,6 +147,19 @@ def register(request: HttpRequest) -> HttpResponse:
     }
     # Signed, so the parameters shown are the parameters used: an edited form fails the check.
     blob = signing.dumps(payload, salt=REGISTER_SALT, compress=True)
+    context = _register_context(request, payload, blob, ConsentLoginForm(request))
+    return consent_page(request, "oauth/register.html", context)
+
+
+@login_not_required
+@require_safe
+def register_resume(request: HttpRequest) -> HttpResponse:
+    """The consent page of a request already checked and signed by `register`, shown again
+    (after signing in with an external identity provider)."""
+    blob = request.GET.get("request", "")
+    payload = signed_request(blob, REGISTER_SALT)
+    if payload is None:
+        return unusable_request(request, "This registration request cannot be used")
     context = _register_context(request, payload, blob, ConsentLoginForm(request))
     return consent_page(request, "oauth/register.html", context)
 
@@ -247,6 +269,8 @@ def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, s
         "blob": blob,
         "login_form": form,
         "action": reverse("oauth:authorize"),
+        "external_providers": external_providers(request),
+        "external_return": resume_url("oauth:authorize_resume", blob),
     }
     return consent_page(request, "oauth/authorize.html", context, status=status)
 
@@ -293,6 +317,18 @@ def authorize(request: HttpRequest) -> HttpResponse:
     except OAuthToolkitError as error:
         return _authorize_error(request, error)
     return sensitive(HttpResponseRedirect(uri))
+
+
+@login_not_required
+@require_safe
+def authorize_resume(request: HttpRequest) -> HttpResponse:
+    """The consent page of an authorization request already checked and signed by
+    `authorize`, shown again (after signing in with an external identity provider)."""
+    blob = request.GET.get("request", "")
+    payload = signed_request(blob, AUTHORIZE_SALT)
+    if payload is None:
+        return unusable_request(request, "This authorization request cannot be used")
+    return _authorize_page(request, payload, blob, ConsentLoginForm(request))
 
 
 def _plain(credentials: dict) -> dict:

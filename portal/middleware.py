@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 
 TLS_MESSAGE = "This endpoint must be called over HTTPS (TLS); plain HTTP is refused."
 # Pages a browser opens (an HTML answer); the other TLS paths are called by programs (JSON).
-BROWSER_PATHS = ("/oauth/register.php", "/oauth/authorize.php", "/oauth/register/")
+BROWSER_PATHS = ("/oauth/register.php", "/oauth/authorize.php", "/oauth/register/", "/oauth/authorize/")
 
 
 def client_ip(request: HttpRequest) -> str | None:

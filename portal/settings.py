@@ -77,6 +77,13 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "axes",
     "csp",
+    # Sign-in with external identity providers only (accounts/external.py): allauth's own
+    # login, signup and password pages are not mounted.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "apps_registry",
 ]
@@ -91,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -296,6 +304,67 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
+
+# --- External identity providers (django-allauth social accounts) ---------------------
+# An external identity signs in only an account it was linked to by that account's owner
+# (accounts/external.py); nobody gets an account by signing in, and e-mail addresses never
+# link one. Providers come from the environment; none configured means no buttons.
+
+
+def _external_providers() -> dict:
+    """SOCIALACCOUNT_PROVIDERS from the environment: Google (GOOGLE_CLIENT_ID and
+    GOOGLE_CLIENT_SECRET) and the OpenID Connect providers named in OIDC_PROVIDERS, each with
+    OIDC_<ID>_NAME, OIDC_<ID>_SERVER_URL (issuer or discovery URL), OIDC_<ID>_CLIENT_ID and
+    OIDC_<ID>_SECRET."""
+    google: dict = {
+        "provider_class": "accounts.external.GoogleProvider",
+        "SCOPE": ["openid", "profile", "email"],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+    if env.str("GOOGLE_CLIENT_ID", default=""):
+        google["APPS"] = [
+            {
+                "client_id": env.str("GOOGLE_CLIENT_ID"),
+                "secret": env.str("GOOGLE_CLIENT_SECRET"),
+                "key": "",
+            }
+        ]
+    oidc_apps = []
+    for provider_id in env.list("OIDC_PROVIDERS", default=[]):
+        prefix = f"OIDC_{provider_id.upper().replace('-', '_')}_"
+        missing = [name for name in ("SERVER_URL", "CLIENT_ID") if not env.str(prefix + name, default="")]
+        # An id that names one of allauth's provider classes would be looked up as that class.
+        reserved = provider_id.lower() in {"google", "openid_connect"}
+        if missing or reserved or not provider_id.replace("-", "").replace("_", "").isalnum():
+            raise ImproperlyConfigured(
+                f"OIDC provider {provider_id!r}: an id of letters, digits, - and _ (not google or "
+                f"openid_connect), and {prefix}SERVER_URL and {prefix}CLIENT_ID are required."
+            )
+        oidc_apps.append(
+            {
+                "provider_id": provider_id,
+                "name": env.str(prefix + "NAME", default=provider_id),
+                "client_id": env.str(prefix + "CLIENT_ID"),
+                "secret": env.str(prefix + "SECRET", default=""),
+                "settings": {"server_url": env.str(prefix + "SERVER_URL")},
+            }
+        )
+    return {
+        "google": google,
+        "openid_connect": {"provider_class": "accounts.external.OpenIDConnectProvider", "APPS": oidc_apps},
+    }
+
+
+SOCIALACCOUNT_PROVIDERS = _external_providers()
+SOCIALACCOUNT_ADAPTER = "accounts.external.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "accounts.external.AccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/external/", include("accounts.external_urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("apps_registry.urls")),
     path("", include("apps_registry.oauth_urls")),

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps_registry.models import Api
+from tests import external_idp
 from tests.factories import AppFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -161,3 +162,18 @@ def test_an_inline_script_would_be_caught(watched, live_server, demo):
     assert page.title() != "ran"
     assert page.evaluate("window.__cspViolations.length") >= 1
     assert len(inline_code(page.content())) == 2
+
+
+_idp_server, idp = external_idp._idp_server, external_idp.idp
+
+
+def test_external_sign_in_buttons_keep_the_policy_and_may_leave_for_the_provider(watched, demo, idp):
+    """The sign-in buttons of an external provider are plain forms; their POST redirects to the
+    provider, which Chromium would block if the policy restricted form-action."""
+    page = watched
+    page.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())
+    visit(page, "/accounts/login/", "Sign in")
+    expect(page.get_by_role("button", name=f"Sign in with {idp.name}")).to_be_visible()
+    page.get_by_role("button", name=f"Sign in with {idp.name}").click()
+    expect(page.get_by_role("heading", name="Authorize Client")).to_be_visible()
+    assert page.url.startswith(idp.url)
