@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.forms.models import fields_for_model
+
+from portal.forms import SignInForm
 
 from .models import Api, App
 
@@ -48,7 +49,7 @@ class RegistrationRequestForm(forms.Form):
         ]
 
 
-class ConsentLoginForm(AuthenticationForm):
+class ConsentLoginForm(SignInForm):
     """Sign in on the consent page itself (DESIGN 5.2)."""
 
     def __init__(self, request=None, *args, **kwargs) -> None:

@@ -7,9 +7,11 @@ secret must then be given. Development (DEBUG=true) fills in safe local defaults
 import base64
 import binascii
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -24,6 +26,9 @@ if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-development-only-key-never-use-in-production")
 else:
     SECRET_KEY = env.str("SECRET_KEY")
+# Rotation: the new key in SECRET_KEY, the old one here until the sessions, signed consent
+# forms and password-reset links it signed have expired (see docs/deployment.md).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 
@@ -70,6 +75,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "oauth2_provider",
+    "axes",
+    "csp",
     # Sign-in with external identity providers only (accounts/external.py): allauth's own
     # login, signup and password pages are not mounted.
     "allauth",
@@ -94,6 +101,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its answer (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -147,6 +157,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# django-axes first: while an (account, address) pair is locked out it refuses the sign-in
+# before any backend hashes a password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts:me"
 LOGOUT_REDIRECT_URL = "login"
@@ -157,7 +174,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -187,7 +204,26 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp): no inline script or style anywhere,
+# no framing. The consent pages show the App's own https image, hence `img-src https:`.
+# form-action is deliberately left out: browsers apply it to the redirect that follows a form
+# POST, and register.php's and authorize.php's consent forms redirect to the App's redirect URI
+# on another origin (and sign-in with an external identity provider posts, then redirects to it).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "https:", "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 # Production runs behind a TLS-terminating proxy (DESIGN 7) that sets X-Forwarded-Proto
 # and strips any value sent by the client. Turn off when the portal faces clients directly.
 if env.bool("TRUST_X_FORWARDED_PROTO", default=not DEBUG):
@@ -195,6 +231,23 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=not DEBUG):
 # The same proxy appends the client's address to X-Forwarded-For: the audit trail records
 # that last entry (an address the client wrote itself would come before it), not the proxy's.
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=not DEBUG)
+
+# --- Sign-in throttling (django-axes) ------------------------------------------------
+# Every sign-in form (the portal's, the Django admin's, the two consent pages) goes through
+# `authenticate()`, which django-axes guards: after AXES_FAILURE_LIMIT failures for one
+# account name from one address, that pair is refused for the cool-off (counted from the
+# last failure) with the same 429 answer whether the account exists or not, and no password
+# is hashed meanwhile. The attempts live in the database, so every process shares them.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# django-axes keeps the failed requests' parameters: the password is masked always; mask the
+# CSRF token too (the account name and address are masked in its log lines, kept in its table).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+# The same address the audit trail records (the trusted proxy's last X-Forwarded-For entry).
+AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 

@@ -4,16 +4,18 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from apps_registry.admin import view_on_site
+from portal.forms import AdminSignInForm, SignInForm
 
 admin.site.site_header = "App registration portal"
 admin.site.site_title = "App registration portal"
 admin.site.index_title = "Administration"
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

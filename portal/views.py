@@ -4,6 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import csrf
 
+from .forms import lockout_message
+
+LOCKED_OUT = 429
+
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A consent page sent twice, or after signing in on another tab, fails the CSRF check:
@@ -20,3 +24,21 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         response["Cache-Control"] = "no-store"
         return response
     return csrf.csrf_failure(request, reason)
+
+
+def lockout(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """django-axes' answer to a locked-out sign-in: the sign-in page the view rendered (its form
+    already says why, and a consent page keeps its request), sent as 429; a page of its own
+    when there is no such page. No password was checked either way."""
+    if (
+        original_response is not None
+        and original_response.status_code in (200, 400)
+        and original_response.get("Content-Type", "").startswith("text/html")
+    ):
+        original_response.status_code = LOCKED_OUT
+        return original_response
+    response = render(request, "429.html", {"message": lockout_message()}, status=LOCKED_OUT)
+    response["Cache-Control"] = "no-store"
+    return response

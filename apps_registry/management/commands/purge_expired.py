@@ -1,0 +1,21 @@
+"""Delete expired tokens, codes and one-time records; run it on a schedule (docs/deployment.md)."""
+
+from django.core.management.base import BaseCommand
+
+from apps_registry.housekeeping import purge_expired
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete expired access tokens, authorization codes and revoked refresh tokens (what "
+        "`cleartokens` does), and the redeemed-code and consumed-registration records that "
+        "have outlived their use."
+    )
+
+    def handle(self, *args, **options):
+        counts = purge_expired()
+        self.stdout.write(
+            f"Deleted {counts['redeemed_codes']} redeemed-code record(s) and "
+            f"{counts['consumed_registrations']} consumed-registration record(s); "
+            "expired tokens and codes cleared."
+        )

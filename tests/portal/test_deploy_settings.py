@@ -1,0 +1,104 @@
+"""The production settings: `check --deploy` is clean (django-oauth-toolkit's RFC 9700 checks
+included) and the settings that only production turns on are on."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.checks import run_checks
+from django.test import override_settings
+
+ROOT = settings.BASE_DIR
+
+
+def production_env(**extra) -> dict[str, str]:
+    """The environment of a production process: DEBUG off, throwaway keys."""
+    # Nothing the test run set (DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests, for one).
+    prefixes = ("DJANGO_", "DEBUG", "OAUTH_", "TRUST_", "SECURE_", "AXES_", "SECRET_KEY")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
+    env.update(
+        DEBUG="false",
+        ALLOWED_HOSTS="portal.example.com",
+        DATABASE_URL="",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        APP_SECRET_KEYS=Fernet.generate_key().decode(),
+        DJANGO_SETTINGS_MODULE="portal.settings",
+    )
+    env.update(extra)
+    return env
+
+
+def test_check_deploy_is_clean_with_the_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_fails_when_loopback_http_is_left_on():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production_env(OAUTH_ALLOW_LOOPBACK_HTTP="true"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "OAUTH_ALLOW_LOOPBACK_HTTP" in result.stdout + result.stderr
+
+
+def test_django_oauth_toolkits_rfc9700_checks_run_under_deploy():
+    def oauth_ids() -> set[str]:
+        messages = run_checks(include_deployment_checks=True)
+        return {message.id for message in messages if message.id.startswith("oauth2_provider.")}
+
+    assert oauth_ids() == set()
+    relaxed = {**settings.OAUTH2_PROVIDER, "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": False}
+    with override_settings(OAUTH2_PROVIDER=relaxed):
+        assert oauth_ids(), "django-oauth-toolkit's deploy checks did not run"
+
+
+def test_production_turns_on_https_only_cookies_hsts_and_the_ssl_redirect():
+    script = (
+        "import django, json; django.setup(); from django.conf import settings as s; print(json.dumps({"
+        "k: str(getattr(s, k, None)) for k in ["
+        "'SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_SECURE', 'SECURE_SSL_REDIRECT',"
+        "'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_PROXY_SSL_HEADER',"
+        "'TRUST_X_FORWARDED_FOR', 'DEBUG', 'OAUTH_ALLOW_LOOPBACK_HTTP', 'SECRET_KEY_FALLBACKS',"
+        "'AXES_FAILURE_LIMIT', 'AXES_COOLOFF_TIME']}))"
+    )
+    result = subprocess.run(  # noqa: S603 (our own script)
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=production_env(SECRET_KEY_FALLBACKS="old-key-1,old-key-2", AXES_COOLOFF_MINUTES="30"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values == {
+        "SESSION_COOKIE_SECURE": "True",
+        "SESSION_COOKIE_HTTPONLY": "True",
+        "CSRF_COOKIE_SECURE": "True",
+        "SECURE_SSL_REDIRECT": "True",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "True",
+        "SECURE_PROXY_SSL_HEADER": "('HTTP_X_FORWARDED_PROTO', 'https')",
+        "TRUST_X_FORWARDED_FOR": "True",
+        "DEBUG": "False",
+        "OAUTH_ALLOW_LOOPBACK_HTTP": "False",
+        "SECRET_KEY_FALLBACKS": "['old-key-1', 'old-key-2']",
+        "AXES_FAILURE_LIMIT": "5",
+        "AXES_COOLOFF_TIME": "0:30:00",
+    }
