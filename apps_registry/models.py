@@ -26,12 +26,15 @@ _https_url = URLValidator(schemes=["https"], message="Enter an absolute https://
 
 
 def validate_http_url(value: str) -> None:
-    """An absolute http(s) URL (Homepage, Image URL)."""
+    """An absolute http(s) URL (Homepage, Image URL), with no control character in it."""
+    validate_single_line(value)  # URLValidator lets a NUL through, which PostgreSQL refuses
     _http_url(value)
 
 
 def validate_redirect_uri(value: str) -> None:
-    """An absolute https URL with no fragment and no user name or password in it."""
+    """An absolute https URL with no fragment, no user name or password and no control
+    character in it."""
+    validate_single_line(value)  # URLValidator lets a NUL through, which PostgreSQL refuses
     _https_url(value)
     parts = urlsplit(value)
     if "#" in value:
