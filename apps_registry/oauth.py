@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.encoding import escape_uri_path
+from oauth2_provider.oauth2_backends import OAuthLibCore as BaseOAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
@@ -21,6 +24,16 @@ USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
 
 def checksum(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+class OAuthLibCore(BaseOAuthLibCore):
+    def _get_escaped_full_path(self, request) -> str:
+        """The path with its query re-encoded from Django's own parse of it. oauthlib raises
+        ValueError (a 500) on a query with a stray "%" or bytes that are not UTF-8, which
+        Django parses leniently; re-encoded, the same parameters reach oauthlib, duplicates
+        included, so its own checks (a parameter given twice, ...) still apply."""
+        query = urlencode(list(request.GET.lists()), doseq=True)
+        return escape_uri_path(request.path) + (f"?{query}" if query else "")
 
 
 class Validator(OAuth2Validator):
