@@ -394,6 +394,15 @@ class Token(TokenView):
             )
         return normalized(request, super().post(request, *args, **kwargs))
 
+    def authorization_flow_token_response(self, request, *args, **kwargs):
+        try:
+            return super().authorization_flow_token_response(request, *args, **kwargs)
+        except AccessToken.DoesNotExist:
+            # django-oauth-toolkit reads the new token back after its transaction committed;
+            # a regenerate (or remove) that committed in between has deleted it with the
+            # App's other tokens. The old secret gets nothing, as just after the regenerate.
+            return token_error(request, {"error": "invalid_client"}, 401)
+
 
 token = Token.as_view()
 

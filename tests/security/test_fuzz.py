@@ -24,7 +24,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apps_registry.models import Api, App, AuditEvent
+from apps_registry.models import AccessToken, Api, App, AuditEvent
 from tests.apps_registry.test_views import add_url, form_data
 from tests.factories import AppFactory
 
@@ -520,3 +520,40 @@ def test_a_malformed_pkce_challenge_is_refused_before_the_consent_page(client, d
     assert response.status_code == 302
     assert_redirects_only_to(response, REGISTERED)
     assert "error=invalid_request" in response["Location"] and "state=s" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "status"),
+    [
+        (TOKEN, {"grant_type": "client_credentials", "client_id": "\x00", "client_secret": "x"}, 401),
+        (TOKEN, {"grant_type": "authorization_code", "code": "\x00", "redirect_uri": REGISTERED}, 400),
+        (TOKEN, {"grant_type": "refresh_token", "refresh_token": "\x00"}, 400),
+        ("/oauth/revoke", {"token": "\x00"}, 200),  # RFC 7009: an unknown token is no error
+        ("/oauth/introspect", {"token": "\x00"}, 200),  # {"active": false}
+    ],
+)
+def test_a_nul_in_a_client_id_code_or_token_is_refused_not_a_500(client, app, path, data, status):
+    """Found by the fuzzer on PostgreSQL, which refuses a NUL in a query parameter."""
+    if "client_id" not in data:
+        data = {**data, "client_id": app.client_id, "client_secret": app.client_secret}
+    response = client.post(path, data)
+    assert response.status_code == status
+    assert not AccessToken.objects.exists()
+
+
+def test_a_nul_in_the_client_id_on_authorize_php_is_an_error_page(client, demo, app):
+    client.force_login(demo["user"])
+    response = client.get(
+        AUTHORIZE, {"response_type": "code", "client_id": "\x00", "redirect_uri": REGISTERED}
+    )
+    assert response.status_code == 400
+    assert "Location" not in response
+
+
+def test_a_nul_in_basic_credentials_is_invalid_client(client, app):
+    credentials = base64.b64encode(b"\x00:\x00").decode()
+    response = client.post(
+        TOKEN, {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=f"Basic {credentials}"
+    )
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_client"}
