@@ -557,3 +557,15 @@ def test_a_nul_in_basic_credentials_is_invalid_client(client, app):
     )
     assert response.status_code == 401
     assert response.json() == {"error": "invalid_client"}
+
+
+@pytest.mark.parametrize(("page", "query"), [("list", {"q": "App\x00"}), ("audit", {"app": "\x00"})])
+def test_a_nul_in_a_portal_search_is_harmless(client, demo, page, query):
+    """Found while fuzzing: PostgreSQL refused the changelist search and the audit filter."""
+    from django.urls import reverse
+
+    owner = demo["organization"]
+    AppFactory(owner=owner, name="App one")
+    client.force_login(owner)
+    response = client.get(reverse(f"apps_registry:{page}", args=[owner.pk]), query)
+    assert response.status_code == 200
