@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from apps_registry.models import AccessToken, Api, App, AuditEvent
@@ -237,6 +237,7 @@ def test_register_php_mutated_parameters(client, demo, params, method):
         assert_sound(response)
         assert "Location" not in response
         assert counts() == before
+        event(f"register.php {response.status_code}")
         if response.status_code == 200:
             # A consent page is shown only for a redirect URL that passed the checks.
             redirect_uri = response.context["app"]["redirect_uri"]
@@ -254,17 +255,22 @@ def consent_blob(client, demo) -> str:
 
 @FUZZ
 @given(
-    action=st.sampled_from(["register", "deny", "switch", "", "REGISTER"]) | text_values(20),
-    blob_kind=st.sampled_from(["valid", "valid", "truncated", "flipped", "fuzz", "missing"]),
+    # Mostly well-formed ("FUZZ" stands for generated junk), so that many examples get as far
+    # as creating the App.
+    action=st.sampled_from(["register"] * 4 + ["deny", "switch", "", "REGISTER", "FUZZ"]),
+    blob_kind=st.sampled_from(["valid"] * 6 + ["truncated", "flipped", "fuzz", "missing"]),
     fuzz=text_values(),
-    grant_access=st.sampled_from(["on", "", "off"]) | text_values(10),
-    credentials=st.sampled_from([None, ("organization", "demo"), ("organization", "wrong")])
-    | st.tuples(text_values(50), text_values(50)),
+    grant_access=st.sampled_from(["on", "on", "", "off", "FUZZ"]),
+    credentials=st.sampled_from([None, ("organization", "demo"), ("organization", "wrong"), "FUZZ"]),
+    junk=st.tuples(text_values(50), text_values(50)),
     signed_in=st.booleans(),
 )
 def test_register_consent_posts(
-    client, demo, consent_blob, action, blob_kind, fuzz, grant_access, credentials, signed_in
+    client, demo, consent_blob, action, blob_kind, fuzz, grant_access, credentials, junk, signed_in
 ):
+    action = junk[0] if action == "FUZZ" else action
+    grant_access = junk[1] if grant_access == "FUZZ" else grant_access
+    credentials = junk if credentials == "FUZZ" else credentials
     blob = {
         "valid": consent_blob,
         "truncated": consent_blob[: len(consent_blob) // 2],
@@ -286,6 +292,7 @@ def test_register_consent_posts(
         assert_sound(response)
         assert_redirects_only_to(response, REGISTERED)
         created = App.objects.count() - apps
+        event(f"{response.status_code}, {created} App created")  # --hypothesis-show-statistics
         if created:
             # Only a complete registration: a valid signed request, Register, an account.
             assert created == 1 and blob_kind == "valid" and action == "register"
@@ -343,8 +350,8 @@ def test_authorize_php_raw_requests(client, demo, app, request, signed_in):
         },
         AUTHORIZE_NAMES,
     ),
-    response_type=st.sampled_from(["code", "token", "id_token", "code token", "", "CODE"]),
-    redirect_uri=st.sampled_from([REGISTERED, f"{REGISTERED}/", "https://evil.example/cb", ""]),
+    response_type=st.sampled_from(["code"] * 5 + ["token", "id_token", "code token", "", "CODE"]),
+    redirect_uri=st.sampled_from([REGISTERED] * 4 + [f"{REGISTERED}/", "https://evil.example/cb", ""]),
     decide=st.sampled_from([None, "allow", "deny", "switch"]) | text_values(10),
 )
 def test_authorize_php_mutated_parameters_then_the_consent(
@@ -361,6 +368,7 @@ def test_authorize_php_mutated_parameters_then_the_consent(
         response = client.get(f"{AUTHORIZE}?{urlencode(params)}")
         assert_sound(response)
         assert_redirects_only_to(response, REGISTERED)
+        event(f"authorize.php {response.status_code}")
         if response.status_code == 200 and decide is not None:
             answer = client.post(AUTHORIZE, {"request": response.context["blob"], "action": decide})
             assert_sound(answer)
@@ -457,6 +465,7 @@ def test_add_app_form_mutated_fields(client, demo, add_form, params, htmx):
         assert_sound(response)
         assert_no_redirect_outside_the_portal(response)
         created = App.objects.count() - apps
+        event(f"{response.status_code}, {created} App created")
         assert created in (0, 1)
         if created:
             assert response.status_code in (302, 204)
