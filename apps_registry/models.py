@@ -150,6 +150,15 @@ class App(AbstractApplication):
     def get_absolute_url(self) -> str:
         return reverse("apps_registry:edit", args=[self.pk])
 
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        """RFC 9700 2.1: the registered redirect URL character for character. (django-oauth-
+        toolkit's own check lets the case of the scheme and the host differ.) A loopback IP
+        over http keeps its RFC 8252 7.3 allowance of any port."""
+        parts = urlsplit(self.redirect_uri)
+        if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1"):
+            return super().redirect_uri_allowed(uri)
+        return uri == self.redirect_uri and super().redirect_uri_allowed(uri)
+
     def clean(self) -> None:
         """Field validators carry the single-row rules; django-oauth-toolkit's own checks
         (schemes from its settings, several URIs, OIDC) do not apply to Apps."""

@@ -21,6 +21,9 @@ REGISTERED = "https://app.example/cb"
 VARIANTS = {
     "trailing-slash": "https://app.example/cb/",
     "upper-case-path": "https://app.example/CB",
+    "upper-case-host": "https://APP.EXAMPLE/cb",
+    "upper-case-scheme": "HTTPS://app.example/cb",
+    "trailing-dot-host": "https://app.example./cb",
     "added-query": "https://app.example/cb?x=1",
     "empty-query": "https://app.example/cb?",
     "dot-dot-segment": "https://app.example/x/../cb",
