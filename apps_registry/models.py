@@ -26,7 +26,8 @@ _https_url = URLValidator(schemes=["https"], message="Enter an absolute https://
 
 
 def validate_http_url(value: str) -> None:
-    """An absolute http(s) URL (Homepage, Image URL)."""
+    """An absolute http(s) URL (Homepage, Image URL), with no control character in it."""
+    validate_single_line(value)  # URLValidator lets a NUL through, which PostgreSQL refuses
     _http_url(value)
 
 
@@ -43,8 +44,9 @@ def redirect_uri_schemes(uri: str = "") -> list[str]:
 
 
 def validate_redirect_uri(value: str) -> None:
-    """An absolute https URL with no fragment and no user name or password in it (http only
-    for a loopback host when OAUTH_ALLOW_LOOPBACK_HTTP is on)."""
+    """An absolute https URL with no fragment, no user name or password and no control
+    character in it (http only for a loopback host when OAUTH_ALLOW_LOOPBACK_HTTP is on)."""
+    validate_single_line(value)  # URLValidator lets a NUL through, which PostgreSQL refuses
     try:
         loopback_http = "http" in redirect_uri_schemes(value)
     except ValueError:  # unparsable (e.g. a broken IPv6 literal): the URL validator says so
@@ -173,9 +175,19 @@ class App(AbstractApplication):
         return redirect_uri_schemes(self.redirect_uri)
 
     def redirect_uri_allowed(self, uri: str) -> bool:
-        """authorize.php: the registered URI exactly, and only while its scheme is allowed (an
-        http loopback URI registered in development is refused once the allowance is off)."""
-        return urlsplit(uri).scheme in redirect_uri_schemes(uri) and super().redirect_uri_allowed(uri)
+        """authorize.php: RFC 9700 2.1, the registered URL character for character (django-oauth-
+        toolkit's own check lets the case of the scheme and the host differ), and only while its
+        scheme is allowed (an http loopback URL registered in development is refused once the
+        allowance is off). A loopback IP over http keeps its RFC 8252 7.3 allowance of any port."""
+        try:
+            if urlsplit(uri).scheme not in redirect_uri_schemes(uri):
+                return False
+        except ValueError:  # unparsable, e.g. a broken IPv6 literal
+            return False
+        parts = urlsplit(self.redirect_uri)
+        if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1"):
+            return super().redirect_uri_allowed(uri)
+        return uri == self.redirect_uri and super().redirect_uri_allowed(uri)
 
     def check_secret(self, provided: str) -> bool:
         """Constant-time comparison with the stored secret: microseconds, not a password hash."""

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.encoding import escape_uri_path
+from oauth2_provider.oauth2_backends import OAuthLibCore as BaseOAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from .crypto import secrets_equal
-from .models import AccessToken, RedeemedCode, RefreshToken
+from .crypto import decrypt_secret, secrets_equal
+from .models import AccessToken, App, RedeemedCode, RefreshToken
 
 USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
 
@@ -23,7 +26,26 @@ def checksum(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+class OAuthLibCore(BaseOAuthLibCore):
+    def _get_escaped_full_path(self, request) -> str:
+        """The path with its query re-encoded from Django's own parse of it. oauthlib raises
+        ValueError (a 500) on a query with a stray "%" or bytes that are not UTF-8, which
+        Django parses leniently; re-encoded, the same parameters reach oauthlib, duplicates
+        included, so its own checks (a parameter given twice, ...) still apply."""
+        query = urlencode(list(request.GET.lists()), doseq=True)
+        return escape_uri_path(request.path) + (f"?{query}" if query else "")
+
+
 class Validator(OAuth2Validator):
+    # --- Values no App, code or token can hold -----------------------------------------
+
+    def _load_application(self, client_id, request):
+        """No App ID/key holds a NUL, and PostgreSQL refuses one in a query (a 500): such an
+        App is simply unknown."""
+        if "\x00" in (client_id or ""):
+            return None
+        return super()._load_application(client_id, request)
+
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
         """App secrets are encrypted, not hashed: a constant-time comparison of the decrypted
         secret costs microseconds, so a flood of wrong secrets costs no password-hash work."""
@@ -68,9 +90,31 @@ class Validator(OAuth2Validator):
         request.issued_token_family = refresh_token.token_family
         return refresh_token
 
+    @staticmethod
+    def _lock_client_as_authenticated(request) -> None:
+        """DESIGN 3: after a regenerate no token minted with the old secret is alive. The
+        client authenticated before this transaction; if regenerate (or remove, or disable)
+        committed since, its bulk DELETE has run already and would miss this token. So, in
+        the transaction that saves the token: lock the App row (regenerate holds it until it
+        commits; on SQLite the write transaction itself queues behind it) and refuse unless
+        the secret is still the one the client proved it holds."""
+        current = (
+            App.objects.select_for_update()
+            .filter(pk=request.client.pk)
+            .values_list("encrypted_secret", "enabled")
+            .first()
+        )
+        if (
+            current is None
+            or not current[1]
+            or not secrets_equal(decrypt_secret(current[0]), request.client.client_secret)
+        ):
+            raise errors.InvalidClientError(request=request)
+
     # --- Authorization codes: single use, and a replay revokes what the code issued ---
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
+        self._lock_client_as_authenticated(request)
         super()._save_bearer_token(token, request, *args, **kwargs)
         if request.grant_type == "authorization_code" and request.code:
             issued = getattr(request, "issued_access_token", None)
@@ -104,6 +148,8 @@ class Validator(OAuth2Validator):
             raise
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
+        if "\x00" in code:  # no code holds one, and PostgreSQL refuses it in a query
+            return False
         if super().validate_code(client_id, code, client, request, *args, **kwargs):
             return True
         self._revoke_what_a_replayed_code_issued(code, client)

@@ -10,6 +10,7 @@ descriptions on every token error, introspection that names the API and the acco
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -17,9 +18,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +48,8 @@ AUTHORIZE_SALT = "apps_registry.authorize"
 # Refused rules after the user acted redirect with access_denied and these descriptions.
 DENIED_BY_USER = "The user denied the registration."
 PLAIN_PKCE_REFUSED = 'The "plain" code_challenge_method is refused (RFC 9700); use "S256".'
+BAD_PKCE_CHALLENGE = "The code_challenge must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~ (RFC 7636)."
+PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 
 
 def sensitive(response: HttpResponse, referrer_policy: str = "no-referrer") -> HttpResponse:
@@ -259,6 +263,14 @@ def _authorize_error(request: HttpRequest, error: OAuthToolkitError) -> HttpResp
     return redirect_with(oauthlib_error.redirect_uri, oauthlib_error.twotuples)
 
 
+def _authorize_refusal(credentials: dict, description: str) -> HttpResponse:
+    """invalid_request, sent to the redirect URL oauthlib has just checked."""
+    params = [("error", "invalid_request"), ("error_description", description)]
+    if credentials.get("state"):
+        params.append(("state", credentials["state"]))
+    return redirect_with(credentials["redirect_uri"], params)
+
+
 def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, status: int = 200):
     app = App.objects.select_related("owner").filter(client_id=payload["credentials"]["client_id"]).first()
     if app is None or not app.enabled:  # removed or disabled since the page was first shown
@@ -289,10 +301,11 @@ def authorize(request: HttpRequest) -> HttpResponse:
         credentials.pop("request", None)
         if credentials.get("code_challenge_method") == "plain":
             # django-oauth-toolkit refuses it only once the user has consented; say so first.
-            params = [("error", "invalid_request"), ("error_description", PLAIN_PKCE_REFUSED)]
-            if credentials.get("state"):
-                params.append(("state", credentials["state"]))
-            return redirect_with(credentials["redirect_uri"], params)
+            return _authorize_refusal(credentials, PLAIN_PKCE_REFUSED)
+        challenge = credentials.get("code_challenge")
+        if challenge is not None and not PKCE_CHALLENGE.fullmatch(challenge):
+            # oauthlib checks only the method; the grant's column would refuse the rest (a 500).
+            return _authorize_refusal(credentials, BAD_PKCE_CHALLENGE)
         payload = {"scopes": scopes, "credentials": _plain(credentials)}
         blob = signing.dumps(payload, salt=AUTHORIZE_SALT, compress=True)
         return _authorize_page(request, payload, blob, ConsentLoginForm(request))
@@ -361,6 +374,22 @@ def token_error(request: HttpRequest, body: dict, status: int) -> HttpResponse:
     return response
 
 
+def unreadable_body(request: HttpRequest) -> HttpResponse | None:
+    """An invalid_request error when the body cannot be parsed (form-urlencoded that is not
+    UTF-8, a broken multipart body): the client gets the error in the endpoint's JSON shape,
+    not Django's HTML 400 page."""
+    try:
+        request.POST  # noqa: B018 -- parsing is the point
+    except (BadRequest, MultiPartParserError):
+        body = {
+            "error": "invalid_request",
+            "error_description": "The body must be application/x-www-form-urlencoded in UTF-8, "
+            "or multipart/form-data.",
+        }
+        return token_error(request, body, 400)
+    return None
+
+
 def normalized(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """oauthlib's error, reshaped: a wrong key or secret is exactly {"error": "invalid_client"}
     (401); other errors carry an error_description and no `state` (a token request has none,
@@ -386,6 +415,8 @@ class Token(TokenView):
     multipart bodies (Django parses both into request.POST), unknown fields ignored."""
 
     def post(self, request, *args, **kwargs):
+        if refused := unreadable_body(request):
+            return refused
         grant_type = request.POST.get("grant_type")
         if not grant_type:
             # oauthlib calls this unsupported_grant_type; RFC 6749 5.2 says invalid_request.
@@ -399,12 +430,23 @@ class Token(TokenView):
             )
         return normalized(request, super().post(request, *args, **kwargs))
 
+    def authorization_flow_token_response(self, request, *args, **kwargs):
+        try:
+            return super().authorization_flow_token_response(request, *args, **kwargs)
+        except AccessToken.DoesNotExist:
+            # django-oauth-toolkit reads the new token back after its transaction committed;
+            # a regenerate (or remove) that committed in between has deleted it with the
+            # App's other tokens. The old secret gets nothing, as just after the regenerate.
+            return token_error(request, {"error": "invalid_client"}, 401)
+
 
 token = Token.as_view()
 
 
 class Revoke(RevokeTokenView):
     def post(self, request, *args, **kwargs):
+        if refused := unreadable_body(request):
+            return refused
         return normalized(request, super().post(request, *args, **kwargs))
 
 
@@ -442,6 +484,8 @@ def _account_json(account: Account) -> dict:
 def introspect(request: HttpRequest) -> HttpResponse:
     """RFC 7662. The caller authenticates as an App. An App may introspect its own tokens; a
     trusted App (a resource server) any token. Anything else is simply not active."""
+    if refused := unreadable_body(request):
+        return refused
     client = authenticated_client(request)
     if client is None:
         response = JsonResponse({"error": "invalid_client"}, status=401)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from oauth2_provider.models import get_grant_model, get_id_token_model
 
@@ -150,7 +150,15 @@ def app_create(
         # none can pass the limit. (select_for_update() on the count itself is dropped.)
         Account.objects.select_for_update().only("pk").get(pk=owner.pk)
         check_app_limit(owner=owner)
-        app.save(force_insert=True)
+        try:
+            with transaction.atomic():
+                app.save(force_insert=True)
+        except IntegrityError as error:
+            # full_clean() checked the key before the lock: the same form sent twice at once
+            # passes that check in both requests, and the second INSERT meets the first's key.
+            raise ValidationError(
+                {"client_id": ValidationError("An App with this App ID/key exists already.", code="unique")}
+            ) from error
         _audit(actor=actor, app=app, action=AuditAction.CREATE, origin=origin, details={"api": api})
     return app
 

@@ -118,7 +118,8 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
     whatever the number of Apps."""
     account = get_manageable_account(request, pk)
     api = _api(request.GET.get("api"))
-    query = request.GET.get("q", "").strip()[:255]
+    # PostgreSQL refuses a NUL in a query (a 500); no name or key holds one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:255]
     order = request.GET.get("o", DEFAULT_ORDER)
     if order.removeprefix("-") not in SORTABLE:
         order = DEFAULT_ORDER
@@ -511,7 +512,7 @@ def audit_trail(request: HttpRequest, pk: int) -> HttpResponse:
         events.order_by("app_client_id", "app_name").values_list("app_client_id", "app_name").distinct()
     )
     # Filter on the key, not the row: an App removed since keeps its history.
-    selected = request.GET.get("app", "")[:255]
+    selected = request.GET.get("app", "").replace("\x00", "")[:255]  # PostgreSQL refuses a NUL
     if selected:
         events = events.filter(app_client_id=selected)
     page = Paginator(

@@ -285,6 +285,8 @@ OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "apps_registry.oauth.Validator",
+    # Hands oauthlib a query it can parse, whatever bytes the client sent.
+    "OAUTH2_BACKEND_CLASS": "apps_registry.oauth.OAuthLibCore",
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
