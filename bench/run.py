@@ -396,13 +396,15 @@ def fmt_answers(answers: dict) -> str:
     return ", ".join(f"{count} x {status}" for status, count in sorted(answers.items()))
 
 
-def build_table(scenarios: dict[str, Scenario], queries: dict, regen: dict, race: dict) -> tuple[str, bool]:
+def build_table(
+    scenarios: dict[str, Scenario], queries: dict, regen: dict | None, race: dict | None
+) -> tuple[str, set[str]]:
     b = scenarios["B"].median("rate")
     rows = [
         "| | what | req/s | ratio to B | p50 ms | p99 ms | answers | SQL/request | target | met |",
         "|---|---|---:|---:|---:|---:|---|---:|---|---|",
     ]
-    all_met = True
+    missed = set()
     for key, scenario in scenarios.items():
         rate = scenario.median("rate")
         ratio = rate / b
@@ -422,7 +424,7 @@ def build_table(scenarios: dict[str, Scenario], queries: dict, regen: dict, race
         else:
             target, met = "reference", None
         if met is False:
-            all_met = False
+            missed.add(key)
         p50, p99 = scenario.median("p50_us") / 1000, scenario.median("p99_us") / 1000
         rows.append(
             f"| {key} | {scenario.what} | {rate:,.0f} | {ratio:.3f} | {p50:.1f} | {p99:.1f} | "
@@ -431,7 +433,7 @@ def build_table(scenarios: dict[str, Scenario], queries: dict, regen: dict, race
         )
     if regen is None or race is None:
         rows.append(f"| | only {', '.join(sorted(ONLY))} measured (BENCH_ONLY) | | | | | | | | |")
-        return "\n".join(rows), all_met
+        return "\n".join(rows), missed
     regen_met = (
         regen["seconds"] <= 0.5 and regen["statements"] <= 10 and regen["untouched"] and regen["emptied"]
     )
@@ -449,12 +451,32 @@ def build_table(scenarios: dict[str, Scenario], queries: dict, regen: dict, race
         f"{race['other']} other; {race['apps']} Apps after | | exactly 1 created, 15 refused, 0 x 5xx | "
         f"{'yes' if race_met else '**no**'} |"
     )
-    return "\n".join(rows), all_met and regen_met and race_met
+    missed |= {key for key, met in (("P5", regen_met), ("P6", race_met)) if not met}
+    return "\n".join(rows), missed
 
 
-def write_docs(table: str, info: dict, db_vendor: str) -> None:
+# What holds a row back where the targets are known to be missed (profiled; see the README).
+NOTES = {
+    ("P5", "sqlite"): "P5 on SQLite: the time is SQLite's own B-tree work. Regenerate runs one DELETE per "
+    "table (8 statements in all); each removes 100k rows from a table with five indexes besides its "
+    "primary key (checksum, App, account, one-to-one links or the token family), about 0.3 s of CPU "
+    "per table on a 2-core Xeon, "
+    "measured with an execute wrapper around each statement. PostgreSQL does the same statements in "
+    "about 0.15 s. Meeting 0.5 s on SQLite would take a different design (tokens checked against a "
+    "secret generation of their App, deleted later), not a faster DELETE.",
+    ("P4", None): "P4: the page is Django's session and user lookups, the account with its parents "
+    "(for the permission check and the breadcrumb), a count, 50 rows, and the page template around "
+    "them; none of it grows with the number of Apps (tests/apps_registry/test_views.py). On a loaded "
+    "machine the ratio drops below the target first, because its 7 ms of CPU per request suffer more "
+    "from sharing the 2 cores than the bare view's 0.25 ms do.",
+}
+
+
+def write_docs(table: str, info: dict, db_vendor: str, missed: set[str]) -> None:
     command = "make bench" if db_vendor == "sqlite" else "DATABASE_URL=postgres://... make bench"
     machine_lines = "\n".join(f"- {key}: {value}" for key, value in info.items())
+    notes = [text for (key, vendor), text in NOTES.items() if key in missed and vendor in (None, db_vendor)]
+    notes_text = "\n\n".join(notes) + "\n\n" if notes else ""
     DOCS.write_text(
         f"""# Benchmarks
 
@@ -464,11 +486,14 @@ a bare view behind the portal's whole middleware, measured in the same run. Late
 wrk's, per request, with {CONNECTIONS} connections on {WORKERS} gunicorn sync workers (so they
 include queueing). SQL/request is counted in-process for one request of the same shape.
 R1-R3 are a stock django-oauth-toolkit project (its own SQLite database, Django's default
-middleware) served the same way: R1 with DOT's default secret hashing, R2 without it.
+middleware) served the same way: R1 with DOT's default secret hashing, R2 without it; R1 runs
+with {WORKERS} connections, one per worker, since each of its requests hashes a secret for a
+quarter of a second or more and 16 queued ones would spill into the next row. P2's "as fast as
+P1" is read as at least 0.9 times P1's rate.
 
 {table}
 
-Machine:
+{notes_text}Machine:
 
 {machine_lines}
 
@@ -614,16 +639,16 @@ def main() -> int:
         info = machine(db_vendor)
         connection.close()
 
-        table, all_met = build_table({s.key: s for s in scenarios}, queries, regen, race)
+        table, missed = build_table({s.key: s for s in scenarios}, queries, regen, race)
         print()
         print(table)
         print()
         print("\n".join(f"{key}: {value}" for key, value in info.items()))
         if not ONLY:
-            write_docs(table, info, db_vendor)
+            write_docs(table, info, db_vendor, missed)
             print(f"\nWritten to {DOCS.relative_to(ROOT)}.")
-        print("Every target met." if all_met else "A target was missed.")
-        return 0 if all_met else 1
+        print(f"Missed: {', '.join(sorted(missed))}." if missed else "Every target met.")
+        return 1 if missed else 0
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
