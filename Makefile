@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 # The PostgreSQL that `make test` also runs the suite against.
 PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install chromium run lint check-deploy test test-sqlite test-postgres
+.PHONY: install chromium wrk run lint check-deploy test test-sqlite test-postgres bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -47,3 +47,14 @@ test-sqlite: install chromium
 
 test-postgres: install chromium
 	DATABASE_URL=$(PG_DATABASE_URL) $(PY) -m pytest
+
+# The benchmark drives load with Debian's wrk; install it when it is missing (root or sudo).
+WRK ?= /usr/bin/wrk
+wrk:
+	@test -x $(WRK) || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+
+## The benchmark (bench/run.py): prints the table and writes docs/benchmarks.md. SQLite by
+## default; DATABASE_URL=postgres://... uses PostgreSQL (its own database portal_bench).
+bench: install wrk
+	WRK=$(WRK) $(PY) -m bench

@@ -4,6 +4,7 @@ for, which scope it carries, and what a replayed authorization code does."""
 from __future__ import annotations
 
 import hashlib
+from contextvars import ContextVar
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -20,6 +21,10 @@ from .crypto import decrypt_secret, secrets_equal
 from .models import AccessToken, App, RedeemedCode, RefreshToken
 
 USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
+
+# The access token the token endpoint just saved, for the view to hand to app_authorized
+# without reading it back (oauth_views.Token).
+issued_access_token: ContextVar[AccessToken | None] = ContextVar("issued_access_token", default=None)
 
 
 def checksum(value: str) -> str:
@@ -51,6 +56,17 @@ class Validator(OAuth2Validator):
         secret costs microseconds, so a flood of wrong secrets costs no password-hash work."""
         return bool(stored_secret) and secrets_equal(provided_secret, stored_secret)
 
+    def _load_application(self, client_id, request):
+        """As django-oauth-toolkit's, minus the queries that cannot find an App: none without a
+        client_id (Basic credentials failed and the body has none: it looked up `IS NULL`), and
+        one per request for a client_id that is not there."""
+        if not client_id or getattr(request, "absent_client_id", None) == client_id:
+            return None
+        client = super()._load_application(client_id, request)
+        if client is None:
+            request.absent_client_id = client_id
+        return client
+
     # --- Scope: a token is bound to its App's API -------------------------------------
 
     def get_default_scopes(self, client_id, request, *args, **kwargs) -> list[str]:
@@ -81,6 +97,7 @@ class Validator(OAuth2Validator):
         self._set_token_value(access_token, token["access_token"])
         access_token.save()
         request.issued_access_token = access_token
+        issued_access_token.set(access_token)
         return access_token
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):

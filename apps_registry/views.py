@@ -7,6 +7,8 @@ its page template; without JavaScript the same view answers the whole page.
 
 from __future__ import annotations
 
+from html import escape
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -106,6 +109,68 @@ def _origin(request: HttpRequest) -> Origin:
 # --- the changelist ---------------------------------------------------------------------------
 
 
+def _url_for_pk(name: str):
+    """reverse() once per page, not once per row: the URL of any pk is the pattern's URL with
+    the pk put in (int path converters write the pk as str(pk))."""
+    marker = 2**62  # no App has this pk
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+# One changelist row; _changelist_rows escapes every value put in.
+ROW_HTML = """<tr>
+        <td class="col-check"><input class="form-check-input" type="checkbox" name="app" value="{pk}" aria-label="Select {name}"></td>
+        <td>{image}</td>
+        <td><a href="{edit_url}">{name}</a></td>
+        <td class="font-monospace small">{client_id}</td>
+        <td>{trusted}</td>
+        <td>{enabled}</td>
+        <td><time datetime="{created_iso}">{created_text}</time></td>
+      </tr>"""  # noqa: E501
+IMAGE_HTML = '<img class="app-image" src="{}" alt="" loading="lazy" referrerpolicy="no-referrer">'
+NO_IMAGE_HTML = '<span class="app-image-placeholder" aria-hidden="true"></span>'
+DISABLED_HTML = '<span class="badge text-bg-warning">No</span>'
+
+
+def _with_params(query, **changes) -> str:
+    """What {% querystring %} writes (None removes a parameter), once per column rather than
+    twice in the template."""
+    params = query.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return f"?{params.urlencode()}"
+
+
+def _changelist_rows(apps) -> SafeString:
+    """The changelist's rows, written here rather than by a template loop: 50 rows of template
+    variables, filters and {% url %} tags were most of the page's time (make bench, P4).
+    Every text goes through html.escape (what Django's escape does, without its lazy-string
+    checks, which were most of the remaining time)."""
+    edit_url = _url_for_pk("apps_registry:edit")
+    zone = timezone.get_current_timezone()
+    rows = []
+    for app in apps:
+        created = app["created"].astimezone(zone)
+        image = app["image_uri"]
+        rows.append(
+            ROW_HTML.format(
+                pk=int(app["pk"]),
+                name=escape(app["name"]),
+                image=IMAGE_HTML.format(escape(image)) if image.startswith("https://") else NO_IMAGE_HTML,
+                edit_url=escape(edit_url(app["pk"])),
+                client_id=escape(app["client_id"]),
+                trusted="Yes" if app["trusted"] else "No",
+                enabled="Yes" if app["enabled"] else DISABLED_HTML,
+                created_iso=created.isoformat(),
+                created_text=created.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value in the rows is escaped above
+
+
 @require_GET
 def integration(request: HttpRequest) -> HttpResponse:
     """Unified Communications > Integration > SystemAPI & UnifiedAPI: one's own Apps."""
@@ -125,8 +190,8 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
         order = DEFAULT_ORDER
     descending = order.startswith("-")
     field = SORTABLE[order.removeprefix("-")]
-    apps = account.apps.for_api(api).only(
-        "pk", "name", "client_id", "trusted", "enabled", "created", "image_uri", "owner_id", "api"
+    apps = account.apps.for_api(api).values(
+        "pk", "name", "client_id", "trusted", "enabled", "created", "image_uri"
     )
     if query:
         apps = apps.filter(Q(name__icontains=query) | Q(client_id__icontains=query))
@@ -138,7 +203,7 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
             "label": label,
             "sorted": order.removeprefix("-") == key,
             "descending": descending,
-            "toggle": f"-{key}" if order == key else key,
+            "url": _with_params(request.GET, o=f"-{key}" if order == key else key, page=None),
         }
         for key, label in [
             ("name", "Name"),
@@ -157,6 +222,7 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
             "api": api,
             "apis": Api.choices,
             "page": page,
+            "rows": _changelist_rows(page.object_list),
             "query": query,
             "order": order,
             "columns": columns,

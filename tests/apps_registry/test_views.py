@@ -3,6 +3,7 @@ and without JavaScript, for every persona, on good and bad paths."""
 
 import json
 import re
+from datetime import UTC
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -1002,3 +1003,33 @@ def test_bulk_remove_page_urlsplit_keeps_the_tab(demo, client):
     )
 
     assert urlsplit(response["Location"]).query == "api=unifiedapi"
+
+
+def test_changelist_rows_escape_what_the_apps_say_and_link_to_each_app(demo, client):
+    """The rows are written by the view, not by the template engine (make bench, P4): every
+    value must still be escaped, and each row still links to its App."""
+    owner = demo["organization"]
+    shown = AppFactory(
+        owner=owner,
+        name="<b>Bold</b> & \"quoted\" 'name'",
+        image_uri="https://img.example/logo.png?size=1&dark=1",
+    )
+    hidden_image = AppFactory(owner=owner, name="Plain image", image_uri="http://img.example/logo.png")
+    disabled = AppFactory(owner=owner, name="Switched off", enabled=False, trusted=True)
+    client.force_login(demo["provider"])
+
+    response = client.get(list_url(owner))
+
+    html = response.content.decode()
+    assert "<b>Bold</b>" not in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &quot;quoted&quot; &#x27;name&#x27;" in html
+    assert 'src="https://img.example/logo.png?size=1&amp;dark=1"' in html
+    assert "http://img.example/logo.png" not in html
+    for app in (shown, hidden_image, disabled):
+        assert f'href="{reverse("apps_registry:edit", args=[app.pk])}"' in html
+        assert f'name="app" value="{app.pk}"' in html
+    row = re.search(r"<tr>(?:(?!</tr>).)*Switched off.*?</tr>", html, re.S).group(0)
+    assert '<span class="badge text-bg-warning">No</span>' in row
+    assert "<td>Yes</td>" in row  # trusted
+    created = disabled.created.astimezone(UTC)
+    assert f'<time datetime="{created.isoformat()}">{created:%Y-%m-%d %H:%M}</time>' in row

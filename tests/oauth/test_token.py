@@ -337,3 +337,107 @@ def test_an_exchange_that_loses_a_race_for_its_code_keeps_no_token(web_app, demo
 
     assert not AccessToken.objects.filter(application=web_app).exists()
     assert not RefreshToken.objects.filter(application=web_app).exists()
+
+
+# --- what a token request costs (make bench, P1 and P2) ------------------------------------
+
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
+
+
+def statements(captured) -> list[str]:
+    """The SQL a request ran, without the transaction control around it (which differs
+    between SQLite and PostgreSQL and between the suite and production)."""
+    return [query["sql"] for query in captured if not query["sql"].startswith(TRANSACTION_CONTROL)]
+
+
+def test_client_credentials_costs_two_selects_and_one_insert(client, trusted_app):
+    """The App is read once to authenticate, its row locked and its secret checked again in the
+    transaction that saves the token (so a regenerate in between leaves no token minted with the
+    old secret), the token written once, and never read back (django-oauth-toolkit's view reads
+    it back by its checksum for the app_authorized signal; ours hands it over)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            TOKEN_URL,
+            {"grant_type": "client_credentials"},
+            HTTP_AUTHORIZATION=basic(trusted_app.client_id, trusted_app.client_secret),
+        )
+
+    assert response.status_code == 200
+    sql = statements(captured)
+    assert len(sql) == 3, sql
+    assert sql[0].startswith("SELECT") and "apps_registry_app" in sql[0]
+    assert sql[1].startswith("SELECT") and '"encrypted_secret"' in sql[1] and "apps_registry_app" in sql[1]
+    if connection.vendor == "postgresql":
+        assert sql[1].endswith("FOR UPDATE")
+    assert sql[2].startswith("INSERT") and "apps_registry_accesstoken" in sql[2]
+
+
+@pytest.mark.parametrize("where", ["body", "basic"])
+def test_a_wrong_secret_costs_one_select(client, trusted_app, where):
+    """No second lookup of the App (in vain, for a client_id that is not in the body) and no
+    password hashing: a flood of wrong secrets costs the server what a right one does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        if where == "body":
+            response = client_credentials(client, trusted_app, client_secret="x" * 32)
+        else:
+            response = client.post(
+                TOKEN_URL,
+                {"grant_type": "client_credentials"},
+                HTTP_AUTHORIZATION=basic(trusted_app.client_id, "x" * 32),
+            )
+
+    assert response.status_code == 401
+    assert len(statements(captured)) == 1, statements(captured)
+
+
+def test_an_unknown_key_in_basic_and_body_is_looked_up_once(client, trusted_app):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            TOKEN_URL,
+            {"grant_type": "client_credentials", "client_id": "nope", "client_secret": "nope"},
+            HTTP_AUTHORIZATION=basic("nope", "nope"),
+        )
+
+    assert response.status_code == 401
+    assert len(statements(captured)) == 1, statements(captured)
+
+
+def test_app_authorized_is_sent_with_the_issued_token(client, trusted_app):
+    from oauth2_provider.signals import app_authorized
+
+    received = []
+
+    def receiver(sender, request, token, **kwargs):
+        received.append(token)
+
+    app_authorized.connect(receiver)
+    try:
+        response = client_credentials(client, trusted_app)
+    finally:
+        app_authorized.disconnect(receiver)
+
+    assert response.status_code == 200
+    assert len(received) == 1
+    assert received[0].pk == AccessToken.objects.get().pk
+    assert received[0].application_id == trusted_app.pk
+
+
+def test_no_app_authorized_for_a_refused_request(client, trusted_app):
+    from oauth2_provider.signals import app_authorized
+
+    received = []
+    app_authorized.connect(receiver := lambda sender, token, **kwargs: received.append(token))
+    try:
+        assert client_credentials(client, trusted_app, client_secret="x" * 32).status_code == 401
+    finally:
+        app_authorized.disconnect(receiver)
+    assert received == []
