@@ -42,14 +42,7 @@ class OAuthLibCore(BaseOAuthLibCore):
 
 
 class Validator(OAuth2Validator):
-    # --- Values no App, code or token can hold -----------------------------------------
-
-    def _load_application(self, client_id, request):
-        """No App ID/key holds a NUL, and PostgreSQL refuses one in a query (a 500): such an
-        App is simply unknown."""
-        if "\x00" in (client_id or ""):
-            return None
-        return super()._load_application(client_id, request)
+    # --- The App: looked up once, its secret compared in constant time ------------------
 
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
         """App secrets are encrypted, not hashed: a constant-time comparison of the decrypted
@@ -59,8 +52,9 @@ class Validator(OAuth2Validator):
     def _load_application(self, client_id, request):
         """As django-oauth-toolkit's, minus the queries that cannot find an App: none without a
         client_id (Basic credentials failed and the body has none: it looked up `IS NULL`), and
-        one per request for a client_id that is not there."""
-        if not client_id or getattr(request, "absent_client_id", None) == client_id:
+        one per request for a client_id that is not there. No App ID/key holds a NUL, and
+        PostgreSQL refuses one in a query (a 500): such an App is simply unknown."""
+        if not client_id or "\x00" in client_id or getattr(request, "absent_client_id", None) == client_id:
             return None
         client = super()._load_application(client_id, request)
         if client is None:
