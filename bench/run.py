@@ -480,7 +480,16 @@ PG_NOTE = (
 NOTES.update({(key, "postgresql"): PG_NOTE for key in ("P1", "P3", "P4")})
 
 
+VENDOR_TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _section_marks(vendor: str) -> tuple[str, str]:
+    return f"<!-- bench:{vendor} -->", f"<!-- /bench:{vendor} -->"
+
+
 def write_docs(table: str, info: dict, db_vendor: str, missed: set[str]) -> None:
+    """Rewrite this database's section of docs/benchmarks.md; the other database's section,
+    from its own last run, stays as it was."""
     command = "make bench" if db_vendor == "sqlite" else "DATABASE_URL=postgres://... make bench"
     machine_lines = "\n".join(f"- {key}: {value}" for key, value in info.items())
     wanted_notes = (
@@ -488,29 +497,38 @@ def write_docs(table: str, info: dict, db_vendor: str, missed: set[str]) -> None
     )
     notes = list(dict.fromkeys(wanted_notes))
     notes_text = "\n\n".join(notes) + "\n\n" if notes else ""
+    old = DOCS.read_text() if DOCS.exists() else ""
+    sections = {}
+    for vendor, title in VENDOR_TITLES.items():
+        begin, end = _section_marks(vendor)
+        if vendor == db_vendor:
+            sections[vendor] = (
+                f"{begin}\n## {title}\n\nWritten by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC."
+                f"{' Missed: ' + ', '.join(sorted(missed)) + '.' if missed else ' Every target met.'}"
+                f"\n\n{table}\n\n{notes_text}Machine:\n\n{machine_lines}\n{end}"
+            )
+        elif begin in old and end in old:
+            sections[vendor] = old[old.index(begin) : old.index(end) + len(end)]
+    body = "\n\n".join(sections[vendor] for vendor in VENDOR_TITLES if vendor in sections)
     DOCS.write_text(
         f"""# Benchmarks
 
-Written by `{command}` (bench/run.py) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Every rate is
-the median of {REPETITIONS} runs of {DURATION} s (after a {WARMUP} s warm-up), shown as a ratio to B,
-a bare view behind the portal's whole middleware, measured in the same run. Latencies are
-wrk's, per request, with {CONNECTIONS} connections on {WORKERS} gunicorn sync workers (so they
-include queueing). SQL/request is counted in-process for one request of the same shape.
-R1-R3 are a stock django-oauth-toolkit project (its own SQLite database, Django's default
-middleware) served the same way: R1 with DOT's default secret hashing, R2 without it; R1 runs
-with {WORKERS} connections, one per worker, since each of its requests hashes a secret for a
-quarter of a second or more and 16 queued ones would spill into the next row. P2's "as fast as
-P1" is read as at least 0.9 times P1's rate.
-
-{table}
-
-{notes_text}Machine:
-
-{machine_lines}
+Written by `make bench` (bench/run.py), one section per database, each from its own last run.
+Every rate is the median of {REPETITIONS} runs of {DURATION} s (after a {WARMUP} s warm-up),
+shown as a ratio to B, a bare view behind the portal's whole middleware, measured in the same
+run. Latencies are wrk's, per request, with {CONNECTIONS} connections on {WORKERS} gunicorn sync
+workers (so they include queueing). SQL/request is counted in-process for one request of the
+same shape. R1-R3 are a stock django-oauth-toolkit project (its own SQLite database, Django's
+default middleware) served the same way: R1 with DOT's default secret hashing, R2 without it;
+R1 runs with {WORKERS} connections, one per worker, since each of its requests hashes a secret
+for a quarter of a second or more and 16 queued ones would spill into the next row. P2's "as
+fast as P1" is read as at least 0.9 times P1's rate.
 
 Reproduce: `make bench` (SQLite) or `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
 make bench` (PostgreSQL; the benchmark creates and drops its own database `{PG_BENCH_DB}`).
 `BENCH_DURATION=N` sets the seconds per run.
+
+{body}
 """
     )
 
