@@ -12,8 +12,17 @@ def can_manage_account(actor: Account, account: Account) -> bool:
     """True when `account` is the actor's own account or lies anywhere below it."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
-    if account.pk == actor.pk or account.parent_id == actor.pk:
-        return True
+    # Walk up the parents already loaded (select_related); ask the database only where the
+    # chain stops before the top.
+    current = account
+    while current is not None:
+        if actor.pk in (current.pk, current.parent_id):
+            return True
+        if current.parent_id is None:
+            return False  # the top of the tree, and the actor was not on the way
+        if not type(current).parent.is_cached(current):
+            break
+        current = current.parent
     return type(account).objects.manageable_by(actor).filter(pk=account.pk).exists()
 
 

@@ -13,6 +13,7 @@ from portal.forms import add_service_errors
 from .external import external_providers, identity_unlink, provider_name
 from .forms import ChildAccountForm
 from .models import Account
+from .permissions import can_manage_account
 from .services import account_create
 
 
@@ -39,8 +40,16 @@ def breadcrumb(actor: Account, account: Account) -> list[Account]:
 
 
 def get_manageable_account(request: HttpRequest, pk: int) -> Account:
-    queryset = Account.objects.manageable_by(request.user).select_related("parent__parent__parent")
-    return get_object_or_404(queryset, pk=pk)
+    """The account with its whole chain of parents (the tree is at most four levels deep),
+    or 404 when it is out of the actor's reach: decided on that chain, without a query of its
+    own (a fifth of the changelist's time went into compiling manageable_by's joins)."""
+    try:
+        account = Account.objects.select_related("parent__parent__parent").get(pk=pk)
+    except Account.DoesNotExist:
+        account = None
+    if account is None or not can_manage_account(request.user, account):
+        raise Http404("No Account matches the given query.")
+    return account
 
 
 @require_GET
