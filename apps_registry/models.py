@@ -24,6 +24,9 @@ from .crypto import decrypt_secret, encrypt_secret, generate_credential, secrets
 _http_url = URLValidator(schemes=["http", "https"], message="Enter an absolute http:// or https:// URL.")
 _https_url = URLValidator(schemes=["https"], message="Enter an absolute https:// URL.")
 
+# What the trigger of migration 0004 says when it refuses a token (see App.secret_version).
+SECRET_CHANGED = "app_secret_changed"  # noqa: S105 - an error marker, not a secret
+
 
 def validate_http_url(value: str) -> None:
     """An absolute http(s) URL (Homepage, Image URL), with no control character in it."""
@@ -124,6 +127,11 @@ class App(AbstractApplication):
         "enabled", default=True, help_text="A disabled App gets no token and its tokens are refused."
     )
     encrypted_secret = models.TextField("encrypted App secret", editable=False)
+    # Raised by every regenerate. A token is saved with the version its client authenticated
+    # against, and a database trigger refuses the row unless that is still the App's version
+    # and the App is enabled (migration 0004): no token minted with an old secret outlives the
+    # regenerate, without a query of its own on the token endpoint.
+    secret_version = models.PositiveBigIntegerField("secret version", default=1, editable=False)
     client_type = models.CharField(
         max_length=32,
         choices=AbstractApplication.CLIENT_TYPES,
@@ -225,6 +233,9 @@ class AccessToken(AbstractAccessToken):
         verbose_name="source refresh token",
     )
     user_agent = models.CharField("user agent", max_length=512, blank=True)
+    # The App's secret_version its client authenticated against (token endpoint only; empty
+    # for tokens made otherwise): see App.secret_version.
+    secret_version = models.PositiveBigIntegerField("secret version", null=True, blank=True, editable=False)
 
     class Meta(AbstractAccessToken.Meta):
         verbose_name = "access token"

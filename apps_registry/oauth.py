@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
@@ -17,8 +17,8 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from .crypto import decrypt_secret, secrets_equal
-from .models import AccessToken, App, RedeemedCode, RefreshToken
+from .crypto import secrets_equal
+from .models import SECRET_CHANGED, AccessToken, RedeemedCode, RefreshToken
 
 USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
 
@@ -76,8 +76,9 @@ class Validator(OAuth2Validator):
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None) -> AccessToken:
         """As django-oauth-toolkit's, except that a client_credentials token acts as the
-        account that owns the App (it sets no user), and the client's User-Agent is kept for
-        the App's token list."""
+        account that owns the App (it sets no user), the client's User-Agent is kept for the
+        App's token list, and the token carries the secret version its client authenticated
+        against (the database refuses it if that changed meanwhile)."""
         user_id = request.client.owner_id if request.grant_type == "client_credentials" else request.user.pk
         access_token = AccessToken(
             user_id=user_id,
@@ -87,6 +88,7 @@ class Validator(OAuth2Validator):
             source_refresh_token=source_refresh_token,
             resource=getattr(request, "resource", []),
             user_agent=(request.headers.get("HTTP_USER_AGENT") or "")[:USER_AGENT_MAX],
+            secret_version=request.client.secret_version,
         )
         self._set_token_value(access_token, token["access_token"])
         access_token.save()
@@ -101,32 +103,18 @@ class Validator(OAuth2Validator):
         request.issued_token_family = refresh_token.token_family
         return refresh_token
 
-    @staticmethod
-    def _lock_client_as_authenticated(request) -> None:
-        """DESIGN 3: after a regenerate no token minted with the old secret is alive. The
-        client authenticated before this transaction; if regenerate (or remove, or disable)
-        committed since, its bulk DELETE has run already and would miss this token. So, in
-        the transaction that saves the token: lock the App row (regenerate holds it until it
-        commits; on SQLite the write transaction itself queues behind it) and refuse unless
-        the secret is still the one the client proved it holds."""
-        current = (
-            App.objects.select_for_update()
-            .filter(pk=request.client.pk)
-            .values_list("encrypted_secret", "enabled")
-            .first()
-        )
-        if (
-            current is None
-            or not current[1]
-            or not secrets_equal(decrypt_secret(current[0]), request.client.client_secret)
-        ):
-            raise errors.InvalidClientError(request=request)
-
     # --- Authorization codes: single use, and a replay revokes what the code issued ---
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
-        self._lock_client_as_authenticated(request)
-        super()._save_bearer_token(token, request, *args, **kwargs)
+        try:
+            super()._save_bearer_token(token, request, *args, **kwargs)
+        except IntegrityError as error:
+            # DESIGN 3: after a regenerate no token minted with the old secret is alive. The
+            # database refused this one (migration 0004): the secret this client proved it
+            # holds was replaced, or the App disabled or removed, since it authenticated.
+            if SECRET_CHANGED in str(error):
+                raise errors.InvalidClientError(request=request) from None
+            raise
         if request.grant_type == "authorization_code" and request.code:
             issued = getattr(request, "issued_access_token", None)
             cutoff = timezone.now() - timedelta(seconds=oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from oauth2_provider.models import get_grant_model, get_id_token_model
 
@@ -220,7 +221,9 @@ def app_regenerate_secret(*, actor: Account, app: App, origin: Origin) -> App:
     app.updated = timezone.now()
     with transaction.atomic():
         if not App.objects.filter(pk=app.pk).update(
-            encrypted_secret=app.encrypted_secret, updated=app.updated
+            encrypted_secret=app.encrypted_secret,
+            secret_version=F("secret_version") + 1,
+            updated=app.updated,
         ):
             raise App.DoesNotExist("The App was removed.")
         revoked = _delete_issued_credentials(app.pk)
