@@ -480,16 +480,12 @@ def authenticated_client(request: HttpRequest) -> App | None:
     return None
 
 
+# What introspection and /uapi/@me say of an account, in this order.
+ACCOUNT_FIELDS = ("id", "username", "kind", "name", "email", "phone", "parent_id")
+
+
 def _account_json(account: Account) -> dict:
-    return {
-        "id": account.pk,
-        "username": account.username,
-        "kind": account.kind,
-        "name": account.name,
-        "email": account.email,
-        "phone": account.phone,
-        "parent_id": account.parent_id,
-    }
+    return {name: getattr(account, name) for name in ACCOUNT_FIELDS}
 
 
 @csrf_exempt
@@ -569,10 +565,10 @@ def bearer_token(request: HttpRequest) -> str:
     return value
 
 
-ACCOUNT_FIELDS = ("id", "username", "kind", "name", "email", "phone", "parent_id")
+ME_APP_COLUMNS = ("client_id", "name", "api", "enabled")
 ME_COLUMNS = (
     "expires",
-    *(f"application__{name}" for name in ("client_id", "name", "api", "enabled")),
+    *(f"application__{name}" for name in ME_APP_COLUMNS),
     *(f"user__{name}" for name in ACCOUNT_FIELDS),
     *(f"application__owner__{name}" for name in ACCOUNT_FIELDS),
 )
@@ -606,9 +602,11 @@ def me(request: HttpRequest) -> HttpResponse:
         row = cursor.fetchone()
     if row is None:
         return api_error("invalid_token", "The access token is invalid or has been revoked.")
-    expires, client_id, app_name, api, enabled = row[:5]
-    user = dict(zip(ACCOUNT_FIELDS, row[5:12], strict=True))
-    owner = dict(zip(ACCOUNT_FIELDS, row[12:], strict=True))
+    accounts_at = 1 + len(ME_APP_COLUMNS)
+    owner_at = accounts_at + len(ACCOUNT_FIELDS)
+    expires, client_id, app_name, api, enabled = row[:accounts_at]
+    user = dict(zip(ACCOUNT_FIELDS, row[accounts_at:owner_at], strict=True))
+    owner = dict(zip(ACCOUNT_FIELDS, row[owner_at:], strict=True))
     # SQLite hands the datetime back without its offset (stored in UTC), or as text.
     if isinstance(expires, str):
         expires = parse_datetime(expires)
