@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from apps_registry.admin import ScopedAdminMixin, ServiceErrorsMixin
+from portal.admin import ScopedAdminMixin, ServiceErrorsMixin
 
 from .models import Account, Kind
 from .services import account_create

@@ -30,18 +30,19 @@ ALLOWED_PARENT_KINDS: dict[str, tuple[str, ...]] = {
     Kind.USER: (Kind.ORGANIZATION,),
 }
 
-# How many levels can lie below an account of each kind (the longest chain in the table).
-_DEPTH_BELOW: dict[str, int] = {
-    Kind.ADMINISTRATOR: 3,
-    Kind.SERVICE_PROVIDER: 2,
-    Kind.ORGANIZATION: 1,
-    Kind.USER: 0,
-}
-
 
 def child_kinds(kind: str) -> list[str]:
     """The kinds of account that an account of `kind` may add below itself."""
     return [child for child, parents in ALLOWED_PARENT_KINDS.items() if kind in parents]
+
+
+def _depth_below(kind: str) -> int:
+    """How many levels can lie below an account of `kind`: the longest chain of child kinds."""
+    return max((1 + _depth_below(child) for child in child_kinds(kind)), default=0)
+
+
+# Derived from ALLOWED_PARENT_KINDS: Administrator 3, Service Provider 2, Organization 1, User 0.
+_DEPTH_BELOW: dict[str, int] = {kind: _depth_below(kind) for kind in Kind.values}
 
 
 class AccountQuerySet(models.QuerySet):

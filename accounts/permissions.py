@@ -24,10 +24,3 @@ def can_manage_account(actor: Account, account: Account) -> bool:
             break
         current = current.parent
     return type(account).objects.manageable_by(actor).filter(pk=account.pk).exists()
-
-
-def manageable_by(actor: Account):
-    """The accounts the actor may see and manage, as a queryset (one query, any depth)."""
-    from .models import Account
-
-    return Account.objects.manageable_by(actor)

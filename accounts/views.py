@@ -2,18 +2,16 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from apps_registry.models import Api
 from portal.forms import add_service_errors
 
 from .external import external_providers, identity_unlink, provider_name
 from .forms import ChildAccountForm
-from .models import Account
-from .permissions import can_manage_account
+from .selectors import app_counts, breadcrumb, manageable_account
 from .services import account_create
 
 
@@ -31,42 +29,17 @@ def me(request: HttpRequest) -> HttpResponse:
     return redirect(request.user)
 
 
-def breadcrumb(actor: Account, account: Account) -> list[Account]:
-    """The accounts from the actor's own down to `account` (parents are select_related)."""
-    trail = [account]
-    while trail[-1].pk != actor.pk and trail[-1].parent is not None:
-        trail.append(trail[-1].parent)
-    return trail[::-1]
-
-
-def get_manageable_account(request: HttpRequest, pk: int) -> Account:
-    """The account with its whole chain of parents (the tree is at most four levels deep),
-    or 404 when it is out of the actor's reach: decided on that chain, without a query of its
-    own (a fifth of the changelist's time went into compiling manageable_by's joins)."""
-    try:
-        account = Account.objects.select_related("parent__parent__parent").get(pk=pk)
-    except Account.DoesNotExist:
-        account = None
-    if account is None or not can_manage_account(request.user, account):
-        raise Http404("No Account matches the given query.")
-    return account
-
-
 @require_GET
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_manageable_account(request, pk)
+    account = manageable_account(request.user, pk)
     children = account.children.annotate(app_count=Count("apps")).order_by("kind", "username")
-    app_counts = account.apps.aggregate(
-        systemapi=Count("pk", filter=Q(api=Api.SYSTEMAPI)),
-        unifiedapi=Count("pk", filter=Q(api=Api.UNIFIEDAPI)),
-    )
     return render(
         request,
         "accounts/account_detail.html",
         {
             "account": account,
             "children": children,
-            "app_counts": app_counts,
+            "app_counts": app_counts(account),
             "breadcrumb": breadcrumb(request.user, account),
             **(own_identities(request) if account.pk == request.user.pk else {}),
         },
@@ -103,7 +76,7 @@ def identity_unlink_view(request: HttpRequest, pk: int, identity_pk: int) -> Htt
         return redirect(request.user)
     return render(
         request,
-        "apps_registry/confirm.html",
+        "confirm.html",
         {
             "title": f"Unlink the {name} identity?",
             "message": f"Signing in with this {name} identity ({identity.uid}) will no longer sign in "
@@ -119,7 +92,7 @@ def identity_unlink_view(request: HttpRequest, pk: int, identity_pk: int) -> Htt
 
 @require_http_methods(["GET", "POST"])
 def account_add_child(request: HttpRequest, pk: int) -> HttpResponse:
-    parent = get_manageable_account(request, pk)
+    parent = manageable_account(request.user, pk)
     if not parent.child_kinds:
         raise Http404("A User account has no child accounts.")
     form = ChildAccountForm(request.POST or None, parent=parent)

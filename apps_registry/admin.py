@@ -2,13 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
 from oauth2_provider import models as oauth_models
 
 from accounts.models import Account
+from portal.admin import ScopedAdminMixin, ServiceErrorsMixin
 
 from . import services
 from .models import App, AuditEvent, AuditSource
@@ -24,37 +22,6 @@ for model in (
 ):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
-
-
-class ScopedAdminMixin:
-    """Objects outside the signed-in account's subtree do not exist here (404 in the admin)."""
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-
-class ServiceErrorsMixin:
-    """A rule refused by a service at save time (a race the form could not see, such as two
-    creates at the limit) comes back as an error message; the transaction is rolled back."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 class AppAdminForm(forms.ModelForm):
@@ -195,17 +162,3 @@ class AuditEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-def view_on_site(request, content_type_id: int, object_id: str):
-    """The admin's "View on site" shortcut, through the same scoped queryset as the model's
-    admin pages: an object out of reach is a 404 exactly like a missing one (Django's own
-    shortcut would redirect to it, telling that it exists)."""
-    content_type = ContentType.objects.filter(pk=content_type_id).first()
-    model = content_type.model_class() if content_type else None
-    if model is None or not admin.site.is_registered(model) or not object_id.isdigit():
-        raise Http404("No such object.")
-    obj = get_object_or_404(admin.site.get_model_admin(model).get_queryset(request), pk=int(object_id))
-    if not hasattr(obj, "get_absolute_url"):
-        raise Http404("This object has no page on the site.")
-    return redirect(obj.get_absolute_url())

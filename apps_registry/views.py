@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.models import Account
-from accounts.views import breadcrumb, get_manageable_account
+from accounts.selectors import breadcrumb, manageable_account
 from portal.forms import add_service_errors
 
 from .forms import AppAddForm, AppForm, selected_ids
@@ -181,7 +181,7 @@ def integration(request: HttpRequest) -> HttpResponse:
 def app_list(request: HttpRequest, pk: int) -> HttpResponse:
     """An account's Apps, one tab per API: search, sort, pages; the same number of queries
     whatever the number of Apps."""
-    account = get_manageable_account(request, pk)
+    account = manageable_account(request.user, pk)
     api = _api(request.GET.get("api"))
     # PostgreSQL refuses a NUL in a query (a 500); no name or key holds one.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:255]
@@ -236,7 +236,7 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
 def app_bulk_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove the Apps selected in the changelist, after a page that lists them. Ids of Apps
     that are not this account's, or out of reach, are ignored."""
-    account = get_manageable_account(request, pk)
+    account = manageable_account(request.user, pk)
     data = request.POST if request.method == "POST" else request.GET
     api = _api(data.get("api"))
     apps = list(
@@ -280,7 +280,7 @@ def app_bulk_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def app_add(request: HttpRequest, pk: int) -> HttpResponse:
     """The Add App form (a modal with htmx, a page without); the App gets the key and secret
     the form showed."""
-    account = get_manageable_account(request, pk)
+    account = manageable_account(request.user, pk)
     api = _api(request.GET.get("api"))
     list_url = _list_url(account.pk, api)
     try:
@@ -424,7 +424,7 @@ def app_regenerate_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
 def _confirm(request: HttpRequest, app: App | None, **context) -> HttpResponse:
     """The confirmation of a destructive action: a page, or its dialog inside the modal."""
     base = _app_context(request, app) if app else {}
-    return _render(request, "apps_registry/confirm.html", "dialog", {**base, **context})
+    return _render(request, "confirm.html", "dialog", {**base, **context})
 
 
 # --- tokens -----------------------------------------------------------------------------------
@@ -572,7 +572,7 @@ def app_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def audit_trail(request: HttpRequest, pk: int) -> HttpResponse:
     """Who did what to which App of the account, when and from where; filterable by App."""
-    account: Account = get_manageable_account(request, pk)
+    account: Account = manageable_account(request.user, pk)
     events = AuditEvent.objects.filter(account=account)
     app_choices = list(
         events.order_by("app_client_id", "app_name").values_list("app_client_id", "app_name").distinct()

@@ -1,17 +1,11 @@
-"""Request guards that apply to whole groups of paths."""
+"""Middleware and request helpers shared by every app."""
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.loader import render_to_string
-
-TLS_MESSAGE = "This endpoint must be called over HTTPS (TLS); plain HTTP is refused."
-# Pages a browser opens (an HTML answer); the other TLS paths are called by programs (JSON).
-BROWSER_PATHS = ("/oauth/register.php", "/oauth/authorize.php", "/oauth/register/", "/oauth/authorize/")
+from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -25,46 +19,3 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(address or ""))
     except ValueError:
         return None
-
-
-def _is_loopback(address: str | None) -> bool:
-    try:
-        return ipaddress.ip_address(address or "").is_loopback
-    except ValueError:
-        return False
-
-
-class RequireTLSMiddleware:
-    """DESIGN 7: refuse plain HTTP on the OAuth endpoints and the APIs.
-
-    `request.is_secure()` honours X-Forwarded-Proto only when SECURE_PROXY_SSL_HEADER is set,
-    that is, when the settings say a TLS-terminating proxy is trusted. Loopback clients may use
-    HTTP only when OAUTH_ALLOW_LOOPBACK_HTTP is on (development).
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (
-            request.path.startswith(settings.TLS_REQUIRED_PATHS)
-            and not request.is_secure()
-            and not (settings.OAUTH_ALLOW_LOOPBACK_HTTP and _is_loopback(client_ip(request)))
-        ):
-            return self.refuse(request)
-        return self.get_response(request)
-
-    @staticmethod
-    def refuse(request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(BROWSER_PATHS):
-            html = render_to_string(
-                "oauth/error.html",
-                {"title": "HTTPS required", "errors": [TLS_MESSAGE]},
-                request=request,
-            )
-            return HttpResponse(html, status=403)
-        if request.path.startswith("/oauth/"):
-            body = {"error": "invalid_request", "error_description": TLS_MESSAGE}
-        else:
-            body = {"error": {"code": "tls_required", "message": TLS_MESSAGE}}
-        return JsonResponse(body, status=403)

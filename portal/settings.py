@@ -84,13 +84,17 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.openid_connect",
+    # The project's own apps, lowest layer first: each imports only from those above it here.
+    "portal",
     "accounts",
     "apps_registry",
+    "oauth",
+    "playground",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "portal.middleware.RequireTLSMiddleware",
+    "oauth.middleware.RequireTLSMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,7 +111,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
-CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
+CSRF_FAILURE_VIEW = "oauth.views.csrf_failure"
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [
@@ -254,7 +258,7 @@ AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # DESIGN 7: plain-HTTP requests to the OAuth endpoints and the APIs are refused with a clear
-# error (portal.middleware.RequireTLSMiddleware), never redirected: by then the secret or the
+# error (oauth.middleware.RequireTLSMiddleware), never redirected: by then the secret or the
 # token has already crossed the network in the clear.
 TLS_REQUIRED_PATHS = ("/oauth/", "/uapi/", "/unifiedapi/")
 SECURE_REDIRECT_EXEMPT = [r"^oauth/", r"^uapi/", r"^unifiedapi/"]
@@ -286,9 +290,9 @@ OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "apps_registry.RefreshToken"
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 OAUTH2_PROVIDER = {
-    "OAUTH2_VALIDATOR_CLASS": "apps_registry.oauth.Validator",
+    "OAUTH2_VALIDATOR_CLASS": "oauth.validator.Validator",
     # Hands oauthlib a query it can parse, whatever bytes the client sent.
-    "OAUTH2_BACKEND_CLASS": "apps_registry.oauth.OAuthLibCore",
+    "OAUTH2_BACKEND_CLASS": "oauth.validator.OAuthLibCore",
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from apps_registry.admin import view_on_site
+from portal.admin import view_on_site
 from portal.forms import AdminSignInForm, SignInForm
 
 admin.site.site_header = "App registration portal"
@@ -22,8 +22,8 @@ urlpatterns = [
     path("accounts/external/", include("accounts.external_urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("apps_registry.urls")),
-    path("", include("apps_registry.oauth_urls")),
-    path("", include("apps_registry.playground_urls")),
+    path("", include("oauth.urls")),
+    path("", include("playground.urls")),
     # Ahead of the admin's own unscoped shortcut of the same path.
     path(
         "admin/r/<int:content_type_id>/<path:object_id>/",

@@ -11,7 +11,7 @@ from oauthlib.common import Request as OAuthRequest
 
 from apps_registry import services
 from apps_registry.models import AccessToken, App, AuditAction, AuditEvent, RefreshToken
-from apps_registry.oauth import Validator
+from oauth.validator import Validator
 from tests.factories import AppFactory
 
 ORIGIN = services.Origin(source="portal", ip_address="198.51.100.7")

@@ -8,7 +8,7 @@ import requests
 from django.utils import timezone
 
 from apps_registry.models import AccessToken
-from apps_registry.oauth import checksum
+from oauth.validator import checksum
 
 from .conftest import REDIRECT, TIMEOUT
 

@@ -274,7 +274,7 @@ def test_nothing_is_redirected_to_an_unregistered_uri_before_the_user_acts(clien
 def test_a_consent_page_left_open_too_long_is_refused(client, demo, monkeypatch):
     from datetime import timedelta
 
-    from apps_registry import oauth_views
+    from oauth import views as oauth_views
 
     client.force_login(demo["organization"])
     page = start(client)

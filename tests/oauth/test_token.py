@@ -320,7 +320,7 @@ def test_an_exchange_that_loses_a_race_for_its_code_keeps_no_token(web_app, demo
     from oauthlib.common import Request as OAuthRequest
     from oauthlib.oauth2.rfc6749 import errors
 
-    from apps_registry.oauth import Validator
+    from oauth.validator import Validator
 
     validator = Validator()
     request = OAuthRequest("https://testserver/oauth/token.php")

@@ -266,7 +266,7 @@ def test_a_token_request_that_authenticated_before_regenerate_committed_gets_no_
 ):
     """Authenticated with the old secret, then regenerate commits, then the token would be
     saved: refused, because the App's secret is checked again under the App's row lock."""
-    from apps_registry.oauth import Validator
+    from oauth.validator import Validator
 
     app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
     authenticate = Validator.authenticate_client
@@ -295,7 +295,7 @@ def test_a_token_deleted_by_regenerate_before_the_answer_is_dead_on_arrival(clie
     """The token was saved, then regenerate deleted it before the answer went out. The token
     view hands over the token the validator saved (no read back by checksum, which once ended
     in a 500 here), and that token no longer works: as if the regenerate came just after."""
-    from apps_registry.oauth import Validator
+    from oauth.validator import Validator
 
     app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
     save = Validator.save_bearer_token
@@ -323,7 +323,7 @@ def test_a_token_deleted_by_regenerate_before_the_answer_is_dead_on_arrival(clie
 @pytest.mark.django_db
 @pytest.mark.parametrize("change", ["disable", "remove"])
 def test_a_token_request_overtaken_by_disable_or_remove_gets_no_token(client, demo, monkeypatch, change):
-    from apps_registry.oauth import Validator
+    from oauth.validator import Validator
 
     app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
     authenticate = Validator.authenticate_client

@@ -26,8 +26,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.dateparse import parse_datetime
+from django.views import csrf as django_csrf
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
@@ -38,11 +38,12 @@ from oauthlib.common import Request as OAuthlibRequest
 
 from accounts.external import external_providers
 from accounts.models import Account
+from apps_registry.models import AccessToken, Api, App, AuditSource, ConsumedRegistration, RefreshToken
+from apps_registry.services import Origin, app_create
+from portal.http import sensitive
 
-from .models import AccessToken, Api, App, AuditSource, ConsumedRegistration, RefreshToken
-from .oauth import checksum, issued_access_token
-from .oauth_forms import REGISTER_APP_FIELDS, ConsentLoginForm, RegistrationRequestForm
-from .services import Origin, app_create
+from .forms import REGISTER_APP_FIELDS, ConsentLoginForm, RegistrationRequestForm
+from .validator import checksum, issued_access_token
 
 # How long a consent page may stay open before its submit is refused.
 CONSENT_MAX_AGE = timedelta(hours=1)
@@ -53,14 +54,6 @@ DENIED_BY_USER = "The user denied the registration."
 PLAIN_PKCE_REFUSED = 'The "plain" code_challenge_method is refused (RFC 9700); use "S256".'
 BAD_PKCE_CHALLENGE = "The code_challenge must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~ (RFC 7636)."
 PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
-
-
-def sensitive(response: HttpResponse, referrer_policy: str = "no-referrer") -> HttpResponse:
-    """Pages and redirects that carry a secret or a code: never cached, never referred."""
-    add_never_cache_headers(response)
-    patch_cache_control(response, no_store=True)
-    response["Referrer-Policy"] = referrer_policy
-    return response
 
 
 def consent_page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -627,3 +620,23 @@ def me(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(body)
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- CSRF failures (CSRF_FAILURE_VIEW) ------------------------------------------------------
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A consent page sent twice, or after signing in on another tab, fails the CSRF check:
+    on the OAuth pages say so plainly; elsewhere Django's own page."""
+    if request.path.startswith("/oauth/"):
+        context = {
+            "title": "This page has expired",
+            "errors": [
+                "The form was sent twice, or after you signed in or out elsewhere. "
+                "Go back to the App and start again."
+            ],
+        }
+        response = render(request, "oauth/error.html", context, status=403)
+        response["Cache-Control"] = "no-store"
+        return response
+    return django_csrf.csrf_failure(request, reason)

@@ -9,8 +9,9 @@ from django.utils import timezone
 from oauth2_provider.models import clear_expired
 from oauth2_provider.settings import oauth2_settings
 
-from .models import ConsumedRegistration, RedeemedCode
-from .oauth_views import CONSENT_MAX_AGE
+from apps_registry.models import ConsumedRegistration, RedeemedCode
+
+from .views import CONSENT_MAX_AGE
 
 
 def purge_expired(*, now: datetime | None = None) -> dict[str, int]:

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from apps_registry.housekeeping import purge_expired
+from oauth.housekeeping import purge_expired
 
 
 class Command(BaseCommand):

@@ -31,9 +31,9 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from .models import Api, App, AuditSource, redirect_uri_schemes
-from .oauth_views import sensitive
-from .services import Origin, app_reveal_secret
+from apps_registry.models import Api, App, AuditSource, redirect_uri_schemes
+from apps_registry.services import Origin, app_reveal_secret
+from portal.http import sensitive
 
 FLOWS = "playground_flows"  # session key: {state: {"kind", "started", ...}}
 FLOW_MAX_AGE = 3600  # seconds; a consent page is good for an hour too

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from apps_registry.apps import RedactSecretQueries
 from apps_registry.models import AccessToken, Api, App, AuditAction, AuditEvent
-from apps_registry.playground import FLOW_MAX_AGE, FLOWS
+from playground.views import FLOW_MAX_AGE, FLOWS
+from portal.logging import RedactSecretQueries
 from tests.factories import AppFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,8 +17,8 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from .crypto import secrets_equal
-from .models import SECRET_CHANGED, AccessToken, RedeemedCode, RefreshToken
+from apps_registry.crypto import secrets_equal
+from apps_registry.models import SECRET_CHANGED, AccessToken, RedeemedCode, RefreshToken
 
 USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import oauth_views
+from . import views as oauth_views
 
 app_name = "oauth"
 

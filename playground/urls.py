@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import playground
+from . import views as playground
 
 app_name = "playground"
 

@@ -1,0 +1,38 @@
+"""Reads about accounts that several places need: the account an actor may manage, and the
+trail of accounts from the actor's own down to it."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.http import Http404
+
+from .models import Account
+from .permissions import can_manage_account
+
+
+def manageable_account(actor: Account, pk: int) -> Account:
+    """The account with its whole chain of parents (the tree is at most four levels deep), or
+    Http404 when it is missing or out of the actor's reach: decided on that chain, without a
+    query of its own (a fifth of the changelist's time went into compiling manageable_by's
+    joins)."""
+    try:
+        account = Account.objects.select_related("parent__parent__parent").get(pk=pk)
+    except Account.DoesNotExist:
+        account = None
+    if account is None or not can_manage_account(actor, account):
+        raise Http404("No Account matches the given query.")
+    return account
+
+
+def breadcrumb(actor: Account, account: Account) -> list[Account]:
+    """The accounts from the actor's own down to `account` (parents are select_related)."""
+    trail = [account]
+    while trail[-1].pk != actor.pk and trail[-1].parent is not None:
+        trail.append(trail[-1].parent)
+    return trail[::-1]
+
+
+def app_counts(account: Account) -> dict[str, int]:
+    """How many Apps the account owns, per API value (through the reverse relation `apps`, so
+    this layer needs no import of the App model)."""
+    return dict(account.apps.order_by().values_list("api").annotate(n=models.Count("pk")))
