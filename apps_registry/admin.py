@@ -2,13 +2,13 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from oauth2_provider import models as oauth_models
 
 from accounts.models import Account
 from portal.admin import ScopedAdminMixin, ServiceErrorsMixin
 
 from . import services
+from .exceptions import AppLimitReached, UnifiedApiNotAllowed
 from .models import App, AuditEvent, AuditSource
 
 # Apps and their tokens are managed through the services, never through
@@ -38,8 +38,10 @@ class AppAdminForm(forms.ModelForm):
             try:
                 services.check_api_allowed(owner=data["owner"], api=data["api"])
                 services.check_app_limit(owner=data["owner"])
-            except ValidationError as error:
-                self.add_error("api" if error.code == "unified_api_not_allowed" else None, error)
+            except UnifiedApiNotAllowed as error:
+                self.add_error("api", error)
+            except AppLimitReached as error:
+                self.add_error(None, error)
         return data
 
 

@@ -22,6 +22,7 @@ from accounts.models import Account
 from accounts.permissions import can_manage_account
 
 from .crypto import generate_credential, is_credential
+from .exceptions import AppLimitReached, DuplicateAppKey, UnifiedApiNotAllowed
 from .models import AccessToken, Api, App, AuditAction, AuditEvent, AuditSource, RefreshToken
 
 # What an App's owner may change after creation (the API and the owner are fixed).
@@ -79,21 +80,14 @@ def _audit(
 def check_api_allowed(*, owner: Account, api: str) -> None:
     """DESIGN 2: a Service Provider account owns no UnifiedAPI App."""
     if api == Api.UNIFIEDAPI and not owner.may_own_unifiedapi_apps:
-        raise ValidationError(
-            "Service Provider accounts cannot own UnifiedAPI Apps.", code="unified_api_not_allowed"
-        )
+        raise UnifiedApiNotAllowed()
 
 
 def check_app_limit(*, owner: Account) -> None:
     """DESIGN 3: at most APP_LIMIT_PER_ACCOUNT Apps per account (read at call time)."""
     limit = settings.APP_LIMIT_PER_ACCOUNT
     if App.objects.filter(owner_id=owner.pk).count() >= limit:
-        raise ValidationError(
-            "This account already owns %(limit)d Apps, the most an account may own. "
-            "Remove an App before adding another.",
-            code="app_limit_reached",
-            params={"limit": limit},
-        )
+        raise AppLimitReached(limit)
 
 
 def _check_credential(value: str, field: str) -> None:
@@ -145,7 +139,9 @@ def app_create(
         client_id=client_id or generate_credential(),
     )
     app.client_secret = client_secret or generate_credential()
-    app.full_clean()
+    # The key's shape is checked above (or it was generated); its uniqueness is left to the
+    # INSERT, which says so whether the key was taken long ago or a moment ago.
+    app.full_clean(exclude=["client_id"])
     with transaction.atomic():
         # Lock the owner row, then count: concurrent creates for one owner queue here, so
         # none can pass the limit. (select_for_update() on the count itself is dropped.)
@@ -155,11 +151,9 @@ def app_create(
             with transaction.atomic():
                 app.save(force_insert=True)
         except IntegrityError as error:
-            # full_clean() checked the key before the lock: the same form sent twice at once
-            # passes that check in both requests, and the second INSERT meets the first's key.
-            raise ValidationError(
-                {"client_id": ValidationError("An App with this App ID/key exists already.", code="unique")}
-            ) from error
+            # The key is taken: in practice the same Add App form sent twice (its signed pair
+            # is used once), possibly at the same moment.
+            raise DuplicateAppKey() from error
         _audit(actor=actor, app=app, action=AuditAction.CREATE, origin=origin, details={"api": api})
     return app
 

@@ -1,24 +1,23 @@
 """The App management pages (DESIGN 4): thin views that parse, call one service, and answer.
 
-Every App and account is fetched through `manageable_by(request.user)`, so one out of reach
-is a 404 whatever the method. With htmx (`request.htmx`) a view answers the named partial of
-its page template; without JavaScript the same view answers the whole page.
+Every App and account is fetched through the selectors `manageable_app` and
+`manageable_account`, so one out of reach is a 404 whatever the method. With htmx
+(`request.htmx`) a view answers the named partial of its page template; without JavaScript the
+same view answers the whole page.
 """
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -27,8 +26,10 @@ from accounts.models import Account
 from accounts.selectors import breadcrumb, manageable_account
 from portal.forms import add_service_errors
 
+from .exceptions import DuplicateAppKey, UnifiedApiNotAllowed
 from .forms import AppAddForm, AppForm, selected_ids
-from .models import AccessToken, Api, App, AuditAction, AuditEvent, AuditSource
+from .models import Api, App, AuditAction, AuditEvent, AuditSource
+from .selectors import app_changelist, apps_to_remove, live_tokens, manageable_app
 from .services import (
     Origin,
     app_create,
@@ -42,19 +43,16 @@ from .services import (
     check_app_limit,
 )
 
-APPS_PER_PAGE = 50
 TOKENS_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
-
-# Sortable changelist columns: the `o` parameter -> the field it orders by.
-SORTABLE = {
-    "name": "name",
-    "key": "client_id",
-    "trusted": "trusted",
-    "enabled": "enabled",
-    "created": "created",
-}
-DEFAULT_ORDER = "name"
+# The changelist's columns: the `o` value that sorts by each, and its heading.
+COLUMNS = [
+    ("name", "Name"),
+    ("key", "App ID/key"),
+    ("trusted", "Trusted"),
+    ("enabled", "Enabled"),
+    ("created", "Created"),
+]
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -88,48 +86,25 @@ def _list_url(account_pk: int, api: str) -> str:
     return reverse("apps_registry:list", args=[account_pk]) + f"?api={api}"
 
 
-def _get_app(request: HttpRequest, pk: int) -> App:
-    """An App the signed-in account may manage, with its owner's parents for the breadcrumb."""
-    queryset = App.objects.manageable_by(request.user).select_related("owner__parent__parent__parent")
-    return get_object_or_404(queryset, pk=pk)
-
-
 def _app_context(request: HttpRequest, app: App, **extra) -> dict:
     return {"app": app, "account": app.owner, "breadcrumb": breadcrumb(request.user, app.owner), **extra}
-
-
-def _live_tokens(app: App):
-    return AccessToken.objects.filter(application_id=app.pk, expires__gt=timezone.now())
 
 
 def _origin(request: HttpRequest) -> Origin:
     return Origin.from_request(request, source=AuditSource.PORTAL)
 
 
+@contextmanager
+def removed_meanwhile_is_404() -> Iterator[None]:
+    """A service that finds the App gone (removed by someone else since this request loaded it)
+    raises App.DoesNotExist: the answer is the 404 a removed App gets anywhere."""
+    try:
+        yield
+    except App.DoesNotExist:
+        raise Http404("The App was removed.") from None
+
+
 # --- the changelist ---------------------------------------------------------------------------
-
-
-def _url_for_pk(name: str):
-    """reverse() once per page, not once per row: the URL of any pk is the pattern's URL with
-    the pk put in (int path converters write the pk as str(pk))."""
-    marker = 2**62  # no App has this pk
-    head, tail = reverse(name, args=[marker]).split(str(marker))
-    return lambda pk: f"{head}{pk}{tail}"
-
-
-# One changelist row; _changelist_rows escapes every value put in.
-ROW_HTML = """<tr>
-        <td class="col-check"><input class="form-check-input" type="checkbox" name="app" value="{pk}" aria-label="Select {name}"></td>
-        <td>{image}</td>
-        <td><a href="{edit_url}">{name}</a></td>
-        <td class="font-monospace small">{client_id}</td>
-        <td>{trusted}</td>
-        <td>{enabled}</td>
-        <td><time datetime="{created_iso}">{created_text}</time></td>
-      </tr>"""  # noqa: E501
-IMAGE_HTML = '<img class="app-image" src="{}" alt="" loading="lazy" referrerpolicy="no-referrer">'
-NO_IMAGE_HTML = '<span class="app-image-placeholder" aria-hidden="true"></span>'
-DISABLED_HTML = '<span class="badge text-bg-warning">No</span>'
 
 
 def _with_params(query, **changes) -> str:
@@ -144,33 +119,6 @@ def _with_params(query, **changes) -> str:
     return f"?{params.urlencode()}"
 
 
-def _changelist_rows(apps) -> SafeString:
-    """The changelist's rows, written here rather than by a template loop: 50 rows of template
-    variables, filters and {% url %} tags were most of the page's time (make bench, P4).
-    Every text goes through html.escape (what Django's escape does, without its lazy-string
-    checks, which were most of the remaining time)."""
-    edit_url = _url_for_pk("apps_registry:edit")
-    zone = timezone.get_current_timezone()
-    rows = []
-    for app in apps:
-        created = app["created"].astimezone(zone)
-        image = app["image_uri"]
-        rows.append(
-            ROW_HTML.format(
-                pk=int(app["pk"]),
-                name=escape(app["name"]),
-                image=IMAGE_HTML.format(escape(image)) if image.startswith("https://") else NO_IMAGE_HTML,
-                edit_url=escape(edit_url(app["pk"])),
-                client_id=escape(app["client_id"]),
-                trusted="Yes" if app["trusted"] else "No",
-                enabled="Yes" if app["enabled"] else DISABLED_HTML,
-                created_iso=created.isoformat(),
-                created_text=created.strftime("%Y-%m-%d %H:%M"),
-            )
-        )
-    return mark_safe("\n".join(rows))  # noqa: S308 - every value in the rows is escaped above
-
-
 @require_GET
 def integration(request: HttpRequest) -> HttpResponse:
     """Unified Communications > Integration > SystemAPI & UnifiedAPI: one's own Apps."""
@@ -183,35 +131,22 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
     whatever the number of Apps."""
     account = manageable_account(request.user, pk)
     api = _api(request.GET.get("api"))
-    # PostgreSQL refuses a NUL in a query (a 500); no name or key holds one.
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:255]
-    order = request.GET.get("o", DEFAULT_ORDER)
-    if order.removeprefix("-") not in SORTABLE:
-        order = DEFAULT_ORDER
-    descending = order.startswith("-")
-    field = SORTABLE[order.removeprefix("-")]
-    apps = account.apps.for_api(api).values(
-        "pk", "name", "client_id", "trusted", "enabled", "created", "image_uri"
+    changelist = app_changelist(
+        account,
+        api=api,
+        query=request.GET.get("q", ""),
+        order=request.GET.get("o", ""),
+        page=request.GET.get("page"),
     )
-    if query:
-        apps = apps.filter(Q(name__icontains=query) | Q(client_id__icontains=query))
-    apps = apps.order_by(f"-{field}" if descending else field, "pk")
-    page = Paginator(apps, APPS_PER_PAGE).get_page(request.GET.get("page"))
     columns = [
         {
             "key": key,
             "label": label,
-            "sorted": order.removeprefix("-") == key,
-            "descending": descending,
-            "url": _with_params(request.GET, o=f"-{key}" if order == key else key, page=None),
+            "sorted": changelist.sorted_by == key,
+            "descending": changelist.descending,
+            "url": _with_params(request.GET, o=f"-{key}" if changelist.order == key else key, page=None),
         }
-        for key, label in [
-            ("name", "Name"),
-            ("key", "App ID/key"),
-            ("trusted", "Trusted"),
-            ("enabled", "Enabled"),
-            ("created", "Created"),
-        ]
+        for key, label in COLUMNS
     ]
     return _render(
         request,
@@ -221,10 +156,9 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
             "account": account,
             "api": api,
             "apis": Api.choices,
-            "page": page,
-            "rows": _changelist_rows(page.object_list),
-            "query": query,
-            "order": order,
+            "page": changelist.page,
+            "query": changelist.query,
+            "order": changelist.order,
             "columns": columns,
             "unified_refused": api == Api.UNIFIEDAPI and not account.may_own_unifiedapi_apps,
             "breadcrumb": breadcrumb(request.user, account),
@@ -239,13 +173,7 @@ def app_bulk_remove(request: HttpRequest, pk: int) -> HttpResponse:
     account = manageable_account(request.user, pk)
     data = request.POST if request.method == "POST" else request.GET
     api = _api(data.get("api"))
-    apps = list(
-        App.objects.manageable_by(request.user)
-        .filter(owner=account, pk__in=selected_ids(data, "app"))
-        .select_related("owner")
-        .annotate(live_tokens=Count("accesstoken", filter=Q(accesstoken__expires__gt=timezone.now())))
-        .order_by("name", "pk")
-    )
+    apps = apps_to_remove(request.user, account, selected_ids(data, "app"))
     if not apps:
         messages.warning(request, "Select one or more Apps to remove.")
         return _redirect(request, _list_url(account.pk, api))
@@ -285,7 +213,7 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
     list_url = _list_url(account.pk, api)
     try:
         check_api_allowed(owner=account, api=api)
-    except ValidationError as error:
+    except UnifiedApiNotAllowed as error:
         messages.error(request, error.messages[0])
         return _redirect(request, list_url)
     form = AppAddForm(request.POST or None, owner_pk=account.pk, api=api)
@@ -299,19 +227,17 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
                 origin=_origin(request),
                 **form.service_arguments(),
             )
+        except UnifiedApiNotAllowed as error:  # the owner's kind changed meanwhile
+            messages.error(request, error.messages[0])
+            return _redirect(request, list_url)
+        except DuplicateAppKey:
+            # The signed pair was used already: this form was sent twice.
+            form.renew_credentials(
+                "An App with this App ID/key exists already: was the form sent twice? "
+                "New credentials were generated; submit again only to add a second App."
+            )
         except ValidationError as error:
-            codes = {e.code for e in error.error_list} if not hasattr(error, "error_dict") else set()
-            if "unified_api_not_allowed" in codes:
-                messages.error(request, error.messages[0])
-                return _redirect(request, list_url)
-            if "client_id" in getattr(error, "error_dict", {}):
-                # The signed pair was used already: this form was sent twice.
-                form.renew_credentials(
-                    "An App with this App ID/key exists already: was the form sent twice? "
-                    "New credentials were generated; submit again only to add a second App."
-                )
-            else:
-                add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"The App “{app.name}” was added.")
             if request.htmx:
@@ -344,20 +270,21 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The App's page: the same form, pre-filled; secret masked, with Reveal and Regenerate."""
-    app = _get_app(request, pk)
+    app = manageable_app(request.user, pk)
     form = AppForm(request.POST or None, instance=app)
     if request.method == "POST" and form.is_valid():
         try:
-            app = app_update(actor=request.user, app=app, origin=_origin(request), **form.service_arguments())
-        except App.DoesNotExist:
-            raise Http404("The App was removed.") from None
+            with removed_meanwhile_is_404():
+                app = app_update(
+                    actor=request.user, app=app, origin=_origin(request), **form.service_arguments()
+                )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"The App “{app.name}” was saved.")
             return redirect(_list_url(app.owner_id, app.api))
     # The form wrote the submitted values onto `app` while validating; show the stored ones.
-    app = _get_app(request, pk) if form.is_bound else app
+    app = manageable_app(request.user, pk) if form.is_bound else app
     return _edit_page(request, app, form)
 
 
@@ -370,7 +297,7 @@ def _edit_page(request: HttpRequest, app: App, form: AppForm, secret: str | None
             app,
             form=form,
             secret=secret,
-            live_tokens=_live_tokens(app).count(),
+            live_tokens=live_tokens(app).count(),
             list_url=_list_url(app.owner_id, app.api),
         ),
     )
@@ -383,7 +310,7 @@ def _edit_page(request: HttpRequest, app: App, form: AppForm, secret: str | None
 @require_POST
 def app_reveal_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the secret in clear (recorded in the audit trail)."""
-    app = _get_app(request, pk)
+    app = manageable_app(request.user, pk)
     secret = app_reveal_secret(actor=request.user, app=app, origin=_origin(request))
     if _partial(request):
         return render(request, "apps_registry/app_edit.html#secret", {"app": app, "secret": secret})
@@ -394,12 +321,10 @@ def app_reveal_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def app_regenerate_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Replace the secret after a confirmation; every token of the App stops working."""
-    app = _get_app(request, pk)
+    app = manageable_app(request.user, pk)
     if request.method == "POST":
-        try:
+        with removed_meanwhile_is_404():
             app = app_regenerate_secret(actor=request.user, app=app, origin=_origin(request))
-        except App.DoesNotExist:
-            raise Http404("The App was removed.") from None
         return _render(
             request,
             "apps_registry/app_secret_regenerated.html",
@@ -414,7 +339,7 @@ def app_regenerate_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
             "A new App secret replaces the current one. Every access token and refresh token of "
             "the App stops working at once, and the App must use the new secret from now on."
         ),
-        count=_live_tokens(app).count(),
+        count=live_tokens(app).count(),
         action_url=reverse("apps_registry:regenerate_secret", args=[app.pk]),
         button="Regenerate the secret",
         danger=True,
@@ -433,9 +358,9 @@ def _confirm(request: HttpRequest, app: App | None, **context) -> HttpResponse:
 @require_GET
 def app_tokens(request: HttpRequest, pk: int) -> HttpResponse:
     """The App's live access tokens: the account each acts for, expiry, user agent."""
-    app = _get_app(request, pk)
+    app = manageable_app(request.user, pk)
     tokens = (
-        _live_tokens(app)
+        live_tokens(app)
         .select_related("user")
         .only("pk", "expires", "created", "user_agent", "scope", "user__username", "user__kind")
         .order_by("expires", "pk")
@@ -452,26 +377,24 @@ def app_tokens(request: HttpRequest, pk: int) -> HttpResponse:
 def app_revoke_tokens_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke the selected tokens (`token` ids) or, without any, all of them (the secret
     stays), after a confirmation. Ids of other Apps' tokens are ignored."""
-    app = _get_app(request, pk)
+    app = manageable_app(request.user, pk)
     data = request.POST if request.method == "POST" else request.GET
     ids = selected_ids(data, "token")
     selected = (
-        list(_live_tokens(app).filter(pk__in=ids).select_related("user").order_by("expires")) if ids else None
+        list(live_tokens(app).filter(pk__in=ids).select_related("user").order_by("expires")) if ids else None
     )
     tokens_url = reverse("apps_registry:tokens", args=[app.pk])
     if selected == []:
         messages.warning(request, "Select one or more tokens to revoke.")
         return _redirect(request, tokens_url)
     if request.method == "POST" and data.get("confirmed") == "yes":
-        try:
+        with removed_meanwhile_is_404():
             revoked = app_revoke_tokens(
                 actor=request.user,
                 app=app,
                 origin=_origin(request),
                 access_token_ids=[token.pk for token in selected] if selected else None,
             )
-        except App.DoesNotExist:
-            raise Http404("The App was removed.") from None
         count = revoked.get("access_tokens", 0)
         messages.success(request, f"Revoked {count} access token{'s' if count != 1 else ''} of “{app.name}”.")
         return _redirect(request, tokens_url)
@@ -496,7 +419,7 @@ def app_revoke_tokens_view(request: HttpRequest, pk: int) -> HttpResponse:
             "Every access token, refresh token and unused authorization code of the App stops "
             "working at once. The App secret stays the same, so the App can ask for new tokens."
         ),
-        count=_live_tokens(app).count(),
+        count=live_tokens(app).count(),
         action_url=reverse("apps_registry:revoke_tokens", args=[app.pk]),
         button="Revoke all tokens",
         danger=True,
@@ -509,12 +432,10 @@ def app_revoke_tokens_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def app_set_enabled_view(request: HttpRequest, pk: int, enabled: bool) -> HttpResponse:
     """Disable an App (no token, its tokens refused) or enable it again, after a confirmation."""
-    app = _get_app(request, pk)
+    app = manageable_app(request.user, pk)
     if request.method == "POST":
-        try:
+        with removed_meanwhile_is_404():
             app_set_enabled(actor=request.user, app=app, enabled=enabled, origin=_origin(request))
-        except App.DoesNotExist:
-            raise Http404("The App was removed.") from None
         messages.success(request, f"The App “{app.name}” is {'enabled' if enabled else 'disabled'}.")
         return _redirect(request, app.get_absolute_url())
     if enabled:
@@ -534,7 +455,7 @@ def app_set_enabled_view(request: HttpRequest, pk: int, enabled: bool) -> HttpRe
             "While disabled, the App gets no token and its tokens are refused. Nothing is deleted: "
             "enabling it again makes its unexpired tokens work again."
         ),
-        count=_live_tokens(app).count(),
+        count=live_tokens(app).count(),
         action_url=reverse("apps_registry:disable", args=[app.pk]),
         button="Disable the App",
         danger=True,
@@ -544,13 +465,11 @@ def app_set_enabled_view(request: HttpRequest, pk: int, enabled: bool) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def app_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove an App with all its tokens, after a confirmation naming it."""
-    app = _get_app(request, pk)
+    app = manageable_app(request.user, pk)
     list_url = _list_url(app.owner_id, app.api)
     if request.method == "POST":
-        try:
+        with removed_meanwhile_is_404():
             app_remove(actor=request.user, app=app, origin=_origin(request))
-        except App.DoesNotExist:
-            raise Http404("The App was removed.") from None
         messages.success(request, f"The App “{app.name}” was removed.")
         return _redirect(request, list_url)
     return _confirm(
@@ -558,7 +477,7 @@ def app_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
         app,
         title=f"Remove “{app.name}”?",
         message="The App is deleted with every token and authorization code it holds. This cannot be undone.",
-        count=_live_tokens(app).count(),
+        count=live_tokens(app).count(),
         count_verb="die with it",
         action_url=reverse("apps_registry:remove", args=[app.pk]),
         button="Remove the App",

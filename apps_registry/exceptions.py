@@ -1,0 +1,38 @@
+"""The rules an App change can break, as exceptions a caller catches by type.
+
+Each is a ValidationError (so a form shows it, and `.code` stays the stable code the README
+lists); callers that answer differently per rule (the Add App form, register.php's consent,
+the admin) catch the class, never a code read out of a message.
+"""
+
+from django.core.exceptions import ValidationError
+
+
+class UnifiedApiNotAllowed(ValidationError):
+    """A Service Provider account owns no UnifiedAPI App (design §2)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Service Provider accounts cannot own UnifiedAPI Apps.", code="unified_api_not_allowed"
+        )
+
+
+class AppLimitReached(ValidationError):
+    """The owner already has APP_LIMIT_PER_ACCOUNT Apps (design §3)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "This account already owns %(limit)d Apps, the most an account may own. "
+            "Remove an App before adding another.",
+            code="app_limit_reached",
+            params={"limit": limit},
+        )
+
+
+class DuplicateAppKey(ValidationError):
+    """The App ID/key is taken: in practice, the same Add App form sent twice."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            {"client_id": ValidationError("An App with this App ID/key exists already.", code="unique")}
+        )

@@ -1,0 +1,90 @@
+"""Reads about Apps that several places need: the App an actor may manage, an account's
+changelist page, an App's live tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Account
+
+from .models import AccessToken, App
+
+APPS_PER_PAGE = 50
+
+# Sortable changelist columns: the `o` parameter -> the field it orders by.
+SORTABLE = {
+    "name": "name",
+    "key": "client_id",
+    "trusted": "trusted",
+    "enabled": "enabled",
+    "created": "created",
+}
+DEFAULT_ORDER = "name"
+# What a changelist row shows (values, not model instances: make bench, P4).
+CHANGELIST_COLUMNS = ("pk", "name", "client_id", "trusted", "enabled", "created", "image_uri")
+
+
+def manageable_app(actor: Account, pk: int) -> App:
+    """An App the actor may manage, with its owner's parents (for the breadcrumb); Http404 when
+    it is missing or out of reach, alike."""
+    app = (
+        App.objects.manageable_by(actor).select_related("owner__parent__parent__parent").filter(pk=pk).first()
+    )
+    if app is None:
+        raise Http404("No App matches the given query.")
+    return app
+
+
+def live_tokens(app: App) -> QuerySet[AccessToken]:
+    """The App's access tokens that have not expired."""
+    return AccessToken.objects.filter(application_id=app.pk, expires__gt=timezone.now())
+
+
+@dataclass(frozen=True)
+class ChangeList:
+    """One page of an account's Apps on one API tab, searched and sorted."""
+
+    page: Page
+    query: str
+    order: str  # the `o` parameter in force, e.g. "name" or "-created"
+
+    @property
+    def sorted_by(self) -> str:
+        return self.order.removeprefix("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.order.startswith("-")
+
+
+def app_changelist(account: Account, *, api: str, query: str = "", order: str = "", page: str | None = None):
+    """The account's Apps of `api` matching `query` (name or key), ordered by `order` (a key of
+    SORTABLE, `-` for descending; anything else is the default), one page of APPS_PER_PAGE. The
+    same number of queries whatever the number of Apps (a count and the page)."""
+    # PostgreSQL refuses a NUL in a query (a 500); no name or key holds one.
+    query = query.replace("\x00", "").strip()[:255]
+    if order.removeprefix("-") not in SORTABLE:
+        order = DEFAULT_ORDER
+    field = SORTABLE[order.removeprefix("-")]
+    apps = account.apps.for_api(api).values(*CHANGELIST_COLUMNS)
+    if query:
+        apps = apps.filter(Q(name__icontains=query) | Q(client_id__icontains=query))
+    apps = apps.order_by(f"-{field}" if order.startswith("-") else field, "pk")
+    return ChangeList(page=Paginator(apps, APPS_PER_PAGE).get_page(page), query=query, order=order)
+
+
+def apps_to_remove(actor: Account, account: Account, ids: list[int]) -> list[App]:
+    """The selected Apps of `account` that the actor may manage, each with its number of live
+    tokens (`live_tokens`); ids of other accounts' Apps, or out of reach, are left out."""
+    return list(
+        App.objects.manageable_by(actor)
+        .filter(owner=account, pk__in=ids)
+        .select_related("owner")
+        .annotate(live_tokens=Count("accesstoken", filter=Q(accesstoken__expires__gt=timezone.now())))
+        .order_by("name", "pk")
+    )

@@ -1,0 +1,62 @@
+"""The App changelist's rows, as Django's own admin writes its changelist in admin_list.py.
+
+Written as one string rather than by a template loop: 50 rows of template variables, filters
+and {% url %} tags were most of the page's time (make bench, P4). Every text goes through
+html.escape (what Django's escape does, without its lazy-string checks, which were most of the
+remaining time).
+"""
+
+from html import escape
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+ROW_HTML = """<tr>
+        <td class="col-check"><input class="form-check-input" type="checkbox" name="app" value="{pk}" aria-label="Select {name}"></td>
+        <td>{image}</td>
+        <td><a href="{edit_url}">{name}</a></td>
+        <td class="font-monospace small">{client_id}</td>
+        <td>{trusted}</td>
+        <td>{enabled}</td>
+        <td><time datetime="{created_iso}">{created_text}</time></td>
+      </tr>"""  # noqa: E501
+IMAGE_HTML = '<img class="app-image" src="{}" alt="" loading="lazy" referrerpolicy="no-referrer">'
+NO_IMAGE_HTML = '<span class="app-image-placeholder" aria-hidden="true"></span>'
+DISABLED_HTML = '<span class="badge text-bg-warning">No</span>'
+
+
+def url_for_pk(name: str):
+    """reverse() once per page, not once per row: the URL of any pk is the pattern's URL with
+    the pk put in (int path converters write the pk as str(pk))."""
+    marker = 2**62  # no App has this pk
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+@register.simple_tag
+def app_rows(apps) -> SafeString:
+    """The changelist's rows for `apps`, dicts of selectors.CHANGELIST_COLUMNS."""
+    edit_url = url_for_pk("apps_registry:edit")
+    zone = timezone.get_current_timezone()
+    rows = []
+    for app in apps:
+        created = app["created"].astimezone(zone)
+        image = app["image_uri"]
+        rows.append(
+            ROW_HTML.format(
+                pk=int(app["pk"]),
+                name=escape(app["name"]),
+                image=IMAGE_HTML.format(escape(image)) if image.startswith("https://") else NO_IMAGE_HTML,
+                edit_url=escape(edit_url(app["pk"])),
+                client_id=escape(app["client_id"]),
+                trusted="Yes" if app["trusted"] else "No",
+                enabled="Yes" if app["enabled"] else DISABLED_HTML,
+                created_iso=created.isoformat(),
+                created_text=created.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value in the rows is escaped above
