@@ -57,3 +57,9 @@ def reencrypt_secret(ciphertext: str) -> str:
 def secrets_equal(provided: str, expected: str) -> bool:
     """Compare in constant time: no timing signal about how much of a guess was right."""
     return hmac.compare_digest(provided.encode(), expected.encode())
+
+
+def secret_matches(provided: str, stored: str) -> bool:
+    """Whether `provided` is the App secret `stored` (decrypted): never for an empty secret.
+    What App.check_secret and the token endpoint's client authentication both ask."""
+    return bool(stored) and secrets_equal(provided, stored)

@@ -19,7 +19,7 @@ from oauth2_provider.models import (
 from accounts.models import Account
 from accounts.validators import validate_phone, validate_single_line, validate_text
 
-from .crypto import decrypt_secret, encrypt_secret, generate_credential, secrets_equal
+from .crypto import decrypt_secret, encrypt_secret, generate_credential, secret_matches
 
 _http_url = URLValidator(schemes=["http", "https"], message="Enter an absolute http:// or https:// URL.")
 _https_url = URLValidator(schemes=["https"], message="Enter an absolute https:// URL.")
@@ -199,7 +199,7 @@ class App(AbstractApplication):
 
     def check_secret(self, provided: str) -> bool:
         """Constant-time comparison with the stored secret: microseconds, not a password hash."""
-        return bool(self.encrypted_secret) and secrets_equal(provided, self.client_secret)
+        return secret_matches(provided, self.client_secret)
 
     def allows_grant_type(self, *grant_types: str) -> bool:
         """Every App may use the authorization code flow; only trusted Apps client_credentials."""

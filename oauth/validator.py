@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import hashlib
 from contextvars import ContextVar
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.encoding import escape_uri_path
 from oauth2_provider.oauth2_backends import OAuthLibCore as BaseOAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
-from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from apps_registry.crypto import secrets_equal
+from apps_registry.crypto import secret_matches
 from apps_registry.models import SECRET_CHANGED, AccessToken, RedeemedCode, RefreshToken
+
+from .housekeeping import purge_redeemed_codes
 
 USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
 
@@ -47,7 +46,7 @@ class Validator(OAuth2Validator):
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
         """App secrets are encrypted, not hashed: a constant-time comparison of the decrypted
         secret costs microseconds, so a flood of wrong secrets costs no password-hash work."""
-        return bool(stored_secret) and secrets_equal(provided_secret, stored_secret)
+        return secret_matches(provided_secret, stored_secret)
 
     def _load_application(self, client_id, request):
         """As django-oauth-toolkit's, minus the queries that cannot find an App: none without a
@@ -117,8 +116,7 @@ class Validator(OAuth2Validator):
             raise
         if request.grant_type == "authorization_code" and request.code:
             issued = getattr(request, "issued_access_token", None)
-            cutoff = timezone.now() - timedelta(seconds=oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS)
-            RedeemedCode.objects.filter(created__lt=cutoff).delete()
+            purge_redeemed_codes()
             # ignore_conflicts: two exchanges of one code racing each other; the loser's
             # exchange fails when the code is invalidated right after this.
             RedeemedCode.objects.bulk_create(

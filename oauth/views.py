@@ -9,24 +9,20 @@ descriptions on every token error, introspection that names the API and the acco
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import secrets
-from datetime import UTC, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import BadRequest, ValidationError
-from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views import csrf as django_csrf
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -38,15 +34,17 @@ from oauthlib.common import Request as OAuthlibRequest
 
 from accounts.external import external_providers
 from accounts.models import Account
-from apps_registry.models import AccessToken, Api, App, AuditSource, ConsumedRegistration, RefreshToken
-from apps_registry.services import Origin, app_create
+from apps_registry.exceptions import AppLimitReached, UnifiedApiNotAllowed
+from apps_registry.models import AccessToken, Api, App, AuditSource
+from apps_registry.services import Origin, check_api_allowed
 from portal.http import sensitive
 
 from .forms import REGISTER_APP_FIELDS, ConsentLoginForm, RegistrationRequestForm
+from .housekeeping import CONSENT_MAX_AGE
+from .selectors import introspection, token_for_me
+from .services import ConsentAlreadyUsed, register_by_consent
 from .validator import checksum, issued_access_token
 
-# How long a consent page may stay open before its submit is refused.
-CONSENT_MAX_AGE = timedelta(hours=1)
 REGISTER_SALT = "apps_registry.register"
 AUTHORIZE_SALT = "apps_registry.authorize"
 # Refused rules after the user acted redirect with access_denied and these descriptions.
@@ -113,8 +111,11 @@ def _register_context(request, payload: dict, blob: str, form: ConsentLoginForm)
     app = payload["app"]
     user = request.user if request.user.is_authenticated else None
     refusal = None
-    if user is not None and app["api"] == Api.UNIFIEDAPI and not user.may_own_unifiedapi_apps:
-        refusal = "Service Provider accounts cannot own UnifiedAPI Apps: Register will be refused."
+    if user is not None:
+        try:
+            check_api_allowed(owner=user, api=app["api"])
+        except UnifiedApiNotAllowed as error:
+            refusal = f"{error.messages[0].rstrip('.')}: Register will be refused."
     return {
         "app": app,
         "api_label": Api(app["api"]).label,
@@ -190,35 +191,28 @@ def register_consent(request: HttpRequest) -> HttpResponse:
         context = _register_context(request, payload, blob, form)
         return consent_page(request, "oauth/register.html", context, status=400)
 
-    grant_access = request.POST.get("grant_access") == "on"
     try:
-        with transaction.atomic():
-            ConsumedRegistration.objects.filter(created__lt=timezone.now() - CONSENT_MAX_AGE).delete()
-            try:
-                with transaction.atomic():
-                    ConsumedRegistration.objects.create(nonce=payload["nonce"])
-            except IntegrityError:
-                return error_page(
-                    request,
-                    "This registration was already submitted",
-                    ["The App was registered once with this page; it is not registered again."],
-                    status=409,
-                )
-            created = app_create(
-                actor=user,
-                owner=user,
-                origin=Origin.from_request(request, AuditSource.REGISTER),
-                trusted=False,
-                **app,
-            )
-            code = _issue_code(request, created) if grant_access else None
+        registration = register_by_consent(
+            actor=user,
+            app_fields=app,
+            nonce=payload["nonce"],
+            grant_access=request.POST.get("grant_access") == "on",
+            origin=Origin.from_request(request, AuditSource.REGISTER),
+            http_request=request,
+        )
+    except ConsentAlreadyUsed:
+        return error_page(
+            request,
+            "This registration was already submitted",
+            ["The App was registered once with this page; it is not registered again."],
+            status=409,
+        )
+    except (UnifiedApiNotAllowed, AppLimitReached) as error:
+        return _register_error(app, state, "access_denied", " ".join(error.messages))
     except ValidationError as error:
-        refused = {"unified_api_not_allowed", "app_limit_reached"}
-        codes = {e.code for e in error.error_list} if not hasattr(error, "error_dict") else set()
-        if codes & refused:
-            return _register_error(app, state, "access_denied", " ".join(error.messages))
         return error_page(request, "The App cannot be registered", error.messages)
 
+    created, code = registration.app, registration.code
     received = [(key, value) for key, value in payload["received"]]
     ours = {"client_id": created.client_id, "client_secret": created.client_secret}
     if code:
@@ -232,18 +226,6 @@ def _register_error(app: dict, state: str, error: str, description: str) -> Http
     if state:
         params.append(("state", state))
     return redirect_with(app["redirect_uri"], params)
-
-
-def _issue_code(request: HttpRequest, app: App) -> str:
-    """A normal authorization code for the signed-in user and the new App, issued by
-    django-oauth-toolkit as the authorization endpoint would, so the token endpoint redeems it."""
-    uri, _headers, _body, _status = get_oauthlib_core().create_authorization_response(
-        request,
-        scopes=app.api,
-        credentials={"client_id": app.client_id, "response_type": "code", "redirect_uri": None},
-        allow=True,
-    )
-    return dict(parse_qsl(urlsplit(uri).query))["code"]
 
 
 # --- /oauth/authorize.php (DESIGN 6) -----------------------------------------------------
@@ -473,14 +455,6 @@ def authenticated_client(request: HttpRequest) -> App | None:
     return None
 
 
-# What introspection and /uapi/@me say of an account, in this order.
-ACCOUNT_FIELDS = ("id", "username", "kind", "name", "email", "phone", "parent_id")
-
-
-def _account_json(account: Account) -> dict:
-    return {name: getattr(account, name) for name in ACCOUNT_FIELDS}
-
-
 @csrf_exempt
 @login_not_required
 @require_POST
@@ -499,38 +473,8 @@ def introspect(request: HttpRequest) -> HttpResponse:
         body = {"error": "invalid_request", "error_description": "The token parameter is missing."}
         return sensitive(JsonResponse(body, status=400))
 
-    digest = checksum(value)
-    models = [AccessToken, RefreshToken]
-    if request.POST.get("token_type_hint") == "refresh_token":
-        models.reverse()
-    found = None
-    for model in models:
-        found = model.objects.select_related("application", "user").filter(token_checksum=digest).first()
-        if found is not None:
-            break
-    if found is None or (found.application_id != client.pk and not client.trusted):
-        return sensitive(JsonResponse({"active": False}))
-    app, account = found.application, found.user or found.application.owner
-    if isinstance(found, AccessToken):
-        active = not found.is_expired() and app.enabled
-        extra = {"token_type": "Bearer", "exp": int(found.expires.timestamp())}
-    else:
-        active = found.revoked is None and app.enabled
-        extra = {"token_type": "refresh_token"}
-    if not active:
-        return sensitive(JsonResponse({"active": False}))
-    body = {
-        "active": True,
-        "scope": found.scope if isinstance(found, AccessToken) else app.api,
-        "client_id": app.client_id,
-        "username": account.username,
-        "sub": str(account.pk),
-        "iat": int(found.created.timestamp()),
-        **extra,
-        "api": app.api,
-        "account": _account_json(account),
-    }
-    return sensitive(JsonResponse(body))
+    answer = introspection(client, value, token_type_hint=request.POST.get("token_type_hint"))
+    return sensitive(JsonResponse(answer))
 
 
 # --- /uapi/@me and /unifiedapi/@me -------------------------------------------------------
@@ -558,26 +502,6 @@ def bearer_token(request: HttpRequest) -> str:
     return value
 
 
-ME_APP_COLUMNS = ("client_id", "name", "api", "enabled")
-ME_COLUMNS = (
-    "expires",
-    *(f"application__{name}" for name in ME_APP_COLUMNS),
-    *(f"user__{name}" for name in ACCOUNT_FIELDS),
-    *(f"application__owner__{name}" for name in ACCOUNT_FIELDS),
-)
-
-
-@functools.cache
-def _me_sql(vendor: str) -> str:
-    """/uapi/@me's one query (token, App, account and the App's owner, by the token's
-    checksum), built by the ORM once per process and database: building it on every request
-    cost more than running it (make bench, P3)."""
-    queryset = AccessToken.objects.filter(token_checksum="").values_list(*ME_COLUMNS)[:1]
-    sql, params = queryset.query.sql_with_params()
-    assert params == ("",), params  # the checksum is the one parameter
-    return sql
-
-
 @login_not_required
 @require_safe
 def me(request: HttpRequest) -> HttpResponse:
@@ -590,21 +514,10 @@ def me(request: HttpRequest) -> HttpResponse:
                 "Send the token in the Authorization header or in accessRequestToken, not in access_token.",
             )
         return api_error("missing_token", "No access token: send Authorization: Bearer <token>.")
-    with connection.cursor() as cursor:
-        cursor.execute(_me_sql(connection.vendor), [checksum(value)])
-        row = cursor.fetchone()
-    if row is None:
+    found = token_for_me(value)
+    if found is None:
         return api_error("invalid_token", "The access token is invalid or has been revoked.")
-    accounts_at = 1 + len(ME_APP_COLUMNS)
-    owner_at = accounts_at + len(ACCOUNT_FIELDS)
-    expires, client_id, app_name, api, enabled = row[:accounts_at]
-    user = dict(zip(ACCOUNT_FIELDS, row[accounts_at:owner_at], strict=True))
-    owner = dict(zip(ACCOUNT_FIELDS, row[owner_at:], strict=True))
-    # SQLite hands the datetime back without its offset (stored in UTC), or as text.
-    if isinstance(expires, str):
-        expires = parse_datetime(expires)
-    if timezone.is_naive(expires):
-        expires = expires.replace(tzinfo=UTC)
+    expires, client_id, app_name, api, enabled, user, owner = found
     if expires <= timezone.now():
         return api_error("expired_token", "The access token has expired.")
     if not enabled:
