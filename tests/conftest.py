@@ -10,18 +10,9 @@ from django.utils import timezone
 from accounts.models import Account
 from apps_registry.models import AccessToken, Api, RefreshToken
 from tests.factories import AppFactory
-
-DEMO_PERSONAS = ["admin", "provider", "organization", "user", "organization2", "user2"]
-
-# DESIGN 2: each demo persona reaches itself and everything below it, nothing else.
-REACH = {
-    "admin": {"admin", "provider", "organization", "user", "organization2", "user2"},
-    "provider": {"provider", "organization", "user"},
-    "organization": {"organization", "user"},
-    "user": {"user"},
-    "organization2": {"organization2", "user2"},
-    "user2": {"user2"},
-}
+from tests.helpers import DEMO_PERSONAS as DEMO_PERSONAS
+from tests.helpers import REACH as REACH
+from tests.helpers import REDIRECT
 
 
 @pytest.fixture
@@ -99,3 +90,40 @@ def page(chromium, live_server):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+# --- Apps of the demo Organization that the OAuth tests use ---------------------------------
+
+
+@pytest.fixture
+def web_app(demo):
+    """An ordinary (untrusted) UnifiedAPI App of the demo Organization."""
+    return AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, name="Web App", redirect_uri=REDIRECT)
+
+
+@pytest.fixture
+def trusted_app(demo):
+    """A trusted UnifiedAPI App of the demo Organization: it may use client_credentials."""
+    return AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True, name="Trusted")
+
+
+@pytest.fixture
+def systemapi_app(demo):
+    """A trusted SystemAPI App of the demo Organization: its tokens are no good on UnifiedAPI."""
+    return AppFactory(owner=demo["organization"], api=Api.SYSTEMAPI, trusted=True, name="System")
+
+
+@pytest.fixture
+def expired_token(db):
+    """An access token of an App that expired an hour ago."""
+
+    def make(app, user=None):
+        return AccessToken.objects.create(
+            user=user or app.owner,
+            application=app,
+            token=f"expired-{app.pk}-{AccessToken.objects.count()}",
+            expires=timezone.now() - timedelta(hours=1),
+            scope="",
+        )
+
+    return make

@@ -4,57 +4,16 @@ and without JavaScript, for every persona, on good and bad paths."""
 import json
 import re
 from datetime import UTC
-from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from apps_registry.crypto import generate_credential, is_credential
 from apps_registry.forms import sign_credentials
 from apps_registry.models import AccessToken, Api, App, AuditAction, AuditEvent, RefreshToken
-from tests.apps_registry.conftest import PAIRS, REACH
 from tests.factories import AdministratorFactory, AppFactory
-
-HTMX = {"HX-Request": "true"}
-
-
-def text(response) -> str:
-    return unescape(response.content.decode())
-
-
-def plain(response) -> str:
-    """The page's text without tags, whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def form_data(response) -> dict:
-    """The values of the Add App form as the page rendered them (hidden credentials included)."""
-    form = response.context["form"]
-    return {
-        "name": "Calendar Sync",
-        "description": "Keeps calendars in step",
-        "homepage": "https://calendar.example/",
-        "image_uri": "https://calendar.example/logo.png",
-        "email": "dev@calendar.example",
-        "phone": "+1 555 0100",
-        "trusted": "on",
-        "redirect_uri": "https://calendar.example/oauth/callback",
-        "credentials": form["credentials"].value(),
-    }
-
-
-def add_url(account, api=Api.SYSTEMAPI) -> str:
-    return reverse("apps_registry:add", args=[account.pk]) + f"?api={api}"
-
-
-def list_url(account, api=Api.SYSTEMAPI) -> str:
-    return reverse("apps_registry:list", args=[account.pk]) + f"?api={api}"
+from tests.helpers import HTMX, PAIRS, REACH, add_url, form_data, list_url, messages_of, plain, text
 
 
 def snapshot(app: App) -> dict:

@@ -7,31 +7,15 @@ in the README into docs/screenshots/.
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from apps_registry.models import Api, App
 from tests.factories import AppFactory
+from tests.helpers import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def screenshot(page, name: str, full_page: bool = False) -> None:
-    if os.environ.get("SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", full_page=full_page)
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("demo")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/accounts/*/")
 
 
 def fill_app_form(dialog, redirect_uri: str) -> None:

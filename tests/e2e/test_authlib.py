@@ -6,8 +6,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
 from apps_registry.models import AccessToken
-
-from .conftest import TIMEOUT, authorize, me, query
+from tests.helpers import TIMEOUT, authorize, me, query
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

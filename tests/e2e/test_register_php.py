@@ -8,8 +8,7 @@ import requests
 from requests_oauthlib import OAuth2Session
 
 from apps_registry.models import App
-
-from .conftest import TIMEOUT, consent_form, me, query, query_pairs, submit
+from tests.helpers import TIMEOUT, consent_form, me, query, query_pairs, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

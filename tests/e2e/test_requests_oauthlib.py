@@ -8,8 +8,7 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
 from apps_registry.models import AccessToken
-
-from .conftest import REDIRECT, TIMEOUT, authorize, me, query
+from tests.helpers import REDIRECT, TIMEOUT, authorize, me, query
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from apps_registry.models import AccessToken
 from oauth.validator import checksum
-
-from .conftest import REDIRECT, TIMEOUT
+from tests.helpers import REDIRECT, TIMEOUT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,8 +3,7 @@
 import pytest
 
 from apps_registry.services import COMMAND_LINE, app_set_enabled
-
-from .conftest import TOKEN_URL, basic, get_code, query, s256
+from tests.helpers import TOKEN_URL, basic, get_code, query, s256
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ import pytest
 from django.test import override_settings
 
 from apps_registry.models import AccessToken, Api, App, AuditEvent, AuditSource
-
-from .conftest import TOKEN_URL, query
+from tests.helpers import TOKEN_URL, query
 
 pytestmark = pytest.mark.django_db
 

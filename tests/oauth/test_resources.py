@@ -8,8 +8,7 @@ from django.utils import timezone
 from apps_registry.models import AccessToken, Api, RefreshToken
 from apps_registry.services import COMMAND_LINE, app_set_enabled
 from tests.factories import AppFactory
-
-from .conftest import TOKEN_URL, basic, get_code
+from tests.helpers import TOKEN_URL, basic, get_code
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ import pytest
 from django.test import override_settings
 
 from apps_registry.models import AccessToken
-
-from .conftest import TOKEN_URL, basic
+from tests.helpers import TOKEN_URL, basic
 
 pytestmark = pytest.mark.django_db
 

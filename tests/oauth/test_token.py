@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from apps_registry.models import AccessToken, RefreshToken
 from apps_registry.services import COMMAND_LINE, app_regenerate_secret, app_set_enabled
-
-from .conftest import REDIRECT, TOKEN_URL, basic, get_code
+from tests.helpers import REDIRECT, TOKEN_URL, basic, get_code
 
 TOKEN_SHAPE = re.compile(r"\A[A-Za-z0-9._-]+\Z")
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps_registry.models import App
 from portal.views import lockout
-from tests.oauth.conftest import query
+from tests.helpers import query
 
 pytestmark = pytest.mark.django_db
 

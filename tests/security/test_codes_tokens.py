@@ -6,7 +6,7 @@ import pytest
 
 from apps_registry.models import AccessToken, Api, RefreshToken
 from tests.factories import AppFactory
-from tests.oauth.conftest import TOKEN_URL, basic, get_code
+from tests.helpers import TOKEN_URL, basic, get_code
 
 pytestmark = pytest.mark.django_db
 

@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from apps_registry.models import AccessToken, Api, App, AuditEvent
-from tests.apps_registry.test_views import add_url, form_data
 from tests.factories import AppFactory
+from tests.helpers import add_url, form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from django.test import Client
 from apps_registry import services
 from apps_registry.models import AccessToken, Api, App, AuditEvent
 from tests.factories import AppFactory
-from tests.oauth.conftest import basic
+from tests.helpers import basic
 
 # Threads against the live server: each thread has its own database connection.
 live = pytest.mark.django_db(transaction=True)

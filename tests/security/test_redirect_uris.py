@@ -194,7 +194,7 @@ def test_services_refuse_an_unacceptable_redirect_uri_on_create_and_on_edit(demo
 def test_portal_add_and_edit_pages_show_the_refusal_beside_the_field(client, demo, redirect_uri):
     from django.urls import reverse
 
-    from tests.apps_registry.test_views import add_url, form_data
+    from tests.helpers import add_url, form_data
 
     owner = demo["organization"]
     client.force_login(owner)

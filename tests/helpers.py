@@ -1,0 +1,236 @@
+"""What the tests share besides fixtures: the demo personas' reach, request builders for the
+OAuth endpoints, readers of the portal's pages, and a browser-like session for the live server."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from html import unescape
+from html.parser import HTMLParser
+from http.cookiejar import DefaultCookiePolicy
+from pathlib import Path
+from urllib.parse import parse_qs, parse_qsl, urljoin, urlsplit
+
+import requests
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from apps_registry.models import Api
+
+DEMO_PERSONAS = ["admin", "provider", "organization", "user", "organization2", "user2"]
+
+# DESIGN 2: each demo persona reaches itself and everything below it, nothing else.
+REACH = {
+    "admin": {"admin", "provider", "organization", "user", "organization2", "user2"},
+    "provider": {"provider", "organization", "user"},
+    "organization": {"organization", "user"},
+    "user": {"user"},
+    "organization2": {"organization2", "user2"},
+    "user2": {"user2"},
+}
+
+
+PAIRS = [(actor, target) for actor in REACH for target in REACH]
+
+TOKEN_URL = "/oauth/token.php"
+REDIRECT = "https://app.example/callback"
+TIMEOUT = 10  # seconds, for every request to the live server
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+HTMX = {"HX-Request": "true"}
+
+
+# --- OAuth requests -----------------------------------------------------------------------
+
+
+def basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)
+
+
+def query_pairs(url: str) -> list[tuple[str, str]]:
+    return parse_qsl(urlsplit(url).query, keep_blank_values=True)
+
+
+def get_code(client, app, user, **extra) -> str:
+    """Sign `user` in and allow `app` on the consent page; return the authorization code."""
+    client.force_login(user)
+    params = {"response_type": "code", "client_id": app.client_id, "redirect_uri": app.redirect_uri, **extra}
+    page = client.get("/oauth/authorize.php", params)
+    assert page.status_code == 200, page.content
+    response = client.post("/oauth/authorize.php", {"request": page.context["blob"], "action": "allow"})
+    assert response.status_code == 302, response.content
+    return query(response["Location"])["code"][0]
+
+
+def s256(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+# --- Portal pages, as the test client sees them ----------------------------------------------
+
+
+def text(response) -> str:
+    return unescape(response.content.decode())
+
+
+def plain(response) -> str:
+    """The page's text without tags, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def form_data(response) -> dict:
+    """The values of the Add App form as the page rendered them (hidden credentials included)."""
+    form = response.context["form"]
+    return {
+        "name": "Calendar Sync",
+        "description": "Keeps calendars in step",
+        "homepage": "https://calendar.example/",
+        "image_uri": "https://calendar.example/logo.png",
+        "email": "dev@calendar.example",
+        "phone": "+1 555 0100",
+        "trusted": "on",
+        "redirect_uri": "https://calendar.example/oauth/callback",
+        "credentials": form["credentials"].value(),
+    }
+
+
+def add_url(account, api=Api.SYSTEMAPI) -> str:
+    return reverse("apps_registry:add", args=[account.pk]) + f"?api={api}"
+
+
+def list_url(account, api=Api.SYSTEMAPI) -> str:
+    return reverse("apps_registry:list", args=[account.pk]) + f"?api={api}"
+
+
+# --- A browser-like HTTP session against the live server ------------------------------------
+
+
+class LoopbackIsSecure(DefaultCookiePolicy):
+    """Send `Secure` cookies to loopback over plain HTTP, as browsers do.
+
+    The portal's session and CSRF cookies are `Secure` (DEBUG is off in the test settings),
+    and http.cookiejar returns a Secure cookie only over https://. Browsers, Chromium included,
+    treat http://localhost as a secure context and do send them there; this policy does the
+    same for loopback hosts only. No cookie is copied, rewritten or stripped of its flag.
+    """
+
+    def return_ok_secure(self, cookie, request) -> bool:
+        if urlsplit(request.get_full_url()).hostname in LOOPBACK:
+            return True
+        return super().return_ok_secure(cookie, request)
+
+
+class BrowserSession(requests.Session):
+    """A `requests` session that keeps and sends the portal's cookies the way a browser would.
+
+    `requests` builds each request's Cookie header from a fresh merged jar with the default
+    policy, so the jar's policy alone is not enough: the header is built again from the
+    session's own jar, under its policy.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cookies.set_policy(LoopbackIsSecure())
+        self.headers["User-Agent"] = "e2e-tests (requests)"
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        prepared = super().prepare_request(request)
+        prepared.headers.pop("Cookie", None)
+        prepared.prepare_cookies(self.cookies)
+        return prepared
+
+
+# --- Reading the consent pages ----------------------------------------------------------
+
+
+@dataclass
+class Form:
+    action: str
+    fields: dict[str, str] = field(default_factory=dict)
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        attributes = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self.forms.append(Form(action=attributes.get("action", "")))
+        elif self.forms and tag in {"input", "button"}:
+            form, name = self.forms[-1], attributes.get("name", "")
+            kind = attributes.get("type", "submit" if tag == "button" else "text")
+            if kind == "submit":
+                form.buttons.append((name, attributes.get("value", "")))
+            elif name:
+                form.inputs.append(name)
+                if kind == "hidden":
+                    form.fields[name] = attributes.get("value", "")
+
+
+def consent_form(response: requests.Response) -> Form:
+    """The one POST form of a consent page, with its action made absolute."""
+    assert response.status_code == 200, (response.status_code, response.text[:2000])
+    parser = _FormParser()
+    parser.feed(response.text)
+    forms = [form for form in parser.forms if form.fields.get("request")]
+    assert len(forms) == 1, response.text[:2000]
+    form = forms[0]
+    form.action = urljoin(response.url, form.action or response.url)
+    return form
+
+
+def submit(session: requests.Session, form: Form, action: str, **fields: str) -> requests.Response:
+    """Press the button `action` of a consent form, with the hidden fields and `fields`."""
+    assert ("action", action) in form.buttons, form.buttons
+    data = {**form.fields, **fields, "action": action}
+    return session.post(form.action, data=data, allow_redirects=False, timeout=TIMEOUT)
+
+
+def authorize(
+    session: requests.Session, url: str, username: str | None = "user", action: str = "allow"
+) -> str:
+    """Open an authorization URL as a browser would, sign in on the consent page, and press
+    `action`; return the Location the portal redirects to."""
+    page = session.get(url, allow_redirects=False, timeout=TIMEOUT)
+    form = consent_form(page)
+    credentials = {"username": username, "password": "demo"} if username and action == "allow" else {}
+    answer = submit(session, form, action, **credentials)
+    assert answer.status_code == 302, (answer.status_code, answer.text[:2000])
+    return answer.headers["Location"]
+
+
+def me(live: str, token: str, path: str = "/uapi/@me") -> requests.Response:
+    return requests.get(f"{live}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+
+
+# --- Chromium pages (Playwright) ---------------------------------------------------------------
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def screenshot(page, name: str, full_page: bool = False) -> None:
+    if os.environ.get("SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", full_page=full_page)
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/accounts/*/")
