@@ -1,4 +1,4 @@
-"""The account hierarchy of DESIGN 2: Administrator > Service Provider > Organization > User."""
+"""The account hierarchy of design §2: Administrator > Service Provider > Organization > User."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class Kind(models.TextChoices):
     USER = "user", "User"
 
 
-# DESIGN 2: the kinds an account of each kind may have as its parent. The database
+# design §2: the kinds an account of each kind may have as its parent. The database
 # enforces the same table with triggers (migration 0002).
 ALLOWED_PARENT_KINDS: dict[str, tuple[str, ...]] = {
     Kind.ADMINISTRATOR: (),
@@ -49,7 +49,7 @@ class AccountQuerySet(models.QuerySet):
     def manageable_by(self, actor) -> AccountQuerySet:
         """The actor's own account and every account below it, in one query.
 
-        The hierarchy is at most four levels deep (DESIGN 2, enforced by the database),
+        The hierarchy is at most four levels deep (design §2, enforced by the database),
         so the subtree is a fixed number of parent hops, never a walk that grows with depth.
         """
         if not getattr(actor, "is_authenticated", False) or not actor.is_active:
@@ -140,7 +140,7 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
     @property
     def may_own_unifiedapi_apps(self) -> bool:
-        """DESIGN 2: a Service Provider owns no UnifiedAPI App."""
+        """design §2: a Service Provider owns no UnifiedAPI App."""
         return self.kind != Kind.SERVICE_PROVIDER
 
     @property

@@ -1,4 +1,4 @@
-"""Who may see and manage which account (DESIGN 2): itself and everything below it."""
+"""Who may see and manage which account (design §2): itself and everything below it."""
 
 from __future__ import annotations
 

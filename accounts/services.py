@@ -1,4 +1,4 @@
-"""Writes to accounts: a parent adds a child account of a kind the table of DESIGN 2 allows."""
+"""Writes to accounts: a parent adds a child account of a kind the table of design §2 allows."""
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -27,7 +27,7 @@ for model in (
 class AppAdminForm(forms.ModelForm):
     class Meta:
         model = App
-        # The editable fields are in the order of the Add App form (DESIGN 3).
+        # The editable fields are in the order of the Add App form (design §3).
         fields = ["owner", "api", *services.EDITABLE_FIELDS, "enabled"]
 
     def clean(self):

@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-# DESIGN 3: the URL-safe alphabet keys and secrets are drawn from.
+# design §3: the URL-safe alphabet keys and secrets are drawn from.
 CREDENTIAL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 CREDENTIAL_LENGTH = 32
 

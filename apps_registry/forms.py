@@ -1,4 +1,4 @@
-"""The App form of the portal (DESIGN 3 and 4). Forms only parse; services.py writes."""
+"""The App form of the portal (design §3 and 4). Forms only parse; services.py writes."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def load_credentials(token: str, *, owner_pk: int, api: str) -> dict[str, str]:
 
 
 class AppForm(forms.ModelForm):
-    """The fields an App's owner fills in, in the order of DESIGN 3. Never saved by itself:
+    """The fields an App's owner fills in, in the order of design §3. Never saved by itself:
     the view hands `service_arguments()` to app_create or app_update."""
 
     class Meta:

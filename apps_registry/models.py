@@ -1,4 +1,4 @@
-"""Apps (DESIGN 3): the swapped django-oauth-toolkit Application, its tokens, and the audit trail."""
+"""Apps (design §3): the swapped django-oauth-toolkit Application, its tokens, and the audit trail."""
 
 from __future__ import annotations
 
@@ -310,7 +310,7 @@ class AuditEvent(models.Model):
 class RedeemedCode(models.Model):
     """An authorization code that was exchanged, and the tokens the exchange issued.
 
-    DESIGN 6: a replayed code also revokes what it issued. django-oauth-toolkit deletes a
+    design §6: a replayed code also revokes what it issued. django-oauth-toolkit deletes a
     code once it is used, so this row is what remembers, for as long as the code could have
     lived, which tokens to revoke when it comes back.
     """

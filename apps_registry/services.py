@@ -1,4 +1,4 @@
-"""Every write to an App (DESIGN 3). The portal, /oauth/register.php, the Django admin and the
+"""Every write to an App (design §3). The portal, /oauth/register.php, the Django admin and the
 command line all call these, so a rule cannot differ between entry points.
 
 Each service takes the acting account, checks again that it may manage the App's owner
@@ -78,13 +78,13 @@ def _audit(
 
 
 def check_api_allowed(*, owner: Account, api: str) -> None:
-    """DESIGN 2: a Service Provider account owns no UnifiedAPI App."""
+    """design §2: a Service Provider account owns no UnifiedAPI App."""
     if api == Api.UNIFIEDAPI and not owner.may_own_unifiedapi_apps:
         raise UnifiedApiNotAllowed()
 
 
 def check_app_limit(*, owner: Account) -> None:
-    """DESIGN 3: at most APP_LIMIT_PER_ACCOUNT Apps per account (read at call time)."""
+    """design §3: at most APP_LIMIT_PER_ACCOUNT Apps per account (read at call time)."""
     limit = settings.APP_LIMIT_PER_ACCOUNT
     if App.objects.filter(owner_id=owner.pk).count() >= limit:
         raise AppLimitReached(limit)

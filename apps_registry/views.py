@@ -1,4 +1,4 @@
-"""The App management pages (DESIGN 4): thin views that parse, call one service, and answer.
+"""The App management pages (design §4): thin views that parse, call one service, and answer.
 
 Every App and account is fetched through the selectors `manageable_app` and
 `manageable_account`, so one out of reach is a 404 whatever the method. With htmx

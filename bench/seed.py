@@ -1,4 +1,4 @@
-"""The benchmark's data, written in bulk into its own fresh database (DESIGN 3 limits apply:
+"""The benchmark's data, written in bulk into its own fresh database (design §3 limits apply:
 1000 Apps on one account, 999 on another for the parallel creates)."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from django.forms.models import fields_for_model
 from apps_registry.models import Api, App
 from portal.forms import SignInForm
 
-# DESIGN 5, in the order the error page lists problems.
+# design §5, in the order the error page lists problems.
 REGISTER_APP_FIELDS = ("name", "description", "homepage", "image_uri", "email", "phone", "redirect_uri")
 REGISTER_PARAMETERS = (*REGISTER_APP_FIELDS, "api", "state")
 STATE_MAX_LENGTH = 2000
@@ -49,7 +49,7 @@ class RegistrationRequestForm(forms.Form):
 
 
 class ConsentLoginForm(SignInForm):
-    """Sign in on the consent page itself (DESIGN 5.2)."""
+    """Sign in on the consent page itself (design §5)."""
 
     def __init__(self, request=None, *args, **kwargs) -> None:
         super().__init__(request, *args, **kwargs)

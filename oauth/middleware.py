@@ -1,4 +1,4 @@
-"""Refuse plain HTTP on the OAuth endpoints and the APIs (DESIGN 7)."""
+"""Refuse plain HTTP on the OAuth endpoints and the APIs (design §7)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _is_loopback(address: str | None) -> bool:
 
 
 class RequireTLSMiddleware:
-    """DESIGN 7: refuse plain HTTP on the OAuth endpoints and the APIs.
+    """design §7: refuse plain HTTP on the OAuth endpoints and the APIs.
 
     `request.is_secure()` honours X-Forwarded-Proto only when SECURE_PROXY_SSL_HEADER is set,
     that is, when the settings say a TLS-terminating proxy is trusted. Loopback clients may use

@@ -1,4 +1,4 @@
-"""django-oauth-toolkit customisation (DESIGN 6): how secrets are checked, what a token acts
+"""django-oauth-toolkit customisation (design §6): how secrets are checked, what a token acts
 for, which scope it carries, and what a replayed authorization code does."""
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ class Validator(OAuth2Validator):
         try:
             super()._save_bearer_token(token, request, *args, **kwargs)
         except IntegrityError as error:
-            # DESIGN 3: after a regenerate no token minted with the old secret is alive. The
+            # design §3: after a regenerate no token minted with the old secret is alive. The
             # database refused this one (migration 0004): the secret this client proved it
             # holds was replaced, or the App disabled or removed, since it authenticated.
             if SECRET_CHANGED in str(error):
@@ -154,7 +154,7 @@ class Validator(OAuth2Validator):
 
     @staticmethod
     def _revoke_what_a_replayed_code_issued(code: str, client) -> None:
-        """RFC 6749 4.1.2 and DESIGN 6: the code was already exchanged, so someone holds a copy
+        """RFC 6749 4.1.2 and design §6: the code was already exchanged, so someone holds a copy
         of it. Revoke the tokens the first exchange issued and every token refreshed from them."""
         redeemed = RedeemedCode.objects.filter(code_checksum=checksum(code), application=client).first()
         if redeemed is None:

@@ -1,4 +1,4 @@
-"""The OAuth 2.0 endpoints (DESIGN 5 and 6): /oauth/register.php, authorize, token, revoke,
+"""The OAuth 2.0 endpoints (design §5 and 6): /oauth/register.php, authorize, token, revoke,
 introspect, and the "who am I" resource /uapi/@me.
 
 django-oauth-toolkit (through its OAuthLibCore and our Validator) does the OAuth work:
@@ -64,7 +64,7 @@ def consent_page(request: HttpRequest, template: str, context: dict, status: int
 
 
 def error_page(request: HttpRequest, title: str, errors: list[str], status: int = 400) -> HttpResponse:
-    """An error shown to the user, with no redirect (DESIGN 5: no open redirector)."""
+    """An error shown to the user, with no redirect (design §5: no open redirector)."""
     return sensitive(render(request, "oauth/error.html", {"title": title, "errors": errors}, status=status))
 
 
@@ -104,7 +104,7 @@ def consent_user(request: HttpRequest, form: ConsentLoginForm) -> Account | None
     return None
 
 
-# --- /oauth/register.php (DESIGN 5) ------------------------------------------------------
+# --- /oauth/register.php (design §5) ------------------------------------------------------
 
 
 def _register_context(request, payload: dict, blob: str, form: ConsentLoginForm) -> dict:
@@ -142,7 +142,7 @@ def register(request: HttpRequest) -> HttpResponse:
     payload = {
         "app": app,
         "state": form.cleaned_data["state"],
-        # Every parameter as received, in order, for the redirect (DESIGN 5.4).
+        # Every parameter as received, in order, for the redirect (design §5).
         "received": [[key, value] for key, values in received.lists() for value in values],
         "nonce": secrets.token_urlsafe(24),
     }
@@ -228,7 +228,7 @@ def _register_error(app: dict, state: str, error: str, description: str) -> Http
     return redirect_with(app["redirect_uri"], params)
 
 
-# --- /oauth/authorize.php (DESIGN 6) -----------------------------------------------------
+# --- /oauth/authorize.php (design §6) -----------------------------------------------------
 
 
 def _authorize_error(request: HttpRequest, error: OAuthToolkitError) -> HttpResponse:
@@ -329,7 +329,7 @@ def _plain(credentials: dict) -> dict:
 
 # --- /oauth/token.php, /oauth/revoke -----------------------------------------------------
 
-# oauthlib leaves some errors without a description; DESIGN 6 wants one on each (except
+# oauthlib leaves some errors without a description; design §6 wants one on each (except
 # invalid_client, which is exactly {"error": "invalid_client"}).
 ERROR_DESCRIPTIONS = {
     "invalid_request": "The request is missing a parameter or is malformed.",
@@ -344,7 +344,7 @@ GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
 def token_error(request: HttpRequest, body: dict, status: int) -> HttpResponse:
-    """An error of the token or revocation endpoint, in the exact shape of DESIGN 6."""
+    """An error of the token or revocation endpoint, in the exact shape of design §6."""
     response = sensitive(JsonResponse(body, status=status))
     if status == 401 and request.headers.get("Authorization", "")[:6].lower() == "basic ":
         # RFC 6749 5.2: the challenge names the scheme the client used.

@@ -59,7 +59,7 @@ def _app_secret_keys() -> list[str]:
 
 APP_SECRET_KEYS = _app_secret_keys()
 
-# How many Apps one account may own (DESIGN 3). Services read it at call time.
+# How many Apps one account may own (design §3). Services read it at call time.
 APP_LIMIT_PER_ACCOUNT = env.int("APP_LIMIT", default=1000)
 
 INSTALLED_APPS = [
@@ -230,7 +230,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
-# Production runs behind a TLS-terminating proxy (DESIGN 7) that sets X-Forwarded-Proto
+# Production runs behind a TLS-terminating proxy (design §7) that sets X-Forwarded-Proto
 # and strips any value sent by the client. Turn off when the portal faces clients directly.
 if env.bool("TRUST_X_FORWARDED_PROTO", default=not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -257,7 +257,7 @@ AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
-# DESIGN 7: plain-HTTP requests to the OAuth endpoints and the APIs are refused with a clear
+# design §7: plain-HTTP requests to the OAuth endpoints and the APIs are refused with a clear
 # error (oauth.middleware.RequireTLSMiddleware), never redirected: by then the secret or the
 # token has already crossed the network in the clear.
 TLS_REQUIRED_PATHS = ("/oauth/", "/uapi/", "/unifiedapi/")
@@ -279,7 +279,7 @@ PLAYGROUND_TIMEOUT = env.float("PLAYGROUND_TIMEOUT", default=5.0)
 
 def _pkce_required(client_id: str) -> bool:
     """PKCE is honoured when sent, never demanded: every App is a confidential client that
-    authenticates at the token endpoint, and VoipNow Apps do not send it (DESIGN 6)."""
+    authenticates at the token endpoint, and VoipNow Apps do not send it (design §6)."""
     return False
 
 

@@ -22,7 +22,7 @@ from apps_registry.models import Api
 
 DEMO_PERSONAS = ["admin", "provider", "organization", "user", "organization2", "user2"]
 
-# DESIGN 2: each demo persona reaches itself and everything below it, nothing else.
+# design §2: each demo persona reaches itself and everything below it, nothing else.
 REACH = {
     "admin": {"admin", "provider", "organization", "user", "organization2", "user2"},
     "provider": {"provider", "organization", "user"},

@@ -1,4 +1,4 @@
-"""The database enforces the parent table of DESIGN 2, whatever path writes the row.
+"""The database enforces the parent table of design §2, whatever path writes the row.
 
 A CHECK constraint cannot look at another row, so a trigger compares each account's kind
 with its parent's on insert and on update; an account's kind cannot change afterwards

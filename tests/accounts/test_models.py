@@ -6,7 +6,7 @@ from accounts.models import Account, Kind, child_kinds
 from accounts.validators import validate_phone
 from tests.factories import AdministratorFactory, OrganizationFactory, ServiceProviderFactory, UserFactory
 
-# DESIGN 2, the parent column of the table.
+# design §2, the parent column of the table.
 ALLOWED = {
     (Kind.SERVICE_PROVIDER, Kind.ADMINISTRATOR),
     (Kind.ORGANIZATION, Kind.ADMINISTRATOR),

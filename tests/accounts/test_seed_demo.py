@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: the demo hierarchy with known logins (DESIGN 7), safe to run again."""
+"""`manage.py seed_demo`: the demo hierarchy with known logins (design §7), safe to run again."""
 
 import io
 

@@ -1,4 +1,4 @@
-"""The account pages, sign-in and the Django admin for accounts, as a browser sees them (DESIGN 2)."""
+"""The account pages, sign-in and the Django admin for accounts, as a browser sees them (design §2)."""
 
 from html.parser import HTMLParser
 from urllib.parse import urlsplit

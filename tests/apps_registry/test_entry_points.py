@@ -1,4 +1,4 @@
-"""Each rule of DESIGN 3 through the command line and the Django admin (the services have their
+"""Each rule of design §3 through the command line and the Django admin (the services have their
 own tests): the same refusal, a clear message, and nothing written."""
 
 import io

@@ -141,7 +141,7 @@ def test_https_redirect_urls_are_accepted(redirect_uri, demo):
 
 
 def test_app_create_accepts_a_shown_key_and_secret_of_the_right_shape(demo):
-    key = "5~2wKMPg9h~GExN3s01-7wX2XmLI_Xbz"  # the example of DESIGN 3
+    key = "5~2wKMPg9h~GExN3s01-7wX2XmLI_Xbz"  # the example of design §3
     app = create(demo["user"], demo["user"], client_id=key, client_secret="s" * 32)
     assert app.client_id == key and app.check_secret("s" * 32)
     with pytest.raises(ValidationError) as error:

@@ -1,4 +1,4 @@
-"""The App management pages (DESIGN 4) as the test client sees them: with htmx (`HX-Request`)
+"""The App management pages (design §4) as the test client sees them: with htmx (`HX-Request`)
 and without JavaScript, for every persona, on good and bad paths."""
 
 import json

@@ -1,5 +1,5 @@
 """The App management pages in Chromium: the Add App modal, reveal, regenerate, disable, remove
-(DESIGN 4), and the same without JavaScript.
+(design §4), and the same without JavaScript.
 
 `SCREENSHOTS=1 pytest tests/browser/test_app_management.py` also saves the screenshots shown
 in the README into docs/screenshots/.

@@ -1,4 +1,4 @@
-"""/oauth/register.php in a real browser (DESIGN 5): a fake App's page sends the user to the
+"""/oauth/register.php in a real browser (design §5): a fake App's page sends the user to the
 portal, the user signs in on the consent page and registers the App, and the App's https
 callback receives its key, secret and code."""
 

@@ -1,4 +1,4 @@
-"""DESIGN 6 through Authlib's requests client, as an App developer uses it."""
+"""design §6 through Authlib's requests client, as an App developer uses it."""
 
 import pytest
 from authlib.common.security import generate_token

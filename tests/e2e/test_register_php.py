@@ -1,4 +1,4 @@
-"""/oauth/register.php end to end over HTTP (DESIGN 5): the App sends the browser, the user acts
+"""/oauth/register.php end to end over HTTP (design §5): the App sends the browser, the user acts
 on the consent page, the App receives its key, secret and code and redeems the code."""
 
 from urllib.parse import urlencode, urlsplit

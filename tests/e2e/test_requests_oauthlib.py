@@ -1,4 +1,4 @@
-"""DESIGN 6 through requests-oauthlib (oauthlib's client side), as an App developer uses it."""
+"""design §6 through requests-oauthlib (oauthlib's client side), as an App developer uses it."""
 
 import pytest
 import requests
@@ -88,7 +88,7 @@ def test_a_code_is_redeemed_once_only(live, browser, web_app):
         )
 
     assert replay.value.error == "invalid_grant"
-    # The replay also revokes what the first exchange issued (DESIGN 6).
+    # The replay also revokes what the first exchange issued (design §6).
     assert me(live, token["access_token"]).status_code == 401
 
 

@@ -1,4 +1,4 @@
-"""The exact requests today's VoipNow clients send (DESIGN 6, compatibility), over a socket."""
+"""The exact requests today's VoipNow clients send (design §6, compatibility), over a socket."""
 
 import secrets
 from datetime import timedelta

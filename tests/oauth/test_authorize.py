@@ -1,4 +1,4 @@
-"""/oauth/authorize.php (DESIGN 6): consent, exact redirect_uri, PKCE when sent, errors."""
+"""/oauth/authorize.php (design §6): consent, exact redirect_uri, PKCE when sent, errors."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""/oauth/register.php (DESIGN 5): the consent page, Register and Deny, and every error path."""
+"""/oauth/register.php (design §5): the consent page, Register and Deny, and every error path."""
 
 from urllib.parse import urlsplit
 

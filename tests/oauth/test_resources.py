@@ -1,4 +1,4 @@
-"""/uapi/@me, /oauth/introspect and /oauth/revoke (DESIGN 6)."""
+"""/uapi/@me, /oauth/introspect and /oauth/revoke (design §6)."""
 
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""DESIGN 7: plain HTTP to /oauth/* and the APIs is refused outside development."""
+"""design §7: plain HTTP to /oauth/* and the APIs is refused outside development."""
 
 import pytest
 from django.test import override_settings

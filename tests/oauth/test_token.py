@@ -1,4 +1,4 @@
-"""/oauth/token.php (DESIGN 6): the request shapes existing clients send, and every error."""
+"""/oauth/token.php (design §6): the request shapes existing clients send, and every error."""
 
 import re
 from datetime import timedelta
