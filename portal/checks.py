@@ -11,7 +11,7 @@ def loopback_http_is_for_development(app_configs, **kwargs) -> list[Warning]:
         return [
             Warning(
                 "OAUTH_ALLOW_LOOPBACK_HTTP is on: the OAuth endpoints answer plain HTTP from loopback.",
-                hint="Turn it off outside development (design §7).",
+                hint="Turn it off outside development (docs/design.md §7).",
                 id="apps_registry.W001",
             )
         ]
