@@ -18,6 +18,7 @@ from oauth2_provider.models import (
 
 from accounts.models import Account
 from accounts.validators import validate_phone, validate_single_line, validate_text
+from portal.audit import AuditSource  # shared with the accounts' trail; still importable from here
 
 from .crypto import decrypt_secret, encrypt_secret, generate_credential, secret_matches
 
@@ -267,13 +268,6 @@ class AuditAction(models.TextChoices):
     ENABLE = "enable", "Enabled"
     DISABLE = "disable", "Disabled"
     REMOVE = "remove", "Removed"
-
-
-class AuditSource(models.TextChoices):
-    PORTAL = "portal", "Portal"
-    REGISTER = "register", "/oauth/register.php"
-    ADMIN = "admin", "Django admin"
-    CLI = "cli", "Command line"
 
 
 class AuditEvent(models.Model):

@@ -9,7 +9,6 @@ broken rule with a ValidationError carrying a stable code.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,10 +19,12 @@ from oauth2_provider.models import get_grant_model, get_id_token_model
 
 from accounts.models import Account
 from accounts.permissions import can_manage_account
+from portal.audit import COMMAND_LINE as COMMAND_LINE  # re-exported, as Origin is
+from portal.audit import Origin
 
 from .crypto import generate_credential, is_credential
 from .exceptions import AppLimitReached, DuplicateAppKey, UnifiedApiNotAllowed
-from .models import AccessToken, Api, App, AuditAction, AuditEvent, AuditSource, RefreshToken
+from .models import AccessToken, Api, App, AuditAction, AuditEvent, RefreshToken
 
 # What an App's owner may change after creation (the API and the owner are fixed).
 EDITABLE_FIELDS = (
@@ -36,23 +37,6 @@ EDITABLE_FIELDS = (
     "trusted",
     "redirect_uri",
 )
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a change came from, for the audit trail."""
-
-    source: str
-    ip_address: str | None = None
-
-    @classmethod
-    def from_request(cls, request, source: str = AuditSource.PORTAL) -> Origin:
-        from portal.middleware import client_ip
-
-        return cls(source=source, ip_address=client_ip(request))
-
-
-COMMAND_LINE = Origin(AuditSource.CLI)
 
 
 def _require_manager(actor: Account, owner: Account) -> None:
