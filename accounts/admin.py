@@ -1,17 +1,19 @@
-"""The Django admin for accounts: scoped to one's own subtree; new accounts through the service."""
+"""The Django admin for accounts: scoped to one's own subtree; every write through the services."""
 
 from allauth.account.models import EmailAddress, EmailConfirmation
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import Group
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 
 from portal.admin import ScopedAdminMixin, ServiceErrorsMixin
+from portal.audit import AuditSource, Origin
+from portal.forms import add_service_errors
 
-from .models import Account, Kind
-from .services import account_create
+from . import services
+from .models import Account, AccountEvent, Kind
 
 admin.site.unregister(Group)  # accounts are placed by kind and parent, not by groups
 # Identities are linked and unlinked by their account's owner only (accounts/external.py),
@@ -23,6 +25,10 @@ for _model in (SocialApp, SocialAccount, SocialToken, EmailAddress, EmailConfirm
 
 
 class AccountAddForm(forms.ModelForm):
+    """The admin's add form: the service's own check says what it would refuse (the kind the
+    parent may have below it, the fields, the password), beside the field concerned."""
+
+    actor: Account | None = None  # set per request by AccountAdmin.get_form
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
     )
@@ -33,19 +39,16 @@ class AccountAddForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        parent, kind = data.get("parent"), data.get("kind")
-        if parent is not None and kind and kind not in parent.child_kinds:
-            self.add_error(
-                "kind", f"A {parent.get_kind_display()} account cannot have a {Kind(kind).label} below it."
-            )
-        if data.get("password"):
-            candidate = Account(
-                username=data.get("username", ""), name=data.get("name", ""), email=data.get("email", "")
-            )
+        needed = ("parent", "kind", "username", "password", "name", "email")
+        if all(data.get(field) for field in needed):
             try:
-                validate_password(data["password"], candidate)
+                services.check_new_account(
+                    actor=self.actor, **{field: data[field] for field in needed}, phone=data.get("phone", "")
+                )
             except ValidationError as error:
-                self.add_error("password", error)
+                add_service_errors(self, error)
+            except PermissionDenied as error:
+                self.add_error("parent", str(error))
         return data
 
 
@@ -56,13 +59,14 @@ class AccountAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["username", "name", "email"]
     ordering = ["username"]
+    actions = ["deactivate_selected", "reactivate_selected"]
 
     def get_queryset(self, request):
         return Account.objects.manageable_by(request.user)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
-            kwargs["form"] = AccountAddForm
+            kwargs["form"] = type("AccountAddForm", (AccountAddForm,), {"actor": request.user})
         return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -92,22 +96,89 @@ class AccountAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # accounts are not removed here: their Apps and children depend on them
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # accounts are not removed here
+        return actions
+
     def save_model(self, request, obj, form, change):
-        if change:
-            obj.full_clean()
-            obj.save(
-                update_fields=[f for f in ("name", "email", "phone", "is_active") if f in form.changed_data]
-            )
-            return
+        origin = Origin.from_request(request, AuditSource.ADMIN)
         data = form.cleaned_data
-        account = account_create(
+        if not change:
+            account = services.account_create(
+                actor=request.user,
+                parent=data["parent"],
+                kind=data["kind"],
+                username=data["username"],
+                password=data["password"],
+                name=data["name"],
+                email=data["email"],
+                phone=data.get("phone", ""),
+                origin=origin,
+            )
+            obj.pk = account.pk
+            return
+        services.account_update(
             actor=request.user,
-            parent=data["parent"],
-            kind=data["kind"],
-            username=data["username"],
-            password=data["password"],
-            name=data["name"],
-            email=data["email"],
-            phone=data.get("phone", ""),
+            account=obj,
+            origin=origin,
+            **{field: data[field] for field in services.EDITABLE_FIELDS if field in form.changed_data},
         )
-        obj.pk = account.pk
+        if "is_active" in form.changed_data:
+            services.account_set_active(
+                actor=request.user, account=obj, active=data["is_active"], origin=origin
+            )
+
+    @admin.action(description="Deactivate selected accounts")
+    def deactivate_selected(self, request, queryset):
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description="Reactivate selected accounts")
+    def reactivate_selected(self, request, queryset):
+        self._set_active(request, queryset, active=True)
+
+    def _set_active(self, request, queryset, *, active: bool) -> None:
+        origin = Origin.from_request(request, AuditSource.ADMIN)
+        done, refused = 0, []
+        for account in queryset:
+            try:
+                services.account_set_active(actor=request.user, account=account, active=active, origin=origin)
+            except ValidationError as error:
+                refused.append(f"{account.username}: {' '.join(error.messages)}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} account(s) {'reactivated' if active else 'deactivated'}.")
+        if refused:
+            self.message_user(request, "Not changed: " + "; ".join(refused), messages.ERROR)
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The account changes within one's own subtree, read only."""
+
+    list_display = [
+        "created",
+        "actor_username",
+        "action",
+        "account_username",
+        "parent",
+        "source",
+        "ip_address",
+    ]
+    list_filter = ["action", "source"]
+    search_fields = ["account_username", "actor_username"]
+    list_select_related = ["parent"]
+
+    def get_queryset(self, request):
+        reach = Account.objects.manageable_by(request.user).values("pk")
+        return AccountEvent.objects.filter(Q(account__in=reach) | Q(parent__in=reach))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -5,7 +5,8 @@ the portal are here:
 - an external identity signs in only the account whose owner linked it from their own
   account page; an unknown identity is refused, and no account is ever created by signing
   in (accounts are created by their parents);
-- an e-mail address never links an identity to an account;
+- an e-mail address never links an identity to an account; linking goes through
+  `accounts.services.identity_link` (with its audit row), not allauth's own connect;
 - `state` (allauth) and an OpenID Connect `nonce` (here) are checked on every return;
 - a refused, failed or cancelled sign-in goes back to the page it started from, with a
   message, never to an allauth page.
@@ -28,13 +29,14 @@ from allauth.socialaccount.providers.openid_connect.provider import (
 )
 from django.contrib import messages
 from django.contrib.auth import login as django_login
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from portal.audit import Origin
+
 from .models import Account
+from .services import IdentityLinkedElsewhere, identity_link
 
 # Sessions made by an external sign-in use the ordinary model backend, whatever other
 # backends (rate limiting, for one) stand first in AUTHENTICATION_BACKENDS.
@@ -52,6 +54,11 @@ NONCE_MISMATCH = (
 )
 INACTIVE = "The account linked to this {provider} identity is disabled."
 LINK_SIGNED_OUT = "Sign in with your password first, then link the identity from your account page."
+LINKED = "Your {provider} identity is now linked: it signs in to this account."
+ALREADY_LINKED = "Your {provider} identity was already linked to this account."
+LINKED_ELSEWHERE = (
+    "This {provider} identity is linked to another portal account; it was not linked to this one."
+)
 
 
 def is_same_host(request: HttpRequest, url: str | None) -> bool:
@@ -170,7 +177,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if state.get("process") == AuthProcess.CONNECT:
             if not request.user.is_authenticated:
                 raise back_with_message(request, login_page(), messages.ERROR, LINK_SIGNED_OUT)
-            return  # allauth links it, or refuses one linked to another account.
+            raise link_identity(request, sociallogin)
         if not sociallogin.is_existing:
             raise back_with_message(request, origin, messages.ERROR, NOT_LINKED.format(provider=name))
         if not sociallogin.user.is_active:
@@ -194,14 +201,21 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return reverse("accounts:me")
 
 
-# --- The account owner's linked identities -------------------------------------------------
-
-
-def identity_unlink(*, actor: Account, identity_id: int) -> SocialAccount:
-    """Remove one of the actor's own linked identities; anyone else's is out of reach."""
-    with transaction.atomic():
-        identity = SocialAccount.objects.select_for_update().filter(pk=identity_id, user=actor).first()
-        if identity is None:
-            raise PermissionDenied("This identity is not linked to your account.")
-        identity.delete()
-    return identity
+def link_identity(request: HttpRequest, sociallogin: SocialLogin) -> ImmediateHttpResponse:
+    """Link the identity the provider vouched for to the signed-in account, through the
+    service (with its audit row) rather than allauth's own connect, and go back with a message."""
+    name = sociallogin.account.get_provider().name
+    url = sociallogin.get_redirect_url(request) or reverse("accounts:me")
+    try:
+        _, linked = identity_link(
+            actor=request.user,
+            provider=sociallogin.account.provider,
+            uid=sociallogin.account.uid,
+            extra_data=sociallogin.account.extra_data,
+            origin=Origin.from_request(request),
+        )
+    except IdentityLinkedElsewhere:
+        return back_with_message(request, url, messages.ERROR, LINKED_ELSEWHERE.format(provider=name))
+    return back_with_message(
+        request, url, messages.SUCCESS, (LINKED if linked else ALREADY_LINKED).format(provider=name)
+    )

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.audit import AuditSource
+
 from .validators import validate_phone, validate_single_line
 
 
@@ -180,3 +182,58 @@ class Account(AbstractBaseUser, PermissionsMixin):
                     )
                 }
             )
+
+
+class AccountAction(models.TextChoices):
+    CREATE = "create", "Account added"
+    UPDATE = "update", "Account edited"
+    DEACTIVATE = "deactivate", "Account deactivated"
+    REACTIVATE = "reactivate", "Account reactivated"
+    LINK_IDENTITY = "link_identity", "Identity linked"
+    UNLINK_IDENTITY = "unlink_identity", "Identity unlinked"
+
+
+class AccountEvent(models.Model):
+    """Who changed which account, when and from where. Never a password or a secret.
+
+    The account and its parent at the time are both kept, so the event shows on the trail of
+    either; the usernames are copied so the row outlives the accounts it names.
+    """
+
+    created = models.DateTimeField("when", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        Account, verbose_name="who", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_username = models.CharField("who (username)", max_length=150)
+    account = models.ForeignKey(
+        Account,
+        verbose_name="account",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="account_events",
+    )
+    account_username = models.CharField("account (username)", max_length=150)
+    parent = models.ForeignKey(
+        Account,
+        verbose_name="parent account",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField("action", max_length=20, choices=AccountAction.choices)
+    source = models.CharField("through", max_length=10, choices=AuditSource.choices)
+    ip_address = models.GenericIPAddressField("from address", null=True, blank=True)
+    details = models.JSONField("details", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "account event"
+        verbose_name_plural = "account events"
+        ordering = ["-created", "-pk"]
+        indexes = [
+            models.Index(fields=["account", "-created"], name="account_event_account_created"),
+            models.Index(fields=["parent", "-created"], name="account_event_parent_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_username}: {self.get_action_display().lower()} ({self.account_username})"

@@ -7,12 +7,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.audit import Origin
 from portal.forms import add_service_errors
 
-from .external import external_providers, identity_unlink, provider_name
+from .external import external_providers, provider_name
 from .forms import ChildAccountForm
 from .selectors import app_counts, breadcrumb, manageable_account
-from .services import account_create
+from .services import account_create, identity_unlink
 
 
 @login_not_required
@@ -69,7 +70,7 @@ def identity_unlink_view(request: HttpRequest, pk: int, identity_pk: int) -> Htt
     name = provider_name(identity.provider, request)
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
         try:
-            identity_unlink(actor=request.user, identity_id=identity.pk)
+            identity_unlink(actor=request.user, identity_id=identity.pk, origin=Origin.from_request(request))
         except PermissionDenied:  # unlinked meanwhile, in another tab
             raise Http404("This identity is not linked to your account.") from None
         messages.success(request, f"The {name} identity was unlinked: it no longer signs in to this account.")
@@ -98,7 +99,12 @@ def account_add_child(request: HttpRequest, pk: int) -> HttpResponse:
     form = ChildAccountForm(request.POST or None, parent=parent)
     if request.method == "POST" and form.is_valid():
         try:
-            child = account_create(actor=request.user, parent=parent, **form.service_arguments())
+            child = account_create(
+                actor=request.user,
+                parent=parent,
+                **form.service_arguments(),
+                origin=Origin.from_request(request),
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
