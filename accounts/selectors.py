@@ -1,12 +1,13 @@
-"""Reads about accounts that several places need: the account an actor may manage, and the
-trail of accounts from the actor's own down to it."""
+"""Reads about accounts that several places need: the account an actor may manage, the
+trail of accounts from the actor's own down to it, and the changes made to accounts."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.http import Http404
 
-from .models import Account
+from .models import Account, AccountEvent
 from .permissions import can_manage_account
 
 
@@ -36,3 +37,10 @@ def app_counts(account: Account) -> dict[str, int]:
     """How many Apps the account owns, per API value (through the reverse relation `apps`, so
     this layer needs no import of the App model)."""
     return dict(account.apps.order_by().values_list("api").annotate(n=models.Count("pk")))
+
+
+def account_events(account: Account) -> models.QuerySet[AccountEvent]:
+    """The changes to `account` and to the accounts placed below it, newest first. Only
+    accounts the viewer of `account` manages: callers fetch `account` through
+    `manageable_account`."""
+    return AccountEvent.objects.filter(Q(account=account) | Q(parent=account))
