@@ -6,15 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, AccountEvent
+from accounts.selectors import account_events
 
-from .models import AccessToken, App
+from .models import AccessToken, App, AuditEvent
 
 APPS_PER_PAGE = 50
+EVENTS_PER_PAGE = 50
 
 # Sortable changelist columns: the `o` parameter -> the field it orders by.
 SORTABLE = {
@@ -88,3 +90,64 @@ def apps_to_remove(actor: Account, account: Account, ids: list[int]) -> list[App
         .annotate(live_tokens=Count("accesstoken", filter=Q(accesstoken__expires__gt=timezone.now())))
         .order_by("name", "pk")
     )
+
+
+def audit_app_choices(account: Account) -> list[tuple[str, str]]:
+    """The (key, name) pairs of every App the account's audit trail mentions, removed ones too."""
+    events = AuditEvent.objects.filter(account=account)
+    return list(
+        events.order_by("app_client_id", "app_name").values_list("app_client_id", "app_name").distinct()
+    )
+
+
+def _timeline_keys(queryset, stream: str):
+    return (
+        queryset.order_by()
+        .annotate(stream=Value(stream, output_field=CharField()))
+        .values_list("created", "stream", "pk")
+    )
+
+
+def audit_timeline(account: Account, *, app_key: str = "", page: str | None = None) -> Page:
+    """One page of the account's audit trail, newest first: the events of its Apps and the
+    changes to the account and the accounts below it (AccountEvent), as one timeline. With
+    `app_key`, only that App's events (an App removed since keeps its history).
+
+    The two tables' (when, which, pk) rows are unioned and paginated in the database, then the
+    page's rows are fetched from each table: the same few queries whatever the trail's length."""
+    events = AuditEvent.objects.filter(account=account)
+    if app_key:
+        events = events.filter(app_client_id=app_key)
+    timeline = _timeline_keys(events, "app")
+    if not app_key:
+        timeline = timeline.union(_timeline_keys(account_events(account), "account"), all=True)
+    result = Paginator(timeline.order_by("-created", "-pk", "stream"), EVENTS_PER_PAGE).get_page(page)
+    rows = list(result.object_list)
+    fetched = {
+        "app": AuditEvent.objects.only(
+            "pk",
+            "created",
+            "actor_username",
+            "app_id",
+            "app_name",
+            "app_client_id",
+            "action",
+            "source",
+            "ip_address",
+            "details",
+        ).in_bulk([pk for _, stream, pk in rows if stream == "app"]),
+        "account": AccountEvent.objects.only(
+            "pk",
+            "created",
+            "actor_username",
+            "account_id",
+            "account_username",
+            "action",
+            "source",
+            "ip_address",
+            "details",
+        ).in_bulk([pk for _, stream, pk in rows if stream == "account"]),
+    }
+    # A row whose account was deleted between the two queries is left out.
+    result.object_list = [event for _, stream, pk in rows if (event := fetched[stream].get(pk)) is not None]
+    return result

@@ -28,8 +28,15 @@ from portal.forms import add_service_errors
 
 from .exceptions import DuplicateAppKey, UnifiedApiNotAllowed
 from .forms import AppAddForm, AppForm, selected_ids
-from .models import Api, App, AuditAction, AuditEvent, AuditSource
-from .selectors import app_changelist, apps_to_remove, live_tokens, manageable_app
+from .models import Api, App, AuditAction, AuditSource
+from .selectors import (
+    app_changelist,
+    apps_to_remove,
+    audit_app_choices,
+    audit_timeline,
+    live_tokens,
+    manageable_app,
+)
 from .services import (
     Origin,
     app_create,
@@ -44,7 +51,6 @@ from .services import (
 )
 
 TOKENS_PER_PAGE = 50
-EVENTS_PER_PAGE = 50
 # The changelist's columns: the `o` value that sorts by each, and its heading.
 COLUMNS = [
     ("name", "Name"),
@@ -493,67 +499,10 @@ def audit_trail(request: HttpRequest, pk: int) -> HttpResponse:
     """Who did what to which App of the account, and to the account and the accounts below
     it, when and from where, newest first; filterable by App (which leaves out the account
     changes)."""
-    # Imported here so that this function's edits stay within it (apps_registry/views.py is
-    # being reorganised at the same time); hoist on the next pass over the imports.
-    from django.db.models import CharField, Value
-
-    from accounts.models import AccountEvent
-    from accounts.selectors import account_events
-
     account: Account = manageable_account(request.user, pk)
-    events = AuditEvent.objects.filter(account=account)
-    app_choices = list(
-        events.order_by("app_client_id", "app_name").values_list("app_client_id", "app_name").distinct()
-    )
     # Filter on the key, not the row: an App removed since keeps its history.
     selected = request.GET.get("app", "").replace("\x00", "")[:255]  # PostgreSQL refuses a NUL
-    if selected:
-        events = events.filter(app_client_id=selected)
-
-    # One timeline of two tables: paginate their (when, which, pk) rows unioned in the
-    # database, then fetch the rows of the page from each table.
-    def keys(queryset, stream: str):
-        return (
-            queryset.order_by()
-            .annotate(stream=Value(stream, output_field=CharField()))
-            .values_list("created", "stream", "pk")
-        )
-
-    timeline = keys(events, "app")
-    if not selected:
-        timeline = timeline.union(keys(account_events(account), "account"), all=True)
-    page = Paginator(timeline.order_by("-created", "-pk", "stream"), EVENTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    rows = list(page.object_list)
-    fetched = {
-        "app": AuditEvent.objects.only(
-            "pk",
-            "created",
-            "actor_username",
-            "app_id",
-            "app_name",
-            "app_client_id",
-            "action",
-            "source",
-            "ip_address",
-            "details",
-        ).in_bulk([pk for _, stream, pk in rows if stream == "app"]),
-        "account": AccountEvent.objects.only(
-            "pk",
-            "created",
-            "actor_username",
-            "account_id",
-            "account_username",
-            "action",
-            "source",
-            "ip_address",
-            "details",
-        ).in_bulk([pk for _, stream, pk in rows if stream == "account"]),
-    }
-    # .get: a row whose account was deleted between the two queries is left out.
-    page.object_list = [fetched[stream].get(pk) for _, stream, pk in rows]
-    page.object_list = [event for event in page.object_list if event is not None]
+    page = audit_timeline(account, app_key=selected, page=request.GET.get("page"))
     for event in page.object_list:
         event.details_text = _details_text(event.details)
     return render(
@@ -562,7 +511,7 @@ def audit_trail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "account": account,
             "page": page,
-            "app_choices": app_choices,
+            "app_choices": audit_app_choices(account),
             "selected": selected,
             "actions": AuditAction,
             "breadcrumb": breadcrumb(request.user, account),
