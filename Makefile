@@ -38,7 +38,7 @@ $(VENV)/.created:
 	if [ -z "$$found" ]; then \
 	  echo "This project needs Python 3.11 (pyproject.toml: >=3.11,<3.12), and none was found:" >&2; \
 	  for candidate in $$candidates; do \
-	    echo "  $$candidate: $$("$$candidate" --version 2>&1 || echo not found)" >&2; \
+	    echo "  $$candidate: $$("$$candidate" --version 2>/dev/null || echo not found)" >&2; \
 	  done; \
 	  echo "Install Python 3.11 (e.g. apt-get install python3.11-venv, or pyenv install 3.11)," >&2; \
 	  echo "or name it: make PYTHON=/path/to/python3.11 $(or $(MAKECMDGOALS),install)" >&2; \
