@@ -19,7 +19,9 @@ PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 IS_PY311 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'
 
 # An environment made by another Python (an earlier make with Python 3.12, or a broken
-# interpreter link) is removed before anything looks at its stamps, and so rebuilt.
+# interpreter link) is removed before anything looks at its stamps, and so rebuilt. One made
+# by Python 3.11 without the stamps (by hand, or by an earlier Makefile) is kept: the pip
+# steps below check and complete it.
 ifneq ($(wildcard $(PY)),)
 ifneq ($(shell $(PY) $(IS_PY311) 2>/dev/null && echo ok),ok)
 $(info $(VENV) was not made with Python 3.11: removing it to build it again.)
@@ -28,7 +30,10 @@ endif
 endif
 
 $(VENV)/.created:
-	@if [ -n "$(PYTHON)" ]; then candidates="$(PYTHON)"; else candidates="python3.11 python3"; fi; \
+	@if [ -x $(PY) ] && $(PY) -m pip --version >/dev/null 2>&1; then \
+	  echo "Using the existing $(VENV) ($$($(PY) --version 2>&1))"; touch $@; exit 0; \
+	fi; \
+	if [ -n "$(PYTHON)" ]; then candidates="$(PYTHON)"; else candidates="python3.11 python3"; fi; \
 	found=; \
 	for candidate in $$candidates; do \
 	  if command -v "$$candidate" >/dev/null 2>&1 && "$$candidate" $(IS_PY311) 2>/dev/null; then \
