@@ -38,11 +38,12 @@ def console() -> Iterator[io.StringIO]:
     """What the root's console handler (the one in settings.LOGGING) writes meanwhile."""
     (handler,) = own_handlers("root")
     stream = io.StringIO()
-    previous = handler.setStream(stream)
+    # Not setStream(): it flushes the previous stream, which pytest's capture may have closed.
+    previous, handler.stream = handler.stream, stream
     try:
         yield stream
     finally:
-        handler.setStream(previous)
+        handler.stream = previous
 
 
 @pytest.mark.parametrize(
