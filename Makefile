@@ -1,18 +1,75 @@
 # Two commands matter (see README): `make run` and `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Where `make run` serves (127.0.0.1 only).
+PORT ?= 8000
 # The PostgreSQL that `make test` also runs the suite against.
 PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install chromium wrk run lint check-deploy test test-sqlite test-postgres bench
+.DEFAULT_GOAL := install
+.PHONY: install install-dev chromium wrk run lint check-deploy test test-sqlite test-postgres bench
 
-$(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet ".[dev]"
-	touch $@
+# --- The virtual environment -----------------------------------------------------------
+# pyproject.toml asks for Python 3.11. The interpreter: PYTHON=... when given, otherwise
+# python3.11, otherwise python3 if it is 3.11; none of them is an error that says so.
+# The environment is built in steps, each with its stamp written only once it succeeded;
+# a failed step removes the whole environment, so the next `make` starts again from scratch
+# instead of trusting a half-built one. `make run` needs only the runtime packages (`.`);
+# lint and the tests add the development ones (`.[dev]`).
+IS_PY311 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'
 
-install: $(VENV)/.installed
+# An environment made by another Python (an earlier make with Python 3.12, or a broken
+# interpreter link) is removed before anything looks at its stamps, and so rebuilt. One made
+# by Python 3.11 without the stamps (by hand, or by an earlier Makefile) is kept: the pip
+# steps below check and complete it.
+ifneq ($(wildcard $(PY)),)
+ifneq ($(shell $(PY) $(IS_PY311) 2>/dev/null && echo ok),ok)
+$(info $(VENV) was not made with Python 3.11: removing it to build it again.)
+$(shell rm -rf $(VENV))
+endif
+endif
+
+$(VENV)/.created:
+	@if [ -x $(PY) ] && $(PY) -m pip --version >/dev/null 2>&1; then \
+	  echo "Using the existing $(VENV) ($$($(PY) --version 2>&1))"; touch $@; exit 0; \
+	fi; \
+	if [ -n "$(PYTHON)" ]; then candidates="$(PYTHON)"; else candidates="python3.11 python3"; fi; \
+	found=; \
+	for candidate in $$candidates; do \
+	  if command -v "$$candidate" >/dev/null 2>&1 && "$$candidate" $(IS_PY311) 2>/dev/null; then \
+	    found=$$candidate; break; \
+	  fi; \
+	done; \
+	if [ -z "$$found" ]; then \
+	  echo "This project needs Python 3.11 (pyproject.toml: >=3.11,<3.12), and none was found:" >&2; \
+	  for candidate in $$candidates; do \
+	    echo "  $$candidate: $$("$$candidate" --version 2>/dev/null || echo not found)" >&2; \
+	  done; \
+	  echo "Install Python 3.11 (e.g. apt-get install python3.11-venv, or pyenv install 3.11)," >&2; \
+	  echo "or name it: make PYTHON=/path/to/python3.11 $(or $(MAKECMDGOALS),install)" >&2; \
+	  exit 1; \
+	fi; \
+	rm -rf $(VENV); \
+	echo "Creating $(VENV) with $$found ($$("$$found" --version 2>&1))"; \
+	"$$found" -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip \
+	  || { rm -rf $(VENV); echo "Could not create $(VENV); removed it." >&2; exit 1; }
+	@touch $@
+
+# What running the portal needs.
+$(VENV)/.runtime: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install --quiet . \
+	  || { rm -rf $(VENV); echo "pip install failed; removed $(VENV)." >&2; exit 1; }
+	@touch $@
+
+# And what lint, the tests and the benchmark need.
+$(VENV)/.dev: pyproject.toml $(VENV)/.runtime
+	$(PY) -m pip install --quiet ".[dev]" \
+	  || { rm -rf $(VENV); echo "pip install failed; removed $(VENV)." >&2; exit 1; }
+	@touch $@
+
+install: $(VENV)/.runtime
+
+install-dev: $(VENV)/.dev
 
 # The browser tests drive Debian's Chromium; install it when it is missing (needs root or sudo).
 CHROMIUM ?= /usr/bin/chromium
@@ -21,14 +78,14 @@ chromium:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-## Set up, migrate, seed the demo accounts and serve on http://127.0.0.1:8000
+## Set up, migrate, seed the demo accounts and their Apps, serve on http://127.0.0.1:$(PORT)
 run: install
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo
-	@echo "Portal: http://127.0.0.1:8000/  (Ctrl-C to stop)"
-	DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
@@ -42,10 +99,10 @@ check-deploy: install
 ## Everything CI runs: lint, deploy checks, the suite on SQLite and on PostgreSQL
 test: lint check-deploy test-sqlite test-postgres
 
-test-sqlite: install chromium
+test-sqlite: install-dev chromium
 	DATABASE_URL= $(PY) -m pytest
 
-test-postgres: install chromium
+test-postgres: install-dev chromium
 	DATABASE_URL=$(PG_DATABASE_URL) $(PY) -m pytest
 
 # The benchmark drives load with Debian's wrk; install it when it is missing (root or sudo).
@@ -56,5 +113,5 @@ wrk:
 
 ## The benchmark (bench/run.py): prints the table and writes docs/benchmarks.md. SQLite by
 ## default; DATABASE_URL=postgres://... uses PostgreSQL (its own database portal_bench).
-bench: install wrk
+bench: install-dev wrk
 	WRK=$(WRK) $(PY) -m bench

@@ -19,3 +19,16 @@ class RedactSecretQueries(logging.Filter):
             if question and path.startswith(REDACTED_QUERY_PATHS):
                 record.args = (f"{method} {path}?[redacted] {protocol}".rstrip(), *record.args[1:])
         return True
+
+
+class DisallowedHostWithoutTraceback(logging.Filter):
+    """Log a request for a Host outside ALLOWED_HOSTS as one WARNING line: Django logs it as
+    an ERROR with the exception's traceback, which says nothing the message does not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        record.levelno = logging.WARNING
+        record.levelname = logging.getLevelName(logging.WARNING)
+        return True

@@ -7,6 +7,7 @@ secret must then be given. Development (DEBUG=true) fills in safe local defaults
 import base64
 import binascii
 import hashlib
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -254,6 +255,8 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 # The same address the audit trail records (the trusted proxy's last X-Forwarded-For entry).
 AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
+# No start-up banner, and its log lines name only what the lockout counts (account, address).
+AXES_VERBOSE = False
 
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
@@ -374,9 +377,40 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
 ACCOUNT_EMAIL_VERIFICATION = "none"
 
+# --- Logging --------------------------------------------------------------------------
+# One line per event, on one handler: every logger propagates to the root's console handler
+# and none has a handler of its own, except the development server's access log (its own
+# format). Django's default configuration gives the `django` logger a second console handler
+# while DEBUG is on, which printed every line twice; naming it here without handlers removes it.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+
+
+def _at_least(level: str) -> str:
+    """LOG_LEVEL, or `level` when LOG_LEVEL is more verbose: a floor for a chatty library."""
+    return max(LOG_LEVEL, level, key=logging.getLevelName)
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "filters": {
+        "disallowed_host": {"()": "portal.logging.DisallowedHostWithoutTraceback"},
+    },
+    "formatters": {
+        "line": {"format": "[{asctime}] {levelname} {name}: {message}", "style": "{"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": _at_least("INFO"), "propagate": True},
+        # A request for a Host outside ALLOWED_HOSTS is a scanner's noise, not a failure of
+        # the portal: one WARNING line naming the host instead of an ERROR with a traceback.
+        "django.security.DisallowedHost": {"filters": ["disallowed_host"]},
+        # django-axes logs four INFO lines per sign-in: shown only with LOG_LEVEL=DEBUG. What
+        # remains is a WARNING per failed sign-in and one for a lockout.
+        "axes": {"level": "DEBUG" if LOG_LEVEL == "DEBUG" else _at_least("WARNING")},
+        # oauthlib logs every issued access and refresh token at DEBUG ("Issuing token ...");
+        # never below INFO, whatever LOG_LEVEL says.
+        "oauthlib": {"level": _at_least("INFO")},
+    },
 }

@@ -17,8 +17,9 @@ from tests.helpers import REDIRECT
 
 @pytest.fixture
 def demo(db) -> dict[str, Account]:
-    """The six demo accounts, created by the real `seed_demo` command."""
-    call_command("seed_demo", "--force", "--password", "demo", stdout=io.StringIO())
+    """The six demo accounts, created by the real `seed_demo` command (without its demo Apps,
+    so every App a test counts is one it made)."""
+    call_command("seed_demo", "--force", "--password", "demo", "--no-apps", stdout=io.StringIO())
     return {account.username: account for account in Account.objects.filter(username__in=DEMO_PERSONAS)}
 
 

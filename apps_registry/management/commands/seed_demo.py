@@ -1,10 +1,14 @@
-"""Create the demo hierarchy with known logins (idempotent)."""
+"""Create the demo hierarchy with known logins, and a few Apps for each account (idempotent)."""
+
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Account, Kind
+from apps_registry import services
+from apps_registry.models import Api, App
 
 # username, kind, parent username, name
 DEMO_ACCOUNTS = [
@@ -17,8 +21,30 @@ DEMO_ACCOUNTS = [
 ]
 
 
+class DemoApp(NamedTuple):
+    name: str
+    api: str
+    trusted: bool
+    enabled: bool
+    host: str
+    description: str
+
+
+# The Apps each demo account gets: both tabs filled, trusted and not, one disabled. A Service
+# Provider gets the SystemAPI ones only (it owns no UnifiedAPI App).
+DEMO_APPS = [
+    DemoApp("Provisioning Bot", Api.SYSTEMAPI, True, True, "provisioning", "Creates extensions nightly."),
+    DemoApp("Legacy Billing Export", Api.SYSTEMAPI, False, False, "billing", "Replaced; kept disabled."),
+    DemoApp("Calendar Sync", Api.UNIFIEDAPI, False, True, "calendar", "Syncs meetings to calls."),
+    DemoApp("Wallboard", Api.UNIFIEDAPI, True, True, "wallboard", "Shows the queues on a TV."),
+]
+
+
 class Command(BaseCommand):
-    help = "Create the six demo accounts (admin, provider, organization, user, organization2, user2)."
+    help = (
+        "Create the six demo accounts (admin, provider, organization, user, organization2, user2) "
+        "and a few Apps for each."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -27,8 +53,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Run even with DEBUG off (known passwords!)."
         )
+        parser.add_argument(
+            "--no-apps", action="store_true", help="Create the accounts only, without their demo Apps."
+        )
 
-    def handle(self, *args, password: str, force: bool, **options):
+    def handle(self, *args, password: str, force: bool, no_apps: bool, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates accounts with known passwords; with DEBUG off, add --force."
@@ -54,7 +83,40 @@ class Command(BaseCommand):
                     account.set_password(password)
                     account.save(update_fields=["password"])
                 accounts[username] = account
+            apps = 0 if no_apps else sum(_seed_apps(account) for account in accounts.values())
         self.stdout.write(f"Demo accounts ready ({len(created)} created). Sign in with any of them:")
         for username, kind, parent, _name in DEMO_ACCOUNTS:
             under = f" under {parent}" if parent else ""
             self.stdout.write(f"  {username:<14} / {password}   ({kind.label}{under})")
+        if not no_apps:
+            self.stdout.write(
+                f"Each has a few demo Apps on its SystemAPI & UnifiedAPI page ({apps} created; "
+                "an account that has Apps already gets none)."
+            )
+
+
+def _seed_apps(account: Account) -> int:
+    """Add the demo Apps to an account that has none, through the services as the account
+    itself (audited as the command line). Returns how many were created."""
+    if App.objects.filter(owner=account).exists():
+        return 0
+    count = 0
+    for demo in DEMO_APPS:
+        if demo.api == Api.UNIFIEDAPI and not account.may_own_unifiedapi_apps:
+            continue
+        app = services.app_create(
+            actor=account,
+            owner=account,
+            api=demo.api,
+            name=demo.name,
+            description=demo.description,
+            homepage=f"https://{demo.host}.example/",
+            email=f"dev@{demo.host}.example",
+            redirect_uri=f"https://{demo.host}.example/oauth/callback",
+            trusted=demo.trusted,
+            origin=services.COMMAND_LINE,
+        )
+        if not demo.enabled:
+            services.app_set_enabled(actor=account, app=app, enabled=False, origin=services.COMMAND_LINE)
+        count += 1
+    return count
