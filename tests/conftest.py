@@ -10,9 +10,7 @@ from django.utils import timezone
 from accounts.models import Account
 from apps_registry.models import AccessToken, Api, RefreshToken
 from tests.factories import AppFactory
-from tests.helpers import DEMO_PERSONAS as DEMO_PERSONAS
-from tests.helpers import REACH as REACH
-from tests.helpers import REDIRECT
+from tests.helpers import DEMO_PERSONAS, REDIRECT
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import requests
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from accounts.models import Account
 from apps_registry.models import Api
 
 DEMO_PERSONAS = ["admin", "provider", "organization", "user", "organization2", "user2"]
@@ -234,3 +235,41 @@ def sign_in(page, username: str) -> None:
     page.get_by_label("Password").fill("demo")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/accounts/*/")
+
+
+# --- Accounts: the portal's Add child account form and the Django admin's forms ----------------
+
+PASSWORD = "Correct-horse-battery-9"
+
+
+def child_form(kind: str, username: str = "newchild", **overrides) -> dict[str, str]:
+    data = {
+        "kind": kind,
+        "username": username,
+        "name": "New Child Ltd",
+        "email": "owner@newchild.example",
+        "phone": "+1 555 0100",
+        "password": PASSWORD,
+        "password_again": PASSWORD,
+    }
+    data.update(overrides)
+    return data
+
+
+CHANGELIST = "admin:accounts_account_changelist"
+ADD = "admin:accounts_account_add"
+CHANGE = "admin:accounts_account_change"
+
+
+def admin_add_form(parent: Account, kind: str, **overrides) -> dict[str, str]:
+    data = {
+        "parent": str(parent.pk),
+        "kind": kind,
+        "username": "adminadded",
+        "password": PASSWORD,
+        "name": "Added In Admin",
+        "email": "added@admin.example",
+        "phone": "",
+    }
+    data.update(overrides)
+    return data

@@ -24,41 +24,7 @@ from apps_registry.services import app_set_enabled
 from portal.audit import COMMAND_LINE, AuditSource
 from tests.external_idp import PROVIDER_ID, provider_settings
 from tests.factories import AdministratorFactory, AppFactory
-
-PASSWORD = "Correct-horse-battery-9"
-CHANGELIST = "admin:accounts_account_changelist"
-ADD = "admin:accounts_account_add"
-CHANGE = "admin:accounts_account_change"
-
-
-def child_form(kind: str, **overrides) -> dict[str, str]:
-    """The portal's Add child account form."""
-    data = {
-        "kind": kind,
-        "username": "newchild",
-        "name": "New Child Ltd",
-        "email": "owner@newchild.example",
-        "phone": "",
-        "password": PASSWORD,
-        "password_again": PASSWORD,
-    }
-    data.update(overrides)
-    return data
-
-
-def admin_add_form(parent: Account, kind: str, **overrides) -> dict[str, str]:
-    """The Django admin's add account form."""
-    data = {
-        "parent": str(parent.pk),
-        "kind": kind,
-        "username": "adminadded",
-        "password": PASSWORD,
-        "name": "Added In Admin",
-        "email": "added@admin.example",
-        "phone": "",
-    }
-    data.update(overrides)
-    return data
+from tests.helpers import ADD, CHANGE, CHANGELIST, PASSWORD, admin_add_form, child_form
 
 
 def only_event() -> AccountEvent:

@@ -4,7 +4,7 @@ from django.urls import reverse
 from accounts.models import Account
 from accounts.permissions import can_manage_account
 from apps_registry.models import App
-from tests.conftest import DEMO_PERSONAS, REACH
+from tests.helpers import DEMO_PERSONAS, REACH
 
 MATRIX = [
     (persona, target, target in REACH[persona]) for persona in DEMO_PERSONAS for target in DEMO_PERSONAS

@@ -9,10 +9,8 @@ from django.urls import reverse
 
 from accounts.models import Account, Kind
 from apps_registry.models import Api
-from tests.conftest import DEMO_PERSONAS
 from tests.factories import AdministratorFactory, AppFactory
-
-PASSWORD = "Correct-horse-battery-9"
+from tests.helpers import ADD, CHANGE, CHANGELIST, DEMO_PERSONAS, PASSWORD, admin_add_form, child_form
 
 
 class Page(HTMLParser):
@@ -65,20 +63,6 @@ def hrefs(response) -> set[str]:
 
 def login_redirect(path: str) -> str:
     return f"{reverse('login')}?next={path}"
-
-
-def child_form(kind: str, username: str = "newchild", **overrides) -> dict[str, str]:
-    data = {
-        "kind": kind,
-        "username": username,
-        "name": "New Child Ltd",
-        "email": "owner@newchild.example",
-        "phone": "+1 555 0100",
-        "password": PASSWORD,
-        "password_again": PASSWORD,
-    }
-    data.update(overrides)
-    return data
 
 
 # --- Every page but the login page is private ----------------------------------------------
@@ -537,24 +521,6 @@ def test_add_child_page_of_a_user_account_is_404(persona, target, demo, client):
 
 
 # --- The Django admin ------------------------------------------------------------------------
-
-CHANGELIST = "admin:accounts_account_changelist"
-ADD = "admin:accounts_account_add"
-CHANGE = "admin:accounts_account_change"
-
-
-def admin_add_form(parent: Account, kind: str, **overrides) -> dict[str, str]:
-    data = {
-        "parent": str(parent.pk),
-        "kind": kind,
-        "username": "adminadded",
-        "password": PASSWORD,
-        "name": "Added In Admin",
-        "email": "added@admin.example",
-        "phone": "",
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture
