@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := install
-.PHONY: install install-dev chromium wrk run lint check-deploy test test-sqlite test-postgres bench
+.PHONY: install install-dev chromium clients wrk run lint check-deploy test test-sqlite test-postgres bench
 
 # --- The virtual environment -----------------------------------------------------------
 # pyproject.toml asks for Python 3.11. The interpreter: PYTHON=... when given, otherwise
@@ -78,6 +78,21 @@ chromium:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# The compatibility suite (tests/compat/) sends each VoipNow client's request from its own
+# runtime: PHP 8 with curl, Node, Perl with LWP over HTTPS. Install what is missing from Debian
+# (root or sudo), as for Chromium.
+clients:
+	@missing=; \
+	php -r 'exit(function_exists("curl_init") ? 0 : 1);' >/dev/null 2>&1 || missing="$$missing php-cli php-curl"; \
+	node -e "require('https')" >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	perl -MLWP::UserAgent -MLWP::Protocol::https -MJSON::PP -e1 >/dev/null 2>&1 || \
+	  missing="$$missing libwww-perl liblwp-protocol-https-perl"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing the compatibility suite's client runtimes:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
 ## Set up, migrate, seed the demo accounts and their Apps, serve on http://127.0.0.1:$(PORT)
 run: install
 	DEBUG=true $(PY) manage.py migrate --noinput
@@ -99,10 +114,10 @@ check-deploy: install
 ## Everything CI runs: lint, deploy checks, the suite on SQLite and on PostgreSQL
 test: lint check-deploy test-sqlite test-postgres
 
-test-sqlite: install-dev chromium
+test-sqlite: install-dev chromium clients
 	DATABASE_URL= $(PY) -m pytest
 
-test-postgres: install-dev chromium
+test-postgres: install-dev chromium clients
 	DATABASE_URL=$(PG_DATABASE_URL) $(PY) -m pytest
 
 # The benchmark drives load with Debian's wrk; install it when it is missing (root or sudo).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from contextvars import ContextVar
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -14,7 +14,7 @@ from oauth2_provider.oauth2_backends import OAuthLibCore as BaseOAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
-from apps_registry.crypto import secret_matches
+from apps_registry.crypto import is_credential, secret_matches
 from apps_registry.models import SECRET_CHANGED, AccessToken, RedeemedCode, RefreshToken
 
 from .housekeeping import purge_redeemed_codes
@@ -28,6 +28,18 @@ issued_access_token: ContextVar[AccessToken | None] = ContextVar("issued_access_
 
 def checksum(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def received_credential(value: str | None) -> str | None:
+    """A client_id or client_secret as received, percent-decoded when it holds an escape that
+    decodes to a key or secret (design §3: they never contain "%", so an escape in one is
+    unambiguous). 4PSA's PHP Apps urlencode() the key and secret and post them as multipart,
+    which nothing decodes, so "~" arrives as "%7E". Anything that does not decode to a
+    credential is left as received, to fail as any wrong key or secret does."""
+    if not value or "%" not in value:
+        return value
+    decoded = unquote(value, errors="replace")
+    return decoded if is_credential(decoded) else value
 
 
 class OAuthLibCore(BaseOAuthLibCore):
@@ -47,6 +59,18 @@ class Validator(OAuth2Validator):
         """App secrets are encrypted, not hashed: a constant-time comparison of the decrypted
         secret costs microseconds, so a flood of wrong secrets costs no password-hash work."""
         return secret_matches(provided_secret, stored_secret)
+
+    def _authenticate_request_body(self, request) -> bool:
+        """Credentials in the body, percent-decoded once more where they hold an escape
+        (received_credential): a multipart body is not decoded at all, a form body once, and
+        PHP clients send urlencode()d values in either. HTTP Basic needs nothing here:
+        django-oauth-toolkit form-decodes its credentials (RFC 6749 2.3.1). Only the client's
+        key and secret are decoded; a code, token or redirect_uri is taken as received."""
+        for name in ("client_id", "client_secret"):
+            value = getattr(request, name, None)
+            if isinstance(value, str) and "%" in value:
+                setattr(request, name, received_credential(value))
+        return super()._authenticate_request_body(request)
 
     def _load_application(self, client_id, request):
         """As django-oauth-toolkit's, minus the queries that cannot find an App: none without a

@@ -4,9 +4,15 @@ OAuth endpoints, readers of the portal's pages, and a browser-like session for t
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
+import ipaddress
 import os
 import re
+import socket
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
@@ -216,6 +222,130 @@ def authorize(
 
 def me(live: str, token: str, path: str = "/uapi/@me") -> requests.Response:
     return requests.get(f"{live}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+
+
+# --- The portal served as in production: gunicorn processes, with TLS when asked --------------
+
+GUNICORN = [sys.executable, "-m", "gunicorn", "portal.wsgi", "--workers", "2", "--access-logfile", "-"]
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Gunicorn:
+    """One portal process: `gunicorn portal.wsgi` on a free loopback port; `https` when given
+    `--certfile` and `--keyfile` among `options`. `log` collects its output (the access log)."""
+
+    def __init__(self, env: dict[str, str], *options: str, timeout: float = 60) -> None:
+        address = f"127.0.0.1:{free_port()}"
+        self.url = ("https://" if "--certfile" in options else "http://") + address
+        self.timeout = timeout
+        self.log: list[str] = []
+        self.listening = threading.Event()
+        self.process = subprocess.Popen(  # noqa: S603 (gunicorn from our own venv)
+            [*GUNICORN, "--bind", address, *options],
+            cwd=PROJECT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._drain, daemon=True).start()
+        assert self.listening.wait(timeout), "gunicorn did not start:\n" + "".join(self.log)
+
+    def _drain(self) -> None:
+        for line in self.process.stdout:
+            self.log.append(line)
+            if "Listening at" in line:
+                self.listening.set()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(self.timeout)
+
+
+@dataclass
+class TLSFiles:
+    ca: Path  # the certificate authority a client is told to trust
+    certificate: Path  # the server's certificate, issued by it for 127.0.0.1 and localhost
+    key: Path  # the server's private key
+
+
+def loopback_tls(directory: Path) -> TLSFiles:
+    """A throwaway certificate authority and a server certificate it issued for 127.0.0.1 and
+    localhost, written as PEM files: what a client verifies the portal against in the tests."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Portal tests CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    server = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(server_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = TLSFiles(
+        ca=directory / "ca.pem", certificate=directory / "server.pem", key=directory / "server.key"
+    )
+    files.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files.certificate.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    files.key.write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return files
 
 
 # --- Chromium pages (Playwright) ---------------------------------------------------------------

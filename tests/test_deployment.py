@@ -10,10 +10,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
-import threading
 from http.cookies import SimpleCookie
 
 import environ
@@ -22,19 +20,14 @@ import requests
 from cryptography.fernet import Fernet
 from django.conf import settings
 
+from tests.helpers import Gunicorn
+
 pytestmark = pytest.mark.slow
 
 ROOT = settings.BASE_DIR
 HOST = "portal.example"
 ORIGIN = f"https://{HOST}"
 TIMEOUT = 60
-GUNICORN = [sys.executable, "-m", "gunicorn", "portal.wsgi", "--workers", "2", "--access-logfile", "-"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -97,38 +90,9 @@ def production_env(database_url, tmp_path_factory) -> dict[str, str]:
     return env
 
 
-class Gunicorn:
-    """One portal process: `gunicorn portal.wsgi` on a free loopback port."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self.log: list[str] = []
-        self.listening = threading.Event()
-        self.process = subprocess.Popen(  # noqa: S603 (gunicorn from our own venv)
-            [*GUNICORN, "--bind", self.url.removeprefix("http://")],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
-        assert self.listening.wait(TIMEOUT), "gunicorn did not start:\n" + "".join(self.log)
-
-    def _drain(self) -> None:
-        for line in self.process.stdout:
-            self.log.append(line)
-            if "Listening at" in line:
-                self.listening.set()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(TIMEOUT)
-
-
 @pytest.fixture(scope="module")
 def servers(production_env):
-    started = [Gunicorn(production_env), Gunicorn(production_env)]
+    started = [Gunicorn(production_env, timeout=TIMEOUT), Gunicorn(production_env, timeout=TIMEOUT)]
     yield started
     for server in started:
         server.stop()
