@@ -1,30 +1,35 @@
 """The developer playground: register an App through /oauth/register.php, or authorize an
 existing one through /oauth/authorize.php, and watch what the App receives; then take each
-next step (token, refresh, /uapi/@me, introspect, revoke, client_credentials) over HTTP.
+next step (token, refresh, /uapi/@me, introspect, revoke, client_credentials).
 
-Nothing is short-circuited: the browser goes to the real consent pages, and every next step
-is an HTTP request from this server to the portal's own public address (PORTAL_BASE_URL, or
-the scheme and host of the request, which Django checks against ALLOWED_HOSTS; never a host
-the user types). Each step shows the raw request and response and a curl command doing the
-same. The `state` of a flow (and its PKCE verifier) stays in the session only until the
-callback consumes it; secrets and tokens travel between steps in the page's POST forms, on
-pages sent with `Cache-Control: no-store`, and are never logged or stored.
+Nothing is short-circuited: the browser goes to the real consent pages, and each next step is
+the request an App would send (method, path, headers, body), served in this process by the
+portal's own middleware, URL resolver and endpoint view, with no network round trip: the
+playground connects nowhere, whatever the Host header says, and holds no second worker. Each
+step shows that raw request and the raw answer, and a curl command sending the same to the
+portal's public address (PORTAL_BASE_URL, or the validated host of the request; display only).
+The `state` of a flow (and its PKCE verifier) stays in the session only until the callback
+consumes it; secrets and tokens travel between steps in the page's POST forms, on pages sent
+with `Cache-Control: no-store`, and are never logged or stored.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import secrets
 import shlex
+import sys
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-import requests
 from django import forms
 from django.conf import settings
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -34,12 +39,14 @@ from django.views.decorators.http import require_GET, require_POST
 from apps_registry.models import Api, App, AuditSource, redirect_uri_schemes
 from apps_registry.services import Origin, app_reveal_secret
 from portal.http import sensitive
+from portal.middleware import client_ip
 
 FLOWS = "playground_flows"  # session key: {state: {"kind", "started", ...}}
 FLOW_MAX_AGE = 3600  # seconds; a consent page is good for an hour too
 MAX_FLOWS = 5  # flows started and not yet back at the callback (several tabs)
 USER_AGENT = "app-registration-portal-playground"
 REFERRER_POLICY = "strict-origin"
+MAX_RESPONSE_BYTES = 64 * 1024  # of an endpoint's answer shown on the page
 
 
 def page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -51,7 +58,8 @@ def page(request: HttpRequest, template: str, context: dict, status: int = 200) 
 
 
 def base_url(request: HttpRequest) -> str:
-    """The portal's public address: PORTAL_BASE_URL, or the request's validated scheme and host."""
+    """The portal's public address, for display and for the callback: PORTAL_BASE_URL, or the
+    request's scheme and host (which Django checked against ALLOWED_HOSTS). Nothing connects to it."""
     return (settings.PORTAL_BASE_URL or f"{request.scheme}://{request.get_host()}").rstrip("/")
 
 
@@ -217,7 +225,7 @@ def app_authorize(request: HttpRequest, pk: int) -> HttpResponse:
     return sensitive(HttpResponseRedirect(url), referrer_policy=REFERRER_POLICY)
 
 
-# --- Steps: one HTTP request each, from the server to the portal's own endpoints -----------
+# --- Steps: one request each, to the portal's own endpoints, served in this process ---------
 
 
 # Each step: its button, and what it needs from the flow.
@@ -260,96 +268,169 @@ MISSING = {
 
 @dataclass
 class Exchange:
-    """One HTTP request made by the playground and what came back (or why nothing did)."""
+    """One request the playground dispatched to an endpoint, and the answer."""
 
     request_text: str
     curl: str
-    status: int | None = None
+    status: int
     response_text: str = ""
     body: dict = field(default_factory=dict)
-    failure: str = ""
 
 
-def build_request(step: str, data: dict, base: str) -> requests.Request:
+@dataclass
+class Call:
+    """The request an App would send for a step: method, path, headers, form body."""
+
+    method: str
+    path: str
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    form: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def target(self) -> str:
+        return self.path + (f"?{urlencode(self.query)}" if self.query else "")
+
+    @property
+    def body(self) -> bytes:
+        return urlencode(self.form).encode("ascii") if self.form else b""
+
+    def wire_headers(self, host: str) -> dict[str, str]:
+        """The headers as sent: Host, the step's own, and the body's type and length."""
+        headers = {"Host": host, "User-Agent": USER_AGENT, **self.headers}
+        if self.form:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Content-Length"] = str(len(self.body))
+        return headers
+
+
+def build_call(step: str, data: dict) -> Call:
     credentials = {"client_id": data["client_id"], "client_secret": data["client_secret"]}
-    token_url = base + reverse("oauth:token")
+    token_path = reverse("oauth:token")
     if step == "token":
-        body = {"grant_type": "authorization_code", "code": data["code"], **credentials}
+        form = {"grant_type": "authorization_code", "code": data["code"], **credentials}
         if data["redirect_uri"]:
-            body["redirect_uri"] = data["redirect_uri"]
+            form["redirect_uri"] = data["redirect_uri"]
         if data["code_verifier"]:
-            body["code_verifier"] = data["code_verifier"]
-        return requests.Request("POST", token_url, data=body)
+            form["code_verifier"] = data["code_verifier"]
+        return Call("POST", token_path, form=form)
     if step == "refresh":
-        body = {"grant_type": "refresh_token", "refresh_token": data["refresh_token"], **credentials}
-        return requests.Request("POST", token_url, data=body)
+        form = {"grant_type": "refresh_token", "refresh_token": data["refresh_token"], **credentials}
+        return Call("POST", token_path, form=form)
     if step == "client_credentials":
-        return requests.Request("POST", token_url, data={"grant_type": "client_credentials", **credentials})
+        return Call("POST", token_path, form={"grant_type": "client_credentials", **credentials})
     if step == "me":
-        headers = {"Authorization": f"Bearer {data['access_token']}"}
-        return requests.Request("GET", base + reverse("oauth:me"), headers=headers)
+        return Call("GET", reverse("oauth:me"), headers={"Authorization": f"Bearer {data['access_token']}"})
     if step == "me_query":
-        params = {"accessRequestToken": data["access_token"]}
-        return requests.Request("GET", base + reverse("oauth:me"), params=params)
-    url = base + reverse("oauth:introspect" if step == "introspect" else "oauth:revoke")
-    body = {"token": data["access_token"], "token_type_hint": "access_token", **credentials}
-    return requests.Request("POST", url, data=body)
+        return Call("GET", reverse("oauth:me"), query={"accessRequestToken": data["access_token"]})
+    path = reverse("oauth:introspect" if step == "introspect" else "oauth:revoke")
+    form = {"token": data["access_token"], "token_type_hint": "access_token", **credentials}
+    return Call("POST", path, form=form)
 
 
-def request_text(prepared: requests.PreparedRequest) -> str:
-    parts = urlsplit(prepared.url)
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
-    lines = [f"{prepared.method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
-    lines += [f"{name}: {value}" for name, value in prepared.headers.items()]
-    body = prepared.body.decode() if isinstance(prepared.body, bytes) else prepared.body or ""
-    return "\n".join(lines) + "\n\n" + body
+def request_text(call: Call, host: str) -> str:
+    lines = [f"{call.method} {call.target} HTTP/1.1"]
+    lines += [f"{name}: {value}" for name, value in call.wire_headers(host).items()]
+    return "\n".join(lines) + "\n\n" + call.body.decode("ascii")
 
 
-def curl_command(prepared: requests.PreparedRequest, original: requests.Request) -> str:
-    """A curl command sending the same request from a terminal, one option a line."""
-    lines = [f"curl -sS -i {shlex.quote(prepared.url)}"]
-    lines += [f"-H {shlex.quote(f'{name}: {value}')}" for name, value in original.headers.items()]
-    body = original.data or {}
-    lines += [f"--data-urlencode {shlex.quote(f'{key}={value}')}" for key, value in body.items()]
+def curl_command(call: Call, base: str) -> str:
+    """A curl command sending the same request to the portal's public address, one option a line."""
+    lines = [f"curl -sS -i {shlex.quote(base + call.target)}"]
+    lines += [f"-H {shlex.quote(f'{name}: {value}')}" for name, value in call.headers.items()]
+    lines += [f"--data-urlencode {shlex.quote(f'{key}={value}')}" for key, value in call.form.items()]
     return " \\\n     ".join(lines)
 
 
-def response_text(response: requests.Response) -> tuple[str, dict]:
-    lines = [f"HTTP/1.1 {response.status_code} {response.reason}"]
-    lines += [f"{name}: {value}" for name, value in response.headers.items()]
-    try:
-        body = response.json()
-        shown = json.dumps(body, indent=2)
-    except ValueError:
-        body, shown = {}, response.text[:20_000]
+def inner_request(outer: HttpRequest, call: Call) -> WSGIRequest:
+    """The step's request as the portal would receive it from the user's App: on the same
+    transport as the page it was asked for (https, or plain HTTP, which the TLS-only endpoints
+    refuse unless OAUTH_ALLOW_LOOPBACK_HTTP lets a loopback client through), from the same
+    address, for the same (validated) host, with no cookie: no session, no sign-in."""
+    body = call.body
+    environ = {
+        "REQUEST_METHOD": call.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": call.path,
+        "QUERY_STRING": urlencode(call.query),
+        "SERVER_NAME": outer.META.get("SERVER_NAME", "localhost"),
+        "SERVER_PORT": str(outer.META.get("SERVER_PORT", "443" if outer.is_secure() else "80")),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": client_ip(outer) or outer.META.get("REMOTE_ADDR", ""),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https" if outer.is_secure() else "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for name, value in call.wire_headers(outer.get_host()).items():
+        key = name.upper().replace("-", "_")
+        environ[key if key in {"CONTENT_TYPE", "CONTENT_LENGTH"} else f"HTTP_{key}"] = value
+    return WSGIRequest(environ)
+
+
+class InProcessHandler(BaseHandler):
+    """The portal's own request handling (the middleware stack, the URL resolver, the view),
+    called without a network round trip: what gunicorn's worker does with a request, minus the
+    socket and the request_started/request_finished signals, which would close the database
+    connection of the request the playground is still serving."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.load_middleware()
+
+
+def dispatch(outer: HttpRequest, call: Call) -> HttpResponse:
+    """Serve the step's request in this process, exactly as the endpoint serves an App."""
+    # Built per call (a few instances): a step is a person pressing a button, and the
+    # middleware then always follows the settings in force.
+    return InProcessHandler().get_response(inner_request(outer, call))
+
+
+def response_text(response: HttpResponse) -> tuple[str, dict]:
+    """The answer as it would arrive, its body cut at MAX_RESPONSE_BYTES."""
+    lines = [f"HTTP/1.1 {response.status_code} {response.reason_phrase}"]
+    lines += [f"{name}: {value}" for name, value in response.items()]
+    lines += [f"Set-Cookie: {cookie.OutputString()}" for cookie in response.cookies.values()]
+    if response.streaming:
+        chunks, size = [], 0
+        for chunk in response.streaming_content:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                break
+        content = b"".join(chunks)
+    else:
+        content = response.content
+    cut = len(content) > MAX_RESPONSE_BYTES
+    content = content[:MAX_RESPONSE_BYTES]
+    body: object = {}
+    if not cut and response.get("Content-Type", "").startswith("application/json"):
+        try:
+            body = json.loads(content)
+            shown = json.dumps(body, indent=2)
+        except ValueError:
+            body = {}
+    if not body:
+        shown = content.decode("utf-8", errors="replace")
+        if cut:
+            shown += f"\n[... cut at {MAX_RESPONSE_BYTES} bytes]"
     return "\n".join(lines) + "\n\n" + shown, body if isinstance(body, dict) else {}
 
 
-def perform(original: requests.Request) -> Exchange:
-    """Send the request over HTTP; a failure to get an answer is reported, never raised."""
-    timeout = settings.PLAYGROUND_TIMEOUT
-    with requests.Session() as session:
-        session.headers["User-Agent"] = USER_AGENT
-        prepared = session.prepare_request(original)
-        exchange = Exchange(request_text=request_text(prepared), curl=curl_command(prepared, original))
-        try:
-            response = session.send(prepared, timeout=timeout, allow_redirects=False)
-        except requests.Timeout:
-            exchange.failure = (
-                f"The portal did not answer within {timeout:g} seconds. Under gunicorn with sync "
-                "workers the playground's call to the portal needs a second free worker: run it "
-                "with --workers 2 or more, or with --threads (gthread)."
-            )
-            return exchange
-        except requests.RequestException as error:
-            exchange.failure = (
-                f"The request could not be sent to {urlsplit(prepared.url).netloc}: "
-                f"{type(error).__name__}. Set PORTAL_BASE_URL to an address the portal can reach itself at."
-            )
-            return exchange
-    exchange.status = response.status_code
-    exchange.response_text, exchange.body = response_text(response)
-    return exchange
+def perform(request: HttpRequest, call: Call) -> Exchange:
+    """Dispatch the step to the endpoint's view in this process and show both sides."""
+    response = dispatch(request, call)
+    shown, body = response_text(response)
+    return Exchange(
+        request_text=request_text(call, request.get_host()),
+        curl=curl_command(call, base_url(request)),
+        status=response.status_code,
+        response_text=shown,
+        body=body,
+    )
 
 
 def _steps_available(carry: dict) -> list[tuple[str, str]]:
@@ -391,14 +472,14 @@ def step(request: HttpRequest) -> HttpResponse:
         context["needs_secret"] = "client_secret" in needs and not data["client_secret"]
         return page(request, "playground/step.html", context, status=400)
 
-    exchange = perform(build_request(name, data, base_url(request)))
+    exchange = perform(request, build_call(name, data))
     carry = dict(data)
     body = exchange.body
     if name in {"token", "refresh", "client_credentials"} and exchange.status == 200:
         carry["access_token"] = body.get("access_token", "")
         carry["refresh_token"] = body.get("refresh_token", "")
         carry["code"] = ""  # single use
-    elif name == "token" and exchange.status is not None:
+    elif name == "token":
         carry["code"] = ""  # refused codes are no better a second time
     context.update(
         exchange=exchange,
@@ -407,7 +488,7 @@ def step(request: HttpRequest) -> HttpResponse:
         account=body.get("username") if name in {"me", "me_query"} and exchange.status == 200 else None,
         active=body.get("active") if name == "introspect" else None,
     )
-    return page(request, "playground/step.html", context, status=502 if exchange.failure else 200)
+    return page(request, "playground/step.html", context)
 
 
 def _problems(form: forms.Form) -> list[str]:

@@ -269,13 +269,11 @@ SECURE_REDIRECT_EXEMPT = [r"^oauth/", r"^uapi/", r"^unifiedapi/"]
 # `check --deploy` warns when this is on.
 OAUTH_ALLOW_LOOPBACK_HTTP = env.bool("OAUTH_ALLOW_LOOPBACK_HTTP", default=False)
 
-# The developer playground calls the portal's own endpoints over HTTP at this address
-# (e.g. https://portal.example.com). Empty: the scheme and host of the request being served,
-# which Django checks against ALLOWED_HOSTS. Never a host a user types (no SSRF).
+# The portal's public address (e.g. https://portal.example.com), shown by the developer
+# playground in its callback URL and curl commands. Empty: the scheme and host of the request
+# being served, which Django checks against ALLOWED_HOSTS. Nothing ever connects to it: the
+# playground serves its steps in-process (playground/views.py).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
-# Seconds the playground waits for each call; with gunicorn sync workers a self-call needs a
-# second free worker, and this is how long it waits for one.
-PLAYGROUND_TIMEOUT = env.float("PLAYGROUND_TIMEOUT", default=5.0)
 
 # --- OAuth 2.0 (django-oauth-toolkit) ------------------------------------------------
 

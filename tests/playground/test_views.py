@@ -1,5 +1,5 @@
-"""The developer playground: each page and step through the test client, the steps' HTTP
-calls going to a real live server (PORTAL_BASE_URL), and the bad paths."""
+"""The developer playground: each page and step through the plain test client (one thread,
+no server: a step is served in-process by the endpoint's own view), and the bad paths."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 
 from apps_registry.models import AccessToken, Api, App, AuditAction, AuditEvent
-from playground.views import FLOW_MAX_AGE, FLOWS
+from playground.views import FLOW_MAX_AGE, FLOWS, MAX_RESPONSE_BYTES, response_text
 from portal.logging import RedactSecretQueries
 from tests.factories import AppFactory
 
@@ -26,10 +27,11 @@ REGISTRATION = {
 
 
 @pytest.fixture
-def base(settings, live_server) -> str:
-    """The playground calls the live server; its callback is the live server's loopback URL."""
-    settings.PORTAL_BASE_URL = live_server.url
-    return live_server.url
+def base(settings) -> str:
+    """The portal's public address: a loopback URL (so register.php takes the callback with
+    OAUTH_ALLOW_LOOPBACK_HTTP on) where nothing listens: the playground never connects to it."""
+    settings.PORTAL_BASE_URL = "http://127.0.0.1:9"
+    return settings.PORTAL_BASE_URL
 
 
 @pytest.fixture
@@ -70,9 +72,11 @@ def follow(client, location: str):
     return client.get(parts.path, parse_qs(parts.query, keep_blank_values=True))
 
 
-def step(client, carry: dict, name: str, **extra):
+def step(client, carry: dict, name: str, *, meta: dict | None = None, **extra):
+    """Press a step's button with `carry` (and `extra`) as the form; `meta`: the request's
+    environ (Host, address, https)."""
     data = {key: value for key, value in carry.items() if value}
-    return client.post("/playground/step/", {**data, **extra, "step": name})
+    return client.post("/playground/step/", {**data, **extra, "step": name}, **(meta or {}))
 
 
 # --- The start page ----------------------------------------------------------------------
@@ -454,27 +458,83 @@ def test_step_is_post_only(org, base):
     assert org.get("/playground/step/").status_code == 405
 
 
-def test_unreachable_portal_gives_a_clear_error(org, settings):
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    settings.PORTAL_BASE_URL = f"http://127.0.0.1:{port}"
-    response = step(org, {"access_token": "t"}, "me")
-    assert response.status_code == 502
-    assert "could not be sent" in response.context["exchange"].failure
+@pytest.fixture
+def no_connections(monkeypatch):
+    """Any attempt to open a network connection from here on fails the test."""
+
+    def refuse(*args, **kwargs):
+        pytest.fail(f"a connection was attempted: {args}")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
 
 
-def test_a_portal_that_does_not_answer_times_out_with_the_workers_hint(org, settings):
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(1)  # accepts connections (kernel backlog) and never answers
-        settings.PORTAL_BASE_URL = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        settings.PLAYGROUND_TIMEOUT = 0.2
-        response = step(org, {"access_token": "t"}, "me")
-    assert response.status_code == 502
-    failure = response.context["exchange"].failure
-    assert "did not answer" in failure
-    assert "--workers 2" in failure
+def test_a_host_header_with_any_port_makes_the_portal_connect_nowhere(org, demo, settings, no_connections):
+    """The finding: with PORTAL_BASE_URL unset, `Host: localhost:<port>` passes ALLOWED_HOSTS
+    and the step (with the App's revealed secret) went to that port. Now the step is served
+    in-process: nothing listening there is reached, and the step still works."""
+    settings.PORTAL_BASE_URL = ""
+    app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        carry = {"client_id": app.client_id, "app": str(app.pk)}
+        response = step(
+            org, carry, "client_credentials", use_app_secret="on", meta={"HTTP_HOST": f"localhost:{port}"}
+        )
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nobody knocked
+    exchange = response.context["exchange"]
+    assert exchange.status == 200, exchange.response_text
+    assert response.context["carry"]["access_token"]
+    assert AccessToken.objects.filter(application=app).count() == 1
+    # The port is only displayed, as the address the user reached the portal at.
+    assert f"Host: localhost:{port}" in exchange.request_text
+    assert f"curl -sS -i http://localhost:{port}/oauth/token.php" in exchange.curl
+
+
+def test_every_step_is_served_in_process(org, demo, base, no_connections):
+    app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
+    carry = step(org, {"client_id": app.client_id, "client_secret": app.client_secret}, "client_credentials")
+    carry = carry.context["carry"]
+    for name, status in [("me", 200), ("me_query", 200), ("introspect", 200), ("revoke", 200), ("me", 401)]:
+        assert step(org, carry, name).context["exchange"].status == status, name
+
+
+def test_the_endpoint_gets_the_transport_of_the_page_so_plain_http_is_refused_as_for_an_app(org, demo, base):
+    """The step's request comes over the transport the playground page came over: from a
+    non-loopback address over plain HTTP the token endpoint refuses it (403), exactly as it
+    refuses an App; over HTTPS it answers."""
+    app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
+    carry = {"client_id": app.client_id, "client_secret": app.client_secret}
+    plain = step(org, carry, "client_credentials", meta={"REMOTE_ADDR": "203.0.113.7"})
+    assert plain.context["exchange"].status == 403
+    assert "must be called over HTTPS" in plain.context["exchange"].response_text
+    assert not AccessToken.objects.exists()
+    secure = step(org, carry, "client_credentials", meta={"REMOTE_ADDR": "203.0.113.7", "secure": True})
+    assert secure.context["exchange"].status == 200
+
+
+def test_the_step_request_carries_no_cookie_and_no_session(org, demo, base):
+    app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
+    carry = {"client_id": app.client_id, "client_secret": app.client_secret}
+    exchange = step(org, carry, "client_credentials").context["exchange"]
+    assert "Cookie" not in exchange.request_text
+    assert "sessionid" not in exchange.response_text
+
+
+def test_a_long_answer_is_cut():
+    shown, body = response_text(HttpResponse(b"z" * (MAX_RESPONSE_BYTES + 1000), content_type="text/plain"))
+    assert f"cut at {MAX_RESPONSE_BYTES} bytes" in shown
+    assert shown.count("z") == MAX_RESPONSE_BYTES
+    assert body == {}
+    long_json = HttpResponse(b'{"a": "' + b"y" * MAX_RESPONSE_BYTES + b'"}', content_type="application/json")
+    shown, body = response_text(long_json)
+    assert body == {}
+    assert "cut at" in shown
 
 
 def test_the_access_log_keeps_no_callback_query():
