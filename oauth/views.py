@@ -38,6 +38,7 @@ from apps_registry.exceptions import AppLimitReached, UnifiedApiNotAllowed
 from apps_registry.models import AccessToken, Api, App, AuditSource
 from apps_registry.services import Origin, check_api_allowed
 from portal.http import sensitive
+from portal.metrics import count_token_request
 
 from .forms import REGISTER_APP_FIELDS, ConsentLoginForm, RegistrationRequestForm
 from .housekeeping import CONSENT_MAX_AGE
@@ -388,14 +389,29 @@ def normalized(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return token_error(request, body, response.status_code)
 
 
+def counted(grant_type: str | None, response: HttpResponse) -> HttpResponse:
+    """Count the token endpoint's answer (portal_token_requests_total): `issued`, or its error."""
+    outcome = "issued"
+    if response.status_code != 200:
+        try:
+            outcome = str(json.loads(response.content).get("error", "other"))
+        except (ValueError, AttributeError):
+            outcome = "other"
+    count_token_request(grant_type, outcome)
+    return response
+
+
 class Token(TokenView):
     """django-oauth-toolkit's token endpoint: body or Basic credentials, form-urlencoded or
     multipart bodies (Django parses both into request.POST), unknown fields ignored."""
 
     def post(self, request, *args, **kwargs):
         if refused := unreadable_body(request):
-            return refused
+            return counted(None, refused)
         grant_type = request.POST.get("grant_type")
+        return counted(grant_type, self.answer(request, grant_type, *args, **kwargs))
+
+    def answer(self, request, grant_type: str | None, *args, **kwargs) -> HttpResponse:
         if not grant_type:
             # oauthlib calls this unsupported_grant_type; RFC 6749 5.2 says invalid_request.
             body = {"error": "invalid_request", "error_description": "The grant_type parameter is missing."}

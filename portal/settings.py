@@ -264,7 +264,7 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # error (oauth.middleware.RequireTLSMiddleware), never redirected: by then the secret or the
 # token has already crossed the network in the clear.
 TLS_REQUIRED_PATHS = ("/oauth/", "/uapi/", "/unifiedapi/")
-SECURE_REDIRECT_EXEMPT = [r"^oauth/", r"^uapi/", r"^unifiedapi/"]
+SECURE_REDIRECT_EXEMPT = [r"^oauth/", r"^uapi/", r"^unifiedapi/", r"^(healthz|readyz|metrics)$"]
 # Development only: let loopback clients use those paths over plain HTTP.
 # `check --deploy` warns when this is on.
 OAUTH_ALLOW_LOOPBACK_HTTP = env.bool("OAUTH_ALLOW_LOOPBACK_HTTP", default=False)
@@ -274,6 +274,13 @@ OAUTH_ALLOW_LOOPBACK_HTTP = env.bool("OAUTH_ALLOW_LOOPBACK_HTTP", default=False)
 # being served, which Django checks against ALLOWED_HOSTS. Nothing ever connects to it: the
 # playground serves its steps in-process (playground/views.py).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
+
+# --- Probes and metrics (docs/deployment.md, section 9) ------------------------------------
+# /healthz and /readyz answer plain HTTP too (exempt from the redirect above): probes speak
+# HTTP to the process, and they take a 301 for success, which would hide a failing database.
+# /metrics (Prometheus) is served only to a scraper that sends `Authorization: Bearer` with
+# this token; unset, /metrics is a 404. Under gunicorn set PROMETHEUS_MULTIPROC_DIR too.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- OAuth 2.0 (django-oauth-toolkit) ------------------------------------------------
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from portal import views as portal_views
 from portal.admin import view_on_site
 from portal.forms import AdminSignInForm, SignInForm
 
@@ -13,6 +14,10 @@ admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    # Probes and metrics (docs/deployment.md, section 9).
+    path("healthz", portal_views.healthz, name="healthz"),
+    path("readyz", portal_views.readyz, name="readyz"),
+    path("metrics", portal_views.metrics, name="metrics"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),

@@ -102,3 +102,10 @@ def test_production_turns_on_https_only_cookies_hsts_and_the_ssl_redirect():
         "AXES_FAILURE_LIMIT": "5",
         "AXES_COOLOFF_TIME": "0:30:00",
     }
+
+
+def test_check_deploy_warns_about_a_short_metrics_token():
+    with override_settings(METRICS_TOKEN="short"):
+        assert "portal.W001" in {m.id for m in run_checks(include_deployment_checks=True)}
+    with override_settings(METRICS_TOKEN=secrets.token_urlsafe(32)):
+        assert "portal.W001" not in {m.id for m in run_checks(include_deployment_checks=True)}
