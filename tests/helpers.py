@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
@@ -226,7 +227,18 @@ def me(live: str, token: str, path: str = "/uapi/@me") -> requests.Response:
 
 # --- The portal served as in production: gunicorn processes, with TLS when asked --------------
 
-GUNICORN = [sys.executable, "-m", "gunicorn", "portal.wsgi", "--workers", "2", "--access-logfile", "-"]
+# As docs/deployment.md runs it (section 3), with the configuration it ships (the access log,
+# redacted, on stdout); `--workers` given among a Gunicorn's options overrides the 2.
+GUNICORN = [
+    sys.executable,
+    "-m",
+    "gunicorn",
+    "--config",
+    "python:portal.gunicorn_conf",
+    "portal.wsgi",
+    "--workers",
+    "2",
+]
 PROJECT = Path(__file__).resolve().parents[1]
 
 
@@ -262,6 +274,13 @@ class Gunicorn:
             self.log.append(line)
             if "Listening at" in line:
                 self.listening.set()
+
+    def wait_for_log(self, text: str) -> None:
+        """Wait until a line with `text` was logged (an access-log line comes after the answer)."""
+        deadline = time.monotonic() + self.timeout
+        while not any(text in line for line in self.log):
+            assert time.monotonic() < deadline, f"{text!r} never logged:\n" + "".join(self.log)
+            time.sleep(0.05)
 
     def stop(self) -> None:
         self.process.terminate()

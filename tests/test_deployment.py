@@ -1,18 +1,24 @@
 """docs/deployment.md, tried: two gunicorn processes with the production settings (DEBUG off,
-behind a TLS-terminating proxy simulated by the headers it sets) share nothing but one database,
-and one user's session alternates between them.
+behind a TLS-terminating proxy simulated by the headers it sets) and the shipped gunicorn
+configuration (portal/gunicorn_conf.py, tests.helpers.GUNICORN) share nothing but one database,
+and one user's session alternates between them; their access log keeps no secret from a URL, the
+probes answer plain HTTP, the metrics add up every worker's counts, and the playground works
+with one sync worker.
 
 The database is a dedicated one this test creates and drops: a PostgreSQL database beside the
 test database when DATABASE_URL names PostgreSQL, a SQLite file otherwise."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 import subprocess
 import sys
+import time
 from http.cookies import SimpleCookie
+from pathlib import Path
 
 import environ
 import pytest
@@ -28,6 +34,7 @@ ROOT = settings.BASE_DIR
 HOST = "portal.example"
 ORIGIN = f"https://{HOST}"
 TIMEOUT = 60
+METRICS_TOKEN = secrets.token_urlsafe(32)
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +84,7 @@ def production_env(database_url, tmp_path_factory) -> dict[str, str]:
         DATABASE_URL=database_url,
         STATIC_ROOT=str(tmp_path_factory.mktemp("static")),
         AXES_FAILURE_LIMIT="3",
+        METRICS_TOKEN=METRICS_TOKEN,
     )
     for command in (
         ["migrate", "--noinput"],
@@ -90,9 +98,14 @@ def production_env(database_url, tmp_path_factory) -> dict[str, str]:
     return env
 
 
+def portal_process(env: dict[str, str], metrics_dir: Path, *options: str) -> Gunicorn:
+    """One gunicorn process as the guide's systemd unit runs it: its own PROMETHEUS_MULTIPROC_DIR."""
+    return Gunicorn({**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}, *options, timeout=TIMEOUT)
+
+
 @pytest.fixture(scope="module")
-def servers(production_env):
-    started = [Gunicorn(production_env, timeout=TIMEOUT), Gunicorn(production_env, timeout=TIMEOUT)]
+def servers(production_env, tmp_path_factory):
+    started = [portal_process(production_env, tmp_path_factory.mktemp("metrics")) for _ in range(2)]
     yield started
     for server in started:
         server.stop()
@@ -229,3 +242,134 @@ def test_production_headers_redirects_and_static_files(servers):
     assert missing.status_code == 404
     assert "Page not found (404)" in missing.text
     assert "Traceback" not in missing.text
+
+
+# --- The access log, the probes, the metrics, the playground on one worker ------------------
+
+SECRETS_IN_URLS = {
+    "/playground/callback/?client_id=k3y&client_secret=S3CRET-CB&code=C0DE-CB&state=st4te": (
+        "/playground/callback/?[redacted]"
+    ),
+    "/uapi/@me?accessRequestToken=T0KEN-ME&keep=this": "/uapi/@me?accessRequestToken=[redacted]&keep=this",
+    "/oauth/token.php?code=C0DE-Q&refresh_token=REFR3SH&access_token=ACC3SS&token=T0KEN-Q": (
+        "/oauth/token.php?code=[redacted]&refresh_token=[redacted]&access_token=[redacted]&token=[redacted]"
+    ),
+}
+
+
+def test_the_access_log_keeps_no_secret_from_a_url(servers):
+    """docs/deployment.md's gunicorn configuration: the paths are logged, the secrets are not
+    (in the request line or in the Referer)."""
+    a, _b = servers
+    browser = Browser()
+    referer = f"{ORIGIN}/playground/callback/?client_secret=S3CRET-REF&code=C0DE-REF"
+    for target in SECRETS_IN_URLS:
+        requests.get(
+            a.url + target,
+            headers={"Host": HOST, "X-Forwarded-Proto": "https", "Referer": referer},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+    browser.request(a, "GET", "/healthz?last=1")
+    a.wait_for_log("/healthz?last=1")
+    log = "".join(a.log)
+    for logged in SECRETS_IN_URLS.values():
+        assert f'"GET {logged} HTTP/1.1"' in log
+    assert f'"{ORIGIN}/playground/callback/?[redacted]"' in log
+    for secret in ("S3CRET", "C0DE", "T0KEN", "REFR3SH", "ACC3SS"):
+        assert secret not in log
+
+
+def test_probes_answer_plain_http_and_metrics_want_the_token(servers):
+    a, _b = servers
+    for path, body in (("/healthz", "ok\n"), ("/readyz", "ready\n")):
+        # Plain HTTP, as a probe speaks to the process: answered, not sent to https.
+        response = requests.get(a.url + path, headers={"Host": HOST}, allow_redirects=False, timeout=TIMEOUT)
+        assert (response.status_code, response.text) == (200, body)
+    metrics = requests.get(f"{a.url}/metrics", headers={"Host": HOST}, timeout=TIMEOUT)
+    assert metrics.status_code == 401
+    assert "portal_token" not in metrics.text
+
+
+def token_counts(server: Gunicorn) -> dict[tuple[str, str], float]:
+    response = requests.get(
+        f"{server.url}/metrics",
+        headers={"Host": HOST, "Authorization": f"Bearer {METRICS_TOKEN}"},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 200
+    found = re.findall(
+        r'^portal_token_requests_total\{grant_type="([^"]+)",outcome="([^"]+)"\} (\S+)$', response.text, re.M
+    )
+    return {(grant, outcome): float(value) for grant, outcome, value in found}
+
+
+def test_metrics_add_up_every_workers_counts(servers):
+    """Two workers in each process: whichever answers the scrape, it reports the requests
+    both served (prometheus_client's multiprocess mode, PROMETHEUS_MULTIPROC_DIR)."""
+    a, b = servers
+    before = token_counts(a).get(("client_credentials", "invalid_client"), 0)
+    browser = Browser(address="203.0.113.80")
+    for _ in range(8):
+        refused = browser.request(
+            a,
+            "POST",
+            "/oauth/token.php",
+            grant_type="client_credentials",
+            client_id="nobody",
+            client_secret="x",
+        )
+        assert refused.status_code == 401
+    for _ in range(4):
+        assert token_counts(a).get(("client_credentials", "invalid_client"), 0) == before + 8
+    # Each process counts its own requests (scrape each one, as the guide says).
+    assert token_counts(b).get(("client_credentials", "invalid_client"), 0) == 0
+
+
+def register_trusted_app(env: dict[str, str]) -> dict:
+    done = subprocess.run(  # noqa: S603 (our own manage.py)
+        [
+            *[
+                sys.executable,
+                "manage.py",
+                "register_app",
+                "--account",
+                "organization",
+                "--api",
+                "unifiedapi",
+            ],
+            *["--name", "One worker", "--homepage", "https://one.example/", "--email", "dev@one.example"],
+            *["--redirect-uri", "https://one.example/cb", "--trusted"],
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_playground_works_with_a_single_sync_worker(production_env, tmp_path_factory):
+    """The playground used to call the portal over HTTP while holding the worker: with one
+    sync worker every step waited for itself and failed. Served in-process, it just works."""
+    app = register_trusted_app(production_env)
+    server = portal_process(production_env, tmp_path_factory.mktemp("metrics"), "--workers", "1")
+    try:
+        browser = Browser(address="203.0.113.81")
+        assert browser.sign_in(server, "organization", "demo").status_code == 302
+        started = time.monotonic()
+        page = browser.request(
+            server,
+            "POST",
+            "/playground/step/",
+            step="client_credentials",
+            client_id=app["client_id"],
+            client_secret=app["client_secret"],
+        )
+        assert page.status_code == 200, page.text
+        assert time.monotonic() - started < 3
+        assert re.search(r'id="step-status">HTTP 200<', page.text)
+        assert "&quot;access_token&quot;" in page.text
+    finally:
+        server.stop()

@@ -13,6 +13,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import override_settings
 
+from portal.logging import redact_query, redact_targets
+
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
@@ -150,3 +152,39 @@ def test_log_level_raises_the_floor_of_the_chatty_loggers_too():
     assert logging.getLogger("axes").level == logging.WARNING
     assert logging.getLogger("oauthlib").level == logging.INFO
     assert logging.getLogger("django").level == logging.INFO
+
+
+@pytest.mark.parametrize(
+    ("logged", "kept"),
+    [
+        (
+            "GET /playground/callback/?client_secret=s&code=c&state=x HTTP/1.1",
+            "GET /playground/callback/?[redacted] HTTP/1.1",
+        ),
+        (
+            "GET /uapi/@me?accessRequestToken=t&x=1 HTTP/1.1",
+            "GET /uapi/@me?accessRequestToken=[redacted]&x=1 HTTP/1.1",
+        ),
+        (
+            "/x?client%5Fsecret=s&CODE=c&code_challenge=ok",
+            "/x?client%5Fsecret=[redacted]&CODE=[redacted]&code_challenge=ok",
+        ),
+        (
+            "https://h.example/x?refresh_token=r;token=t#f",
+            "https://h.example/x?refresh_token=[redacted];token=[redacted]#f",
+        ),
+        (
+            "https://h.example/playground/callback/?code=c",
+            "https://h.example/playground/callback/?[redacted]",
+        ),
+        ("GET /apps/?api=unifiedapi HTTP/1.1", "GET /apps/?api=unifiedapi HTTP/1.1"),
+    ],
+)
+def test_secret_values_are_redacted_from_any_query(logged, kept):
+    assert redact_targets(logged) == kept
+
+
+def test_a_bare_query_string_is_redacted_too():
+    assert (
+        redact_query("access_token=a&state=s&token=t") == "access_token=[redacted]&state=s&token=[redacted]"
+    )

@@ -132,7 +132,8 @@ def test_token_outcomes_are_counted_by_grant_and_error(client, metrics_on, trust
         assert client.post(TOKEN_URL, {**good, "client_secret": "wrong"}).status_code == 401
     assert client.post(TOKEN_URL, {**good, "grant_type": "password"}).status_code == 400
     assert client.post(TOKEN_URL, {"client_id": trusted_app.client_id}).status_code == 400
-    bad_code = {"grant_type": "authorization_code", "code": "nope", "client_secret": trusted_app.client_secret}
+    secret = trusted_app.client_secret
+    bad_code = {"grant_type": "authorization_code", "code": "nope", "client_secret": secret}
     assert client.post(TOKEN_URL, {**good, **bad_code}).status_code == 400
 
     after = scrape(client)

@@ -1,0 +1,71 @@
+"""gunicorn's configuration for the portal (docs/deployment.md, section 3):
+
+    gunicorn --config python:portal.gunicorn_conf portal.wsgi --bind 127.0.0.1:8001 --workers 3
+
+- The access log goes to stdout, in gunicorn's usual format, with the secrets a URL can carry
+  redacted (portal.logging): the playground callback's query (App secret, code) and the values
+  of client_secret, code, accessRequestToken, access_token, refresh_token and token in any
+  query string, in the request line, the query and the Referer; Authorization and Cookie
+  headers, if a custom access_log_format names them, are never written.
+- Prometheus metrics (docs/deployment.md, section 9): with PROMETHEUS_MULTIPROC_DIR set, the
+  workers share their counters through files in that directory, emptied when gunicorn starts
+  (counters from a previous run would otherwise be added to this one's).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gunicorn.glogging import Logger, SafeAtoms
+
+from portal.logging import REDACTED, redact_query, redact_targets
+
+# Atoms (gunicorn's names, lower case for headers and environ) that are a bare query string,
+# and those that carry credentials whole.
+QUERY_ATOMS = frozenset({"q", "{query_string}e"})
+CREDENTIAL_ATOMS = frozenset(
+    {"{authorization}i", "{http_authorization}e", "{cookie}i", "{http_cookie}e", "{set-cookie}o"}
+)
+
+
+class RedactedAtoms(SafeAtoms):
+    """gunicorn's access-log atoms, each redacted as it is read (only the format's atoms are)."""
+
+    def __getitem__(self, key: str):
+        value = super().__getitem__(key)
+        if not isinstance(value, str) or value == "-":
+            return value
+        name = key.lower() if key.startswith("{") else key
+        if name in CREDENTIAL_ATOMS:
+            return REDACTED
+        if name in QUERY_ATOMS:
+            return redact_query(value)
+        return redact_targets(value)
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, whose access log never keeps a secret from a URL."""
+
+    atoms_wrapper_class = RedactedAtoms
+
+
+logger_class = RedactingLogger
+accesslog = "-"
+
+
+def on_starting(server) -> None:
+    """Empty PROMETHEUS_MULTIPROC_DIR: the counters start from zero with the server."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker) -> None:
+    """A worker's counters stay (they are totals); its live gauges, if any, go with it."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
