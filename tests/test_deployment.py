@@ -14,6 +14,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -26,7 +27,7 @@ import requests
 from cryptography.fernet import Fernet
 from django.conf import settings
 
-from tests.helpers import Gunicorn
+from tests.helpers import Gunicorn, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -373,3 +374,42 @@ def test_the_playground_works_with_a_single_sync_worker(production_env, tmp_path
         assert "&quot;access_token&quot;" in page.text
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+def test_the_nginx_log_format_keeps_no_secret_from_a_url(tmp_path):
+    """deploy/nginx-portal-log.conf, included as docs/deployment.md says, in a real nginx."""
+    port = free_port()
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\nevents {{}}\n"
+        f"http {{\n  include {ROOT}/deploy/nginx-portal-log.conf;\n"
+        f"  server {{\n    listen 127.0.0.1:{port};\n    access_log {tmp_path}/logs/access.log portal;\n"
+        "    location / { return 204; }\n  }\n}\n"
+    )
+    nginx = ["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"]
+    process = subprocess.Popen(nginx, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        referer = f"{ORIGIN}/playground/callback/?client_secret=S3CRET-REF&code=C0DE-REF"
+        deadline = time.monotonic() + TIMEOUT
+        targets = [*SECRETS_IN_URLS, "/apps/?api=unifiedapi"]
+        while True:
+            try:
+                for target in targets:
+                    url = f"http://127.0.0.1:{port}{target}"
+                    requests.get(url, headers={"Referer": referer}, timeout=TIMEOUT)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.1)
+    finally:
+        process.terminate()
+        process.wait(TIMEOUT)
+    log = (tmp_path / "logs" / "access.log").read_text()
+    assert '"GET /playground/callback/?[redacted] HTTP/1.1"' in log
+    assert '"GET /uapi/@me?[redacted] HTTP/1.1"' in log
+    assert '"GET /oauth/token.php?[redacted] HTTP/1.1"' in log
+    assert '"GET /apps/?api=unifiedapi HTTP/1.1"' in log
+    assert f'"{ORIGIN}/playground/callback/?[redacted]"' in log
+    for secret in ("S3CRET", "C0DE", "T0KEN", "REFR3SH", "ACC3SS"):
+        assert secret not in log
