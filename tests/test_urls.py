@@ -8,6 +8,7 @@ from django.urls import resolve, reverse
 from apps_registry import views as app_views
 from oauth import views as oauth_views
 from playground import views as playground_views
+from portal import views as portal_views
 
 # (URL name, arguments, path, view)
 ROUTES = [
@@ -21,6 +22,9 @@ ROUTES = [
     ("oauth:introspect", [], "/oauth/introspect", oauth_views.introspect),
     ("oauth:me", [], "/uapi/@me", oauth_views.me),
     ("oauth:unifiedapi_me", [], "/unifiedapi/@me", oauth_views.me),
+    ("healthz", [], "/healthz", portal_views.healthz),
+    ("readyz", [], "/readyz", portal_views.readyz),
+    ("metrics", [], "/metrics", portal_views.metrics),
     ("playground:start", [], "/playground/", playground_views.start),
     ("playground:callback", [], "/playground/callback/", playground_views.callback),
     ("playground:step", [], "/playground/step/", playground_views.step),
@@ -51,7 +55,7 @@ def test_each_public_path_round_trips(name, args, path, view):
     assert reverse(name, args=args) == path
     match = resolve(path)
     assert match.func == view
-    assert f"{match.namespace}:{match.url_name}" == name
+    assert match.view_name == name
 
 
 @pytest.mark.parametrize(("path", "view"), ALIASES, ids=[alias[0] for alias in ALIASES])
