@@ -79,14 +79,15 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 # The compatibility suite (tests/compat/) sends each VoipNow client's request from its own
-# runtime: PHP 8 with curl, Node, Perl with LWP over HTTPS. Install what is missing from Debian
-# (root or sudo), as for Chromium.
+# runtime: PHP 8 with curl, Node, Perl with LWP over HTTPS; the access-log test runs the guide's
+# nginx. Install what is missing from Debian (root or sudo), as for Chromium.
 clients:
 	@missing=; \
 	php -r 'exit(function_exists("curl_init") ? 0 : 1);' >/dev/null 2>&1 || missing="$$missing php-cli php-curl"; \
 	node -e "require('https')" >/dev/null 2>&1 || missing="$$missing nodejs"; \
 	perl -MLWP::UserAgent -MLWP::Protocol::https -MJSON::PP -e1 >/dev/null 2>&1 || \
 	  missing="$$missing libwww-perl liblwp-protocol-https-perl"; \
+	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx-light"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing the compatibility suite's client runtimes:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
