@@ -68,6 +68,8 @@ class AppAddForm(AppForm):
     """Add an App: the fields, plus the generated key and secret carried signed."""
 
     credentials = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Set once the form warned that an App of the same name and redirect URL exists.
+    add_anyway = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     error_messages = {
         "credentials": "The generated App ID/key and secret could not be checked (the form is too old "
@@ -102,6 +104,11 @@ class AppAddForm(AppForm):
         """The pair was used already (the form was sent twice): offer a new one, and say so."""
         self.generated = self._new_credentials()
         self.add_error(None, forms.ValidationError(message, code="credentials_used"))
+
+    def confirm_twin(self) -> None:
+        """The form warned about a twin App: the next OK adds this one anyway."""
+        self.data = self.data.copy()
+        self.data["add_anyway"] = "1"
 
     def clean_credentials(self) -> str:
         if self.credentials_invalid:

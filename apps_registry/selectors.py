@@ -80,6 +80,23 @@ def app_changelist(account: Account, *, api: str, query: str = "", order: str = 
     return ChangeList(page=Paginator(apps, APPS_PER_PAGE).get_page(page), query=query, order=order)
 
 
+def app_made_by_form(actor: Account, account: Account, *, api: str, client_id: str) -> App | None:
+    """The App of `account` and `api` with the key an Add App form carried, when the actor may
+    manage it: what an earlier submit of the same form made."""
+    return App.objects.manageable_by(actor).filter(owner=account, api=api, client_id=client_id).first()
+
+
+def app_twin(account: Account, *, api: str, name: str, redirect_uri: str) -> App | None:
+    """An App of `account` on `api` with this name and redirect URL: adding another would
+    make two that look alike (or it is the same form sent again after Back)."""
+    return (
+        account.apps.for_api(api)
+        .filter(name__iexact=name.strip(), redirect_uri=redirect_uri)
+        .order_by("-created")
+        .first()
+    )
+
+
 def apps_to_remove(actor: Account, account: Account, ids: list[int]) -> list[App]:
     """The selected Apps of `account` that the actor may manage, each with its number of live
     tokens (`live_tokens`); ids of other accounts' Apps, or out of reach, are left out."""
