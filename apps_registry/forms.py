@@ -41,11 +41,21 @@ class AppForm(forms.ModelForm):
     class Meta:
         model = App
         fields = EDITABLE_FIELDS
+        # No placeholders: a greyed "https://" looks like a value already typed. The help texts
+        # say what to enter instead.
+        labels = {"email": "Admin email"}
+        help_texts = {
+            "homepage": "An https:// address, shown to users when they authorize the App.",
+            "image_uri": "Optional: an https:// address of the App's logo.",
+            "redirect_uri": "The https:// address users return to after authorizing the App.",
+            "trusted": "A trusted App may get an access token with its key and secret alone "
+            "(client_credentials). Activate this option only if you trust the App.",
+        }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
-            "homepage": forms.URLInput(attrs={"placeholder": "https://"}),
-            "image_uri": forms.URLInput(attrs={"placeholder": "https://"}),
-            "redirect_uri": forms.URLInput(attrs={"placeholder": "https://"}),
+            "homepage": forms.URLInput(),
+            "image_uri": forms.URLInput(),
+            "redirect_uri": forms.URLInput(),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountEvent
 from accounts.selectors import account_events
 
-from .models import AccessToken, App, AuditEvent
+from .models import AccessToken, Api, App, AuditEvent
 
 APPS_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
@@ -28,7 +28,7 @@ SORTABLE = {
 }
 DEFAULT_ORDER = "name"
 # What a changelist row shows (values, not model instances: make bench, P4).
-CHANGELIST_COLUMNS = ("pk", "name", "client_id", "trusted", "enabled", "created", "image_uri")
+CHANGELIST_COLUMNS = ("pk", "name", "description", "client_id", "trusted", "enabled", "created", "image_uri")
 
 
 def manageable_app(actor: Account, pk: int) -> App:
@@ -95,6 +95,14 @@ def app_twin(account: Account, *, api: str, name: str, redirect_uri: str) -> App
         .order_by("-created")
         .first()
     )
+
+
+def app_counts(account: Account) -> dict[str, int]:
+    """How many Apps the account owns on each API, and in all (`total`): one query."""
+    counts = account.apps.aggregate(
+        total=Count("pk"), **{api: Count("pk", filter=Q(api=api)) for api in Api.values}
+    )
+    return {key: value or 0 for key, value in counts.items()}
 
 
 def apps_to_remove(actor: Account, account: Account, ids: list[int]) -> list[App]:

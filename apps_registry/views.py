@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -31,6 +32,7 @@ from .forms import AppAddForm, AppForm, selected_ids
 from .models import Api, App, AuditAction, AuditSource
 from .selectors import (
     app_changelist,
+    app_counts,
     app_made_by_form,
     app_twin,
     apps_to_remove,
@@ -146,6 +148,8 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
         order=request.GET.get("o", ""),
         page=request.GET.get("page"),
     )
+    counts = app_counts(account)
+    limit = settings.APP_LIMIT_PER_ACCOUNT
     columns = [
         {
             "key": key,
@@ -163,12 +167,15 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "account": account,
             "api": api,
-            "apis": Api.choices,
             "page": changelist.page,
             "query": changelist.query,
             "order": changelist.order,
             "columns": columns,
             "unified_refused": api == Api.UNIFIEDAPI and not account.may_own_unifiedapi_apps,
+            "tabs": [(value, label, counts[value]) for value, label in Api.choices],
+            "total": counts["total"],
+            "limit": limit,
+            "at_limit": counts["total"] >= limit,
             "breadcrumb": breadcrumb(request.user, account),
         },
     )

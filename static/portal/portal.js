@@ -154,6 +154,17 @@
     });
   }
 
+  // --- A broken App image gives way to the neutral square (no inline onerror: CSP) ---------
+
+  document.addEventListener("error", function (event) {
+    var image = event.target;
+    if (!(image instanceof HTMLImageElement) || !image.classList.contains("app-image")) return;
+    var square = document.createElement("span");
+    square.className = "app-image-placeholder app-image-broken";
+    square.setAttribute("aria-hidden", "true");
+    image.replaceWith(square);
+  }, true);
+
   // --- "Select all" checkboxes: hidden without JavaScript, where they could do nothing -------
 
   function initSelectAll(root) {

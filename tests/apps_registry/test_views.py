@@ -1046,3 +1046,53 @@ def test_adding_an_app_like_an_existing_one_warns_first_then_adds_on_a_second_ok
     again = {**data, "add_anyway": warned.context["form"]["add_anyway"].value()}
     assert client.post(add_url(owner), again).status_code == 302
     assert App.objects.filter(owner=owner).count() == 2
+
+
+def test_changelist_rows_show_a_description_excerpt_to_tell_twins_apart(demo, client):
+    owner = demo["user"]
+    AppFactory(owner=owner, name="Twin", description="Syncs the sales calendar " + "x" * 200)
+    AppFactory(owner=owner, name="Twin", description="Sends invoices")
+    client.force_login(owner)
+
+    page = text(client.get(list_url(owner)))
+
+    assert '<div class="small text-body-secondary app-description">Sends invoices</div>' in page
+    assert "Syncs the sales calendar " + "x" * 54 + "…" in page
+
+
+def test_tabs_count_the_accounts_apps_against_the_limit_and_add_says_when_it_is_reached(
+    demo, client, settings
+):
+    owner = demo["organization"]
+    settings.APP_LIMIT_PER_ACCOUNT = 2
+    AppFactory(owner=owner, api=Api.SYSTEMAPI)
+    client.force_login(owner)
+
+    below = client.get(list_url(owner))
+    AppFactory(owner=owner, api=Api.UNIFIEDAPI)
+    at_limit = client.get(list_url(owner))
+
+    assert "1 of 2 Apps in this account" in plain(below)
+    assert 'id="add-app"' in text(below)
+    assert "2 of 2 Apps in this account" in plain(at_limit)
+    assert 'id="add-app"' not in text(at_limit)
+    assert "This account owns 2 Apps, the most it may: remove one to add another." in plain(at_limit)
+    assert re.search(r"<button[^>]*disabled[^>]*>Add App</button>", text(at_limit))
+
+
+def test_the_app_form_has_no_placeholder_that_looks_like_a_value_and_says_admin_email(demo, client):
+    owner = demo["user"]
+    client.force_login(owner)
+
+    page = text(client.get(add_url(owner)))
+
+    assert "placeholder=" not in page
+    assert "Admin email" in page
+    assert "Activate this option only if you trust the App." in page
+
+
+def test_favicon_ico_exists_without_signing_in(client):
+    response = client.get("/favicon.ico", follow=True)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"

@@ -24,7 +24,7 @@ def sign_in_again(page, username: str) -> None:
 def fill_required(form, name: str) -> None:
     form.get_by_label("Name").fill(name)
     form.get_by_label("Homepage").fill("https://twice.example/")
-    form.get_by_label("Admin e-mail").fill("dev@twice.example")
+    form.get_by_label("Admin email").fill("dev@twice.example")
     form.get_by_label("Redirect URL").fill("https://twice.example/cb")
 
 
