@@ -1,11 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from accounts import views as account_views
+from portal import views as portal_views
 from portal.admin import view_on_site
 from portal.forms import AdminSignInForm, SignInForm
 
@@ -17,11 +15,7 @@ admin.site.login_form = AdminSignInForm
 urlpatterns = [
     path("", account_views.home, name="home"),
     # Browsers ask for /favicon.ico whatever the page says; a 404 there fills the logs.
-    path(
-        "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("portal/favicon.ico"), permanent=True)),
-        name="favicon",
-    ),
+    path("favicon.ico", portal_views.favicon, name="favicon"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),

@@ -1,7 +1,10 @@
 """Views that belong to the whole site rather than to one app."""
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET
 
 from .forms import lockout_message
 
@@ -24,3 +27,11 @@ def lockout(
     response = render(request, "429.html", {"message": lockout_message()}, status=LOCKED_OUT)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for whatever a page names: the static icon (its hashed
+    name is looked up per request, once the manifest exists)."""
+    return HttpResponsePermanentRedirect(static("portal/favicon.ico"))
