@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := install
-.PHONY: install install-dev chromium clients wrk run lint check-deploy test test-sqlite test-postgres bench
+.PHONY: install install-dev chromium clients axe wrk run lint check-deploy test test-sqlite test-postgres bench
 
 # --- The virtual environment -----------------------------------------------------------
 # pyproject.toml asks for Python 3.11. The interpreter: PYTHON=... when given, otherwise
@@ -94,6 +94,14 @@ clients:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The accessibility tests inject axe-core from npm (tests/browser/axe/package.json, locked);
+# installed into tests/browser/axe/node_modules (not committed), never fetched at run time.
+AXE_JS := tests/browser/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE_JS)
+$(AXE_JS): tests/browser/axe/package.json tests/browser/axe/package-lock.json
+	cd tests/browser/axe && npm ci --no-audit --no-fund --silent
+	@touch $@
+
 ## Set up, migrate, seed the demo accounts and their Apps, serve on http://127.0.0.1:$(PORT)
 run: install
 	DEBUG=true $(PY) manage.py migrate --noinput
@@ -115,10 +123,10 @@ check-deploy: install
 ## Everything CI runs: lint, deploy checks, the suite on SQLite and on PostgreSQL
 test: lint check-deploy test-sqlite test-postgres
 
-test-sqlite: install-dev chromium clients
+test-sqlite: install-dev chromium clients axe
 	DATABASE_URL= $(PY) -m pytest
 
-test-postgres: install-dev chromium clients
+test-postgres: install-dev chromium clients axe
 	DATABASE_URL=$(PG_DATABASE_URL) $(PY) -m pytest
 
 # The benchmark drives load with Debian's wrk; install it when it is missing (root or sudo).

@@ -41,11 +41,21 @@ class AppForm(forms.ModelForm):
     class Meta:
         model = App
         fields = EDITABLE_FIELDS
+        # No placeholders: a greyed "https://" looks like a value already typed. The help texts
+        # say what to enter instead.
+        labels = {"email": "Admin email"}
+        help_texts = {
+            "homepage": "An https:// address, shown to users when they authorize the App.",
+            "image_uri": "Optional: an https:// address of the App's logo.",
+            "redirect_uri": "The https:// address users return to after authorizing the App.",
+            "trusted": "A trusted App may get an access token with its key and secret alone "
+            "(client_credentials). Activate this option only if you trust the App.",
+        }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
-            "homepage": forms.URLInput(attrs={"placeholder": "https://"}),
-            "image_uri": forms.URLInput(attrs={"placeholder": "https://"}),
-            "redirect_uri": forms.URLInput(attrs={"placeholder": "https://"}),
+            "homepage": forms.URLInput(),
+            "image_uri": forms.URLInput(),
+            "redirect_uri": forms.URLInput(),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
@@ -68,6 +78,8 @@ class AppAddForm(AppForm):
     """Add an App: the fields, plus the generated key and secret carried signed."""
 
     credentials = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Set once the form warned that an App of the same name and redirect URL exists.
+    add_anyway = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     error_messages = {
         "credentials": "The generated App ID/key and secret could not be checked (the form is too old "
@@ -102,6 +114,11 @@ class AppAddForm(AppForm):
         """The pair was used already (the form was sent twice): offer a new one, and say so."""
         self.generated = self._new_credentials()
         self.add_error(None, forms.ValidationError(message, code="credentials_used"))
+
+    def confirm_twin(self) -> None:
+        """The form warned about a twin App: the next OK adds this one anyway."""
+        self.data = self.data.copy()
+        self.data["add_anyway"] = "1"
 
     def clean_credentials(self) -> str:
         if self.credentials_invalid:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountEvent
 from accounts.selectors import account_events
 
-from .models import AccessToken, App, AuditEvent
+from .models import AccessToken, Api, App, AuditEvent
 
 APPS_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
@@ -28,7 +28,7 @@ SORTABLE = {
 }
 DEFAULT_ORDER = "name"
 # What a changelist row shows (values, not model instances: make bench, P4).
-CHANGELIST_COLUMNS = ("pk", "name", "client_id", "trusted", "enabled", "created", "image_uri")
+CHANGELIST_COLUMNS = ("pk", "name", "description", "client_id", "trusted", "enabled", "created", "image_uri")
 
 
 def manageable_app(actor: Account, pk: int) -> App:
@@ -78,6 +78,31 @@ def app_changelist(account: Account, *, api: str, query: str = "", order: str = 
         apps = apps.filter(Q(name__icontains=query) | Q(client_id__icontains=query))
     apps = apps.order_by(f"-{field}" if order.startswith("-") else field, "pk")
     return ChangeList(page=Paginator(apps, APPS_PER_PAGE).get_page(page), query=query, order=order)
+
+
+def app_made_by_form(actor: Account, account: Account, *, api: str, client_id: str) -> App | None:
+    """The App of `account` and `api` with the key an Add App form carried, when the actor may
+    manage it: what an earlier submit of the same form made."""
+    return App.objects.manageable_by(actor).filter(owner=account, api=api, client_id=client_id).first()
+
+
+def app_twin(account: Account, *, api: str, name: str, redirect_uri: str) -> App | None:
+    """An App of `account` on `api` with this name and redirect URL: adding another would
+    make two that look alike (or it is the same form sent again after Back)."""
+    return (
+        account.apps.for_api(api)
+        .filter(name__iexact=name.strip(), redirect_uri=redirect_uri)
+        .order_by("-created")
+        .first()
+    )
+
+
+def app_counts(account: Account) -> dict[str, int]:
+    """How many Apps the account owns on each API, and in all (`total`): one query."""
+    counts = account.apps.aggregate(
+        total=Count("pk"), **{api: Count("pk", filter=Q(api=api)) for api in Api.values}
+    )
+    return {key: value or 0 for key, value in counts.items()}
 
 
 def apps_to_remove(actor: Account, account: Account, ids: list[int]) -> list[App]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -31,6 +32,9 @@ from .forms import AppAddForm, AppForm, selected_ids
 from .models import Api, App, AuditAction, AuditSource
 from .selectors import (
     app_changelist,
+    app_counts,
+    app_made_by_form,
+    app_twin,
     apps_to_remove,
     audit_app_choices,
     audit_timeline,
@@ -144,6 +148,8 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
         order=request.GET.get("o", ""),
         page=request.GET.get("page"),
     )
+    counts = app_counts(account)
+    limit = settings.APP_LIMIT_PER_ACCOUNT
     columns = [
         {
             "key": key,
@@ -161,12 +167,15 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "account": account,
             "api": api,
-            "apis": Api.choices,
             "page": changelist.page,
             "query": changelist.query,
             "order": changelist.order,
             "columns": columns,
             "unified_refused": api == Api.UNIFIEDAPI and not account.may_own_unifiedapi_apps,
+            "tabs": [(value, label, counts[value]) for value, label in Api.choices],
+            "total": counts["total"],
+            "limit": limit,
+            "at_limit": counts["total"] >= limit,
             "breadcrumb": breadcrumb(request.user, account),
         },
     )
@@ -223,8 +232,23 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.messages[0])
         return _redirect(request, list_url)
     form = AppAddForm(request.POST or None, owner_pk=account.pk, api=api)
-    limit_error = None
+    limit_error = twin = None
     if request.method == "POST" and form.is_valid():
+        # This form's signed key is an App already: the form was sent twice (a double click,
+        # or Back then OK). Show the App the first submit made, never add a second.
+        made = app_made_by_form(request.user, account, api=api, client_id=form.generated["client_id"])
+        if made is not None:
+            return _sent_already(request, made)
+        if not form.cleaned_data["add_anyway"]:
+            twin = app_twin(
+                account,
+                api=api,
+                name=form.cleaned_data["name"],
+                redirect_uri=form.cleaned_data["redirect_uri"],
+            )
+            if twin is not None:
+                form.confirm_twin()  # say so; the next OK adds it anyway
+    if request.method == "POST" and form.is_valid() and twin is None:
         try:
             app = app_create(
                 actor=request.user,
@@ -237,10 +261,13 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error.messages[0])
             return _redirect(request, list_url)
         except DuplicateAppKey:
-            # The signed pair was used already: this form was sent twice.
+            # Sent twice at the same moment: the other submit won the INSERT.
+            made = app_made_by_form(request.user, account, api=api, client_id=form.generated["client_id"])
+            if made is not None:
+                return _sent_already(request, made)
             form.renew_credentials(
-                "An App with this App ID/key exists already: was the form sent twice? "
-                "New credentials were generated; submit again only to add a second App."
+                "An App with this App ID/key exists already. New credentials were generated; "
+                "submit again to add the App."
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -266,10 +293,23 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
             "api_label": Api(api).label,
             "form": form,
             "limit_error": limit_error,
+            "twin": twin,
             "list_url": list_url,
             "breadcrumb": breadcrumb(request.user, account),
         },
     )
+
+
+def _sent_already(request: HttpRequest, made: App) -> HttpResponse:
+    """An Add App form sent again: say the App was added then, and show it."""
+    messages.info(
+        request,
+        f"This form was sent already: the App “{made.name}” was added then, and nothing more was added now.",
+    )
+    if request.htmx:
+        response = HttpResponse(status=204)
+        return trigger_client_event(trigger_client_event(response, "appsChanged"), "closeModal")
+    return redirect(made.get_absolute_url())
 
 
 @never_cache

@@ -18,6 +18,8 @@ urlpatterns = [
     path("healthz", portal_views.healthz, name="healthz"),
     path("readyz", portal_views.readyz, name="readyz"),
     path("metrics", portal_views.metrics, name="metrics"),
+    # Browsers ask for /favicon.ico whatever the page says; a 404 there fills the logs.
+    path("favicon.ico", portal_views.favicon, name="favicon"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),

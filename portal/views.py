@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.crypto import constant_time_compare
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_GET, require_safe
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from .forms import lockout_message
@@ -75,3 +76,11 @@ def metrics(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for whatever a page names: the static icon (its hashed
+    name is looked up per request, once the manifest exists)."""
+    return HttpResponsePermanentRedirect(static("portal/favicon.ico"))

@@ -18,7 +18,7 @@ register = template.Library()
 ROW_HTML = """<tr>
         <td class="col-check"><input class="form-check-input" type="checkbox" name="app" value="{pk}" aria-label="Select {name}"></td>
         <td>{image}</td>
-        <td><a href="{edit_url}">{name}</a></td>
+        <td class="app-name"><a href="{edit_url}">{name}</a>{description}</td>
         <td class="font-monospace small">{client_id}</td>
         <td>{trusted}</td>
         <td>{enabled}</td>
@@ -26,6 +26,8 @@ ROW_HTML = """<tr>
       </tr>"""  # noqa: E501
 IMAGE_HTML = '<img class="app-image" src="{}" alt="" loading="lazy" referrerpolicy="no-referrer">'
 NO_IMAGE_HTML = '<span class="app-image-placeholder" aria-hidden="true"></span>'
+DESCRIPTION_HTML = '<div class="small text-body-secondary app-description">{}</div>'
+DESCRIPTION_LENGTH = 80
 DISABLED_HTML = '<span class="badge text-bg-warning">No</span>'
 
 
@@ -46,10 +48,14 @@ def app_rows(apps) -> SafeString:
     for app in apps:
         created = app["created"].astimezone(zone)
         image = app["image_uri"]
+        description = " ".join(app["description"].split())
+        if len(description) > DESCRIPTION_LENGTH:
+            description = description[: DESCRIPTION_LENGTH - 1].rstrip() + "…"
         rows.append(
             ROW_HTML.format(
                 pk=int(app["pk"]),
                 name=escape(app["name"]),
+                description=DESCRIPTION_HTML.format(escape(description)) if description else "",
                 image=IMAGE_HTML.format(escape(image)) if image.startswith("https://") else NO_IMAGE_HTML,
                 edit_url=escape(edit_url(app["pk"])),
                 client_id=escape(app["client_id"]),

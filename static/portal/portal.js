@@ -1,5 +1,6 @@
-// The portal's behaviour on top of htmx and Bootstrap: the modal, and "select all" boxes.
-// A file, never inline script: the Content-Security-Policy allows scripts from 'self' only.
+// The portal's behaviour on top of htmx and Bootstrap: the modal, focus, drafts, and "select
+// all" boxes. A file, never inline script: the Content-Security-Policy allows scripts from
+// 'self' only.
 (function () {
   "use strict";
 
@@ -8,14 +9,31 @@
     return element ? bootstrap.Modal.getOrCreateInstance(element) : null;
   }
 
-  // Focus the first field in error, or else the dialog's first field or main button.
+  // Focus the first field in error; else what the dialog names (a destructive dialog names
+  // Cancel, so a stray Enter destroys nothing); else its first field or main button.
   function focusDialog(element) {
     var first = element.querySelector(".is-invalid") ||
+      element.querySelector("[autofocus]") ||
       element.querySelector("input:not([type=hidden]):not([readonly]), textarea, select, .modal-footer .btn:last-child");
     if (!first) return;
     first.focus();
     if (first.classList.contains("is-invalid")) first.scrollIntoView({ block: "center" });
   }
+
+  // --- The modal ------------------------------------------------------------------------------
+
+  // The control that opened the modal, to give the focus back to when it closes.
+  var opener = null;
+  // Set when the server closed the dialog (its work is done): nothing to ask then.
+  var closingDone = false;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    var element = document.getElementById("modal");
+    if (target && target.id === "modal-content" && element && !element.classList.contains("show")) {
+      opener = event.detail.elt;
+    }
+  });
 
   // htmx put a dialog into the modal: show it, or (after an invalid submit) focus the error.
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -40,16 +58,115 @@
   document.body.addEventListener("closeModal", function () {
     window.setTimeout(function () {
       var instance = modal();
+      closingDone = true;
       if (instance) instance.hide();
+      closingDone = false;
     }, 0);
   });
 
-  // A closed modal forgets its dialog (and any secret it showed).
-  document.addEventListener("hidden.bs.modal", function (event) {
-    if (event.target.id === "modal") document.getElementById("modal-content").innerHTML = "";
+  // A form in the dialog holds unsaved input once the user typed in it, or once the server
+  // sent it back with errors (nothing of it was saved).
+  function changedForm() {
+    var form = document.querySelector("#modal-content form[method=post]");
+    if (!form) return false;
+    return form.dataset.changed === "1" || Boolean(form.querySelector(".is-invalid"));
+  }
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (form && form.closest("#modal-content")) form.dataset.changed = "1";
   });
 
-  // "Select all" checkboxes: hidden without JavaScript, where they could do nothing.
+  // Escape, the backdrop or the ×: ask before throwing typed input away.
+  document.addEventListener("hide.bs.modal", function (event) {
+    if (event.target.id !== "modal" || closingDone || !changedForm()) return;
+    if (!window.confirm("Discard what you typed in this form?")) event.preventDefault();
+  });
+
+  // A closed modal forgets its dialog (and any secret it showed), and the focus goes back to
+  // the control that opened it (or its successor, when the list was drawn again).
+  document.addEventListener("hidden.bs.modal", function (event) {
+    if (event.target.id !== "modal") return;
+    document.getElementById("modal-content").innerHTML = "";
+    var back = opener;
+    opener = null;
+    if (back && !back.isConnected && back.id) back = document.getElementById(back.id);
+    if (back && back.isConnected) back.focus();
+  });
+
+  // --- The changelist: focus stays on the control that acted, and the count is announced ---
+
+  var changelistFocus = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target.id !== "changelist") return;
+    var active = document.activeElement;
+    changelistFocus = active && active.id && event.detail.target.contains(active) ? active.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target.id !== "changelist") return;
+    var count = document.getElementById("app-count");
+    var announce = document.getElementById("announce");
+    if (announce && count) announce.textContent = count.textContent.replace(/\s+/g, " ").trim();
+    if (!changelistFocus) return;
+    var again = document.getElementById(changelistFocus) || count;
+    changelistFocus = null;
+    if (again && document.activeElement !== again) again.focus();
+  });
+
+  // --- Drafts: what was typed in a dialog survives a sign-in the session's end asked for -----
+
+  function draftKey(form) {
+    return "portal:draft:" + form.getAttribute("action");
+  }
+  function typedFields(form) {
+    return Array.prototype.filter.call(form.elements, function (field) {
+      return field.name && field.name !== "csrfmiddlewaretoken" && field.type !== "hidden" &&
+        field.type !== "submit" && !field.readOnly;
+    });
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (form.tagName !== "FORM" || !form.hasAttribute("data-draft")) return;
+    var values = {};
+    typedFields(form).forEach(function (field) {
+      values[field.name] = field.type === "checkbox" ? field.checked : field.value;
+    });
+    try { window.sessionStorage.setItem(draftKey(form), JSON.stringify(values)); } catch (error) { /* full or off */ }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    var redirect = event.detail.xhr && event.detail.xhr.getResponseHeader("HX-Redirect");
+    if (form.tagName === "FORM" && form.hasAttribute("data-draft") && !redirect) {
+      window.sessionStorage.removeItem(draftKey(form));
+    }
+  });
+  function restoreDrafts(root) {
+    root.querySelectorAll("form[data-draft]").forEach(function (form) {
+      var saved = window.sessionStorage.getItem(draftKey(form));
+      if (!saved) return;
+      window.sessionStorage.removeItem(draftKey(form));
+      var values = JSON.parse(saved);
+      typedFields(form).forEach(function (field) {
+        if (!(field.name in values)) return;
+        if (field.type === "checkbox") field.checked = values[field.name];
+        else field.value = values[field.name];
+      });
+      form.dataset.changed = "1";
+    });
+  }
+
+  // --- A broken App image gives way to the neutral square (no inline onerror: CSP) ---------
+
+  document.addEventListener("error", function (event) {
+    var image = event.target;
+    if (!(image instanceof HTMLImageElement) || !image.classList.contains("app-image")) return;
+    var square = document.createElement("span");
+    square.className = "app-image-placeholder app-image-broken";
+    square.setAttribute("aria-hidden", "true");
+    image.replaceWith(square);
+  }, true);
+
+  // --- "Select all" checkboxes: hidden without JavaScript, where they could do nothing -------
+
   function initSelectAll(root) {
     root.querySelectorAll("input[data-select-all]").forEach(function (box) {
       box.hidden = false;
@@ -64,6 +181,9 @@
       });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { initSelectAll(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    initSelectAll(document);
+    restoreDrafts(document);
+  });
   document.addEventListener("htmx:load", function (event) { initSelectAll(event.detail.elt); });
 })();

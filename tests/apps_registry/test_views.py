@@ -4,7 +4,7 @@ and without JavaScript, for every persona, on good and bad paths."""
 import json
 import re
 from datetime import UTC
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -136,6 +136,28 @@ def test_anonymous_visitors_are_sent_to_login_and_nothing_changes(demo, demo_app
         reverse("login")
     )
     assert snapshot(app) == before
+
+
+def test_an_htmx_request_after_the_session_ended_signs_in_full_page_and_comes_back(demo, demo_apps, client):
+    owner, app = demo["user"], demo_apps["user"]
+    page = list_url(owner)
+    sorted_tab = f"{page}&o=-created"
+
+    tab = client.get(sorted_tab, headers=HTMX)
+    dialog = client.post(add_url(owner), {"name": "Typed"}, headers={**HTMX, "HX-Target": "modal-content"})
+    reveal = client.post(
+        reverse("apps_registry:reveal_secret", args=[app.pk]),
+        headers={**HTMX, "HX-Target": "app-secret", "HX-Current-URL": f"http://testserver/apps/{app.pk}/"},
+    )
+    plain_get = client.get(page)
+
+    login = reverse("login")
+    assert (tab.status_code, tab.content) == (200, b"")
+    assert tab["HX-Redirect"] == f"{login}?next={quote(sorted_tab, safe='')}"
+    assert dialog["HX-Redirect"] == f"{login}?next={quote(add_url(owner), safe='')}"
+    assert reveal["HX-Redirect"] == f"{login}?next={quote(f'/apps/{app.pk}/', safe='')}"
+    assert plain_get.status_code == 302  # without htmx, the usual redirect
+    assert not App.objects.filter(name="Typed").exists()
 
 
 # --- the changelist -------------------------------------------------------------------------
@@ -417,20 +439,36 @@ def test_a_credential_pair_the_user_chose_is_refused(demo, client):
     assert not App.objects.exists()
 
 
-def test_submitting_the_same_add_form_twice_creates_one_app(demo, client):
+def test_submitting_the_same_add_form_twice_creates_one_app_and_shows_it(demo, client):
     owner = demo["organization"]
     client.force_login(owner)
     page = client.get(add_url(owner))
     data = form_data(page)
 
     first = client.post(add_url(owner), data)
-    second = client.post(add_url(owner), data)
+    # Back, then OK again (no JavaScript): the same signed credentials.
+    second = client.post(add_url(owner), data, follow=True)
 
+    app = App.objects.get(owner=owner)
     assert first.status_code == 302
-    assert second.status_code == 200
-    assert "was the form sent twice?" in text(second)
-    assert App.objects.get(owner=owner).client_id == page.context["form"].generated["client_id"]
-    assert second.context["form"].generated["client_id"] != page.context["form"].generated["client_id"]
+    assert app.client_id == page.context["form"].generated["client_id"]
+    assert second.redirect_chain == [(app.get_absolute_url(), 302)]
+    assert messages_of(second)[-1:] == [
+        "This form was sent already: the App “Calendar Sync” was added then, and nothing more was added now."
+    ]
+    assert App.objects.filter(owner=owner).count() == 1
+
+
+def test_an_add_form_sent_twice_with_htmx_closes_the_modal_and_shows_the_list(demo, client):
+    owner = demo["organization"]
+    client.force_login(owner)
+    data = form_data(client.get(add_url(owner)))
+    client.post(add_url(owner), data, headers=HTMX)
+
+    second = client.post(add_url(owner), data, headers=HTMX)
+
+    assert second.status_code == 204
+    assert {"appsChanged", "closeModal"} <= set(json.loads(second["HX-Trigger"]))
     assert App.objects.filter(owner=owner).count() == 1
 
 
@@ -992,3 +1030,69 @@ def test_changelist_rows_escape_what_the_apps_say_and_link_to_each_app(demo, cli
     assert "<td>Yes</td>" in row  # trusted
     created = disabled.created.astimezone(UTC)
     assert f'<time datetime="{created.isoformat()}">{created:%Y-%m-%d %H:%M}</time>' in row
+
+
+def test_adding_an_app_like_an_existing_one_warns_first_then_adds_on_a_second_ok(demo, client):
+    owner = demo["organization"]
+    client.force_login(owner)
+    AppFactory(owner=owner, name="Calendar Sync", redirect_uri="https://calendar.example/oauth/callback")
+    data = form_data(client.get(add_url(owner)))
+
+    warned = client.post(add_url(owner), data)
+
+    assert warned.status_code == 200
+    assert "organization already has an App named “ Calendar Sync ” with this redirect URL" in plain(warned)
+    assert App.objects.filter(owner=owner).count() == 1
+    again = {**data, "add_anyway": warned.context["form"]["add_anyway"].value()}
+    assert client.post(add_url(owner), again).status_code == 302
+    assert App.objects.filter(owner=owner).count() == 2
+
+
+def test_changelist_rows_show_a_description_excerpt_to_tell_twins_apart(demo, client):
+    owner = demo["user"]
+    AppFactory(owner=owner, name="Twin", description="Syncs the sales calendar " + "x" * 200)
+    AppFactory(owner=owner, name="Twin", description="Sends invoices")
+    client.force_login(owner)
+
+    page = text(client.get(list_url(owner)))
+
+    assert '<div class="small text-body-secondary app-description">Sends invoices</div>' in page
+    assert "Syncs the sales calendar " + "x" * 54 + "…" in page
+
+
+def test_tabs_count_the_accounts_apps_against_the_limit_and_add_says_when_it_is_reached(
+    demo, client, settings
+):
+    owner = demo["organization"]
+    settings.APP_LIMIT_PER_ACCOUNT = 2
+    AppFactory(owner=owner, api=Api.SYSTEMAPI)
+    client.force_login(owner)
+
+    below = client.get(list_url(owner))
+    AppFactory(owner=owner, api=Api.UNIFIEDAPI)
+    at_limit = client.get(list_url(owner))
+
+    assert "1 of 2 Apps in this account" in plain(below)
+    assert 'id="add-app"' in text(below)
+    assert "2 of 2 Apps in this account" in plain(at_limit)
+    assert 'id="add-app"' not in text(at_limit)
+    assert "This account owns 2 Apps, the most it may: remove one to add another." in plain(at_limit)
+    assert re.search(r"<button[^>]*disabled[^>]*>Add App</button>", text(at_limit))
+
+
+def test_the_app_form_has_no_placeholder_that_looks_like_a_value_and_says_admin_email(demo, client):
+    owner = demo["user"]
+    client.force_login(owner)
+
+    page = text(client.get(add_url(owner)))
+
+    assert "placeholder=" not in page
+    assert "Admin email" in page
+    assert "Activate this option only if you trust the App." in page
+
+
+def test_favicon_ico_exists_without_signing_in(client):
+    response = client.get("/favicon.ico", follow=True)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"

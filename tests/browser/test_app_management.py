@@ -22,7 +22,7 @@ def fill_app_form(dialog, redirect_uri: str) -> None:
     dialog.get_by_label("Name").fill("Calendar Sync")
     dialog.get_by_label("Description").fill("Keeps the team's calendars in step.")
     dialog.get_by_label("Homepage").fill("https://calendar.example/")
-    dialog.get_by_label("Admin e-mail").fill("dev@calendar.example")
+    dialog.get_by_label("Admin email").fill("dev@calendar.example")
     dialog.get_by_label("Admin phone").fill("+1 555 0100")
     dialog.get_by_label("App is trusted").check()
     dialog.get_by_label("Redirect URL").fill(redirect_uri)
@@ -179,3 +179,14 @@ def test_without_javascript_the_add_app_form_is_a_page(chromium, live_server, de
         expect(page.locator("#client-secret")).to_have_value(app.client_secret)
     finally:
         context.close()
+
+
+def test_a_broken_app_image_gives_way_to_the_placeholder(page, demo):
+    AppFactory(owner=demo["user"], name="Broken Logo", image_uri="https://images.example/missing.png")
+    page.route("https://images.example/**", lambda route: route.abort())
+    sign_in(page, "user")
+    page.goto(f"/accounts/{demo['user'].pk}/apps/")
+
+    row = page.get_by_role("row", name=re.compile("Broken Logo"))
+    expect(row.locator(".app-image-broken")).to_have_count(1)
+    expect(row.locator("img")).to_have_count(0)

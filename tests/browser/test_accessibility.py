@@ -1,0 +1,135 @@
+"""axe-core finds nothing on every page and state of the portal: the lists, the modal open with
+errors, the App's page and its dialogs, the consent pages, the playground, the account pages.
+
+axe-core comes from npm (tests/browser/axe/package.json; `make axe`, which `make test` runs,
+installs it; nothing is fetched at run time). It is injected with Playwright's
+add_script_tag, which writes an inline <script>: the Content-Security-Policy would refuse it,
+so these contexts, and only these, are opened with bypass_csp=True. The CSP itself is checked
+with it in force by test_content_security_policy.py.
+"""
+
+import json
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import expect
+
+from apps_registry.models import Api
+from tests.factories import AppFactory
+from tests.helpers import REDIRECT, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def tab(chromium, live_server):
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make axe` (npm install in tests/browser/axe).")
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def violations(page, within: str | None = None) -> list[str]:
+    """axe's violations on the page as it is now, one line per rule and element."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    # An open dialog is checked alone: the page under the backdrop was checked before it opened.
+    result = page.evaluate("async (within) => await axe.run(within || document)", within)
+    return [
+        f"{rule['id']} ({rule['impact']}): {node['target']} {node['failureSummary']!r}"
+        for rule in result["violations"]
+        for node in rule["nodes"]
+    ]
+
+
+def check(page, where: str, found: dict, within: str | None = None) -> None:
+    found[where] = violations(page, within)
+
+
+def assert_none(found: dict) -> None:
+    bad = {where: lines for where, lines in found.items() if lines}
+    assert not bad, json.dumps(bad, indent=1, ensure_ascii=False)
+
+
+def test_the_app_management_pages_and_dialogs_have_no_axe_violations(tab, demo):
+    page, found = tab, {}
+    owner = demo["organization"]
+    app = AppFactory(owner=owner, name="Calendar Sync", description="Keeps calendars in step", trusted=True)
+    AppFactory(owner=owner, name="Logo App", image_uri="https://images.example/logo.png")
+    AppFactory(owner=owner, name="Call Recorder", api=Api.UNIFIEDAPI)
+    page.route("https://images.example/**", lambda route: route.abort())
+
+    page.goto("/accounts/login/")
+    check(page, "sign-in", found)
+    sign_in(page, "organization")
+    check(page, "my account", found)
+    page.goto(f"/accounts/{owner.pk}/apps/")
+    expect(page.get_by_role("link", name="Calendar Sync")).to_be_visible()
+    check(page, "App list", found)
+    page.get_by_role("link", name="UnifiedAPI", exact=True).click()
+    expect(page.get_by_role("link", name="Call Recorder")).to_be_visible()
+    check(page, "App list, UnifiedAPI tab", found)
+
+    page.get_by_role("link", name="Add App").click()
+    dialog = page.locator("#modal")
+    dialog.get_by_label("Redirect URL").fill("http://insecure.example/cb")
+    dialog.get_by_role("button", name="OK").click()
+    expect(dialog.get_by_text("Enter an absolute https:// URL.")).to_be_visible()
+    check(page, "Add App modal with errors", found, within="#modal")
+    page.goto(f"/accounts/{owner.pk}/apps/add/?api=systemapi")
+    check(page, "Add App page", found)
+
+    page.goto(f"/apps/{app.pk}/")
+    check(page, "App page", found)
+    page.get_by_role("button", name="Reveal").click()
+    expect(page.locator("#secret-help")).to_contain_text("Revealed")
+    check(page, "App page, secret revealed", found)
+    page.get_by_role("link", name="Remove…").click()
+    expect(dialog).to_be_visible()
+    check(page, "Remove dialog", found, within="#modal")
+    page.goto(f"/apps/{app.pk}/remove/")
+    check(page, "Remove page", found)
+    page.goto(f"/apps/{app.pk}/tokens/")
+    check(page, "tokens", found)
+    page.goto(f"/accounts/{owner.pk}/audit/")
+    check(page, "audit trail", found)
+    page.goto("/playground/")
+    check(page, "playground", found)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/accounts/{owner.pk}/apps/")
+    check(page, "App list at phone width", found)
+
+    assert_none(found)
+
+
+def test_the_consent_pages_have_no_axe_violations(tab, demo):
+    page, found = tab, {}
+    web = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, name="Web App", redirect_uri=REDIRECT)
+    authorize = {"response_type": "code", "client_id": web.client_id, "redirect_uri": REDIRECT}
+    register = {
+        "name": "Fake App",
+        "homepage": "https://fake-app.example/",
+        "email": "dev@fake-app.example",
+        "redirect_uri": "https://fake-app.example/cb",
+        "state": "s",
+    }
+
+    page.goto(f"/oauth/authorize.php?{urlencode(authorize)}")
+    check(page, "authorize, signed out", found)
+    page.goto(f"/oauth/register.php?{urlencode(register)}")
+    check(page, "register, signed out", found)
+    sign_in(page, "user")
+    page.goto(f"/oauth/register.php?{urlencode(register)}")
+    check(page, "register, signed in", found)
+    page.goto(f"/oauth/authorize.php?{urlencode(authorize)}")
+    check(page, "authorize, signed in", found)
+
+    assert_none(found)
