@@ -269,6 +269,9 @@ AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 # No start-up banner, and its log lines name only what the lockout counts (account, address).
 AXES_VERBOSE = False
+# Its records are not in the Django admin: they span every tree, and deleting one lifts a
+# lockout. Operators use axes_reset_username / axes_reset_ip / axes_reset_ip_username.
+AXES_ENABLE_ADMIN = False
 
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
