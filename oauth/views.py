@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -298,9 +299,12 @@ def authorize(request: HttpRequest) -> HttpResponse:
         logout(request)
         return _authorize_page(request, payload, blob, ConsentLoginForm(request))
     allow = action == "allow"
-    if allow and not App.objects.filter(
-        client_id=payload["credentials"].get("client_id"), enabled=True, owner__is_active=True
-    ).exists():
+    if (
+        allow
+        and not App.objects.filter(
+            client_id=payload["credentials"].get("client_id"), enabled=True, owner__is_active=True
+        ).exists()
+    ):
         return error_page(request, "This App cannot be authorized", ["The App was removed or disabled."])
     if allow:
         form = ConsentLoginForm(request, data=request.POST)
@@ -357,12 +361,38 @@ def token_error(request: HttpRequest, body: dict, status: int) -> HttpResponse:
     return response
 
 
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+
+
+def _not_utf8(request: HttpRequest) -> bool:
+    """A form-urlencoded body whose decoded bytes are not UTF-8. Django decodes such a body
+    leniently (each bad byte becomes U+FFFD), so a client would be answered about parameters
+    it never sent; the README promises a 400 instead."""
+    if request.content_type != FORM_URLENCODED:
+        return False
+    try:
+        unquote_to_bytes(request.body.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def unreadable_body(request: HttpRequest) -> HttpResponse | None:
     """An invalid_request error when the body cannot be parsed (form-urlencoded that is not
-    UTF-8, a broken multipart body): the client gets the error in the endpoint's JSON shape,
-    not Django's HTML 400 page."""
+    UTF-8, a broken multipart body, more than DATA_UPLOAD_MAX_MEMORY_SIZE bytes or
+    DATA_UPLOAD_MAX_NUMBER_FIELDS fields): the client gets the error in the endpoint's JSON
+    shape, not Django's HTML 400 page."""
     try:
+        if _not_utf8(request):
+            raise BadRequest("not UTF-8")
         request.POST  # noqa: B018 -- parsing is the point
+    except (RequestDataTooBig, TooManyFieldsSent):
+        body = {
+            "error": "invalid_request",
+            "error_description": f"The body is too large (at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} "
+            f"bytes and {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields).",
+        }
+        return token_error(request, body, 413)
     except (BadRequest, MultiPartParserError):
         body = {
             "error": "invalid_request",

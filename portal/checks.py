@@ -26,7 +26,8 @@ def trusted_proxies_are_specific(app_configs, **kwargs) -> list[Warning]:
     """TRUSTED_PROXIES names the proxies in front of the portal, never every address; and the
     switches it replaced are no longer read."""
     warnings = []
-    everyone = [str(network) for network in proxy_networks(settings.TRUSTED_PROXIES) if network.prefixlen == 0]
+    networks = proxy_networks(settings.TRUSTED_PROXIES)
+    everyone = [str(network) for network in networks if network.prefixlen == 0]
     if everyone:
         warnings.append(
             Warning(

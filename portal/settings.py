@@ -243,7 +243,9 @@ for _entry in TRUSTED_PROXIES:  # a typo stops the portal at start-up, not at th
     try:
         ipaddress.ip_network(_entry)
     except ValueError as _error:
-        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_entry!r} is not an IP address or network ({_error}).") from None
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_entry!r} is not an IP address or network ({_error})."
+        ) from None
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The switches TRUSTED_PROXIES replaced, if the environment still sets them (check --deploy).

@@ -279,7 +279,7 @@ def test_the_database_refuses_a_token_for_an_inactive_account(web_app, demo, ina
     token = AccessToken(
         user=demo["user"],
         application=web_app,
-        token="guarded",  # noqa: S106 - a test value
+        token="guarded",
         expires=timezone.now() + timedelta(hours=1),
         scope=Api.UNIFIEDAPI,
     )

@@ -106,7 +106,7 @@ def test_production_turns_on_https_only_cookies_hsts_and_the_ssl_redirect():
 
 
 def deploy_check(**extra) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 (our own manage.py)
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=production_env(**extra),
@@ -145,3 +145,14 @@ def test_a_trusted_proxy_that_is_not_an_address_stops_the_portal():
     result = deploy_check(TRUSTED_PROXIES="nginx.internal")
     assert result.returncode != 0
     assert "TRUSTED_PROXIES: 'nginx.internal' is not an IP address or network" in result.stderr
+
+
+def test_env_example_keeps_production_the_default():
+    """.env.example says production is the default: it must not turn DEBUG on, and it names
+    TRUSTED_PROXIES (not the switches it replaced)."""
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    assigned = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    assert assigned["DEBUG"].strip().lower() in {"false", "off", "0", "no"}
+    text = (ROOT / ".env.example").read_text()
+    assert "TRUSTED_PROXIES" in text
+    assert "TRUST_X_FORWARDED" not in text

@@ -9,9 +9,9 @@ from django.db import transaction
 
 from accounts import services as account_services
 from accounts.models import Account, Kind
-from portal.audit import COMMAND_LINE
 from apps_registry import services
 from apps_registry.models import Api, App
+from portal.audit import COMMAND_LINE
 
 # username, kind, parent username, name
 DEMO_ACCOUNTS = [
