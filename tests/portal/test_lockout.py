@@ -246,3 +246,10 @@ def test_a_lockout_with_no_sign_in_page_to_show_gets_the_portals_429_page(rf, db
     assert response.status_code == 429
     assert LOCKED in response.content.decode()
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_a_username_longer_than_any_account_is_a_form_error_not_a_500(client, demo, url):
+    response = sign_in(client, "x" * 300, "wrong", url)
+    assert response.status_code == 200
+    assert not AccessAttempt.objects.exists()
