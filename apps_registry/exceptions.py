@@ -29,6 +29,20 @@ class AppLimitReached(ValidationError):
         )
 
 
+class ResourceServerNotAllowed(ValidationError):
+    """Only an Administrator marks an App as a resource server (issue 13, item 7)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                "resource_server": ValidationError(
+                    "Only an Administrator can mark an App as a resource server.",
+                    code="resource_server_not_allowed",
+                )
+            }
+        )
+
+
 class DuplicateAppKey(ValidationError):
     """The App ID/key is taken: in practice, the same Add App form sent twice."""
 

@@ -7,7 +7,7 @@ from django.core import signing
 
 from .crypto import generate_credential, is_credential
 from .models import App
-from .services import EDITABLE_FIELDS
+from .services import EDITABLE_FIELDS, may_mark_resource_server
 
 # The generated key and secret travel in the Add App form signed, so what the user saw is what
 # the App gets, and nobody can pick their own: a tampered or stale pair is refused.
@@ -36,7 +36,8 @@ def load_credentials(token: str, *, owner_pk: int, api: str) -> dict[str, str]:
 
 class AppForm(forms.ModelForm):
     """The fields an App's owner fills in, in the order of design §3. Never saved by itself:
-    the view hands `service_arguments()` to app_create or app_update."""
+    the view hands `service_arguments()` to app_create or app_update. "App is a resource
+    server" is shown to Administrators only (the service refuses it from anyone else)."""
 
     class Meta:
         model = App
@@ -60,8 +61,10 @@ class AppForm(forms.ModelForm):
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
+        if not may_mark_resource_server(actor):
+            del self.fields["resource_server"]
         # URLInput would make the browser refuse some URLs before the server can explain
         # why; the server's messages are the clearer ones, so keep the fields as text.
         for name in ("homepage", "image_uri", "redirect_uri"):
@@ -71,7 +74,7 @@ class AppForm(forms.ModelForm):
         self.fields["description"].widget.attrs["maxlength"] = 1000
 
     def service_arguments(self) -> dict:
-        return {field: self.cleaned_data[field] for field in EDITABLE_FIELDS}
+        return {field: self.cleaned_data[field] for field in EDITABLE_FIELDS if field in self.fields}
 
 
 class AppAddForm(AppForm):
@@ -86,8 +89,8 @@ class AppAddForm(AppForm):
         "or was altered); new ones were generated. Check the form and submit it again.",
     }
 
-    def __init__(self, *args, owner_pk: int, api: str, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, actor, owner_pk: int, api: str, **kwargs):
+        super().__init__(*args, actor=actor, **kwargs)
         self.owner_pk = owner_pk
         self.api = api
         self.credentials_invalid = False

@@ -27,6 +27,9 @@ _https_url = URLValidator(schemes=["https"], message="Enter an absolute https://
 
 # What the trigger of migration 0004 says when it refuses a token (see App.secret_version).
 SECRET_CHANGED = "app_secret_changed"  # noqa: S105 - an error marker, not a secret
+# What the triggers of migration 0005 say when a token's App owner, or its user, is inactive.
+APP_OWNER_DISABLED = "app_owner_disabled"
+ACCOUNT_DISABLED = "account_disabled"
 
 
 def validate_http_url(value: str) -> None:
@@ -122,6 +125,12 @@ class App(AbstractApplication):
         "App is trusted",
         default=False,
         help_text="A trusted App may get an access token with its key and secret alone (client_credentials).",
+    )
+    resource_server = models.BooleanField(
+        "App is a resource server",
+        default=False,
+        help_text="Set by an Administrator only: the App may introspect the tokens of every App "
+        "owned within its owner's Administrator's tree, not only its own.",
     )
     redirect_uri = models.CharField("redirect URL", max_length=2000, validators=[validate_redirect_uri])
     enabled = models.BooleanField(

@@ -17,13 +17,13 @@ from django.db.models import F
 from django.utils import timezone
 from oauth2_provider.models import get_grant_model, get_id_token_model
 
-from accounts.models import Account
+from accounts.models import Account, Kind
 from accounts.permissions import can_manage_account
 from portal.audit import COMMAND_LINE as COMMAND_LINE  # re-exported, as Origin is
 from portal.audit import Origin
 
 from .crypto import generate_credential, is_credential
-from .exceptions import AppLimitReached, DuplicateAppKey, UnifiedApiNotAllowed
+from .exceptions import AppLimitReached, DuplicateAppKey, ResourceServerNotAllowed, UnifiedApiNotAllowed
 from .models import AccessToken, Api, App, AuditAction, AuditEvent, RefreshToken
 
 # What an App's owner may change after creation (the API and the owner are fixed).
@@ -35,6 +35,7 @@ EDITABLE_FIELDS = (
     "email",
     "phone",
     "trusted",
+    "resource_server",
     "redirect_uri",
 )
 
@@ -74,6 +75,12 @@ def check_app_limit(*, owner: Account) -> None:
         raise AppLimitReached(limit)
 
 
+def may_mark_resource_server(actor: Account) -> bool:
+    """Only an Administrator marks an App as a resource server (it then introspects the tokens
+    of every App within that Administrator's tree); _require_manager still applies."""
+    return actor.kind == Kind.ADMINISTRATOR
+
+
 def _check_credential(value: str, field: str) -> None:
     if not is_credential(value):
         raise ValidationError(
@@ -94,6 +101,7 @@ def app_create(
     image_uri: str = "",
     phone: str = "",
     trusted: bool = False,
+    resource_server: bool = False,
     client_id: str | None = None,
     client_secret: str | None = None,
     origin: Origin,
@@ -105,6 +113,8 @@ def app_create(
     """
     _require_manager(actor, owner)
     check_api_allowed(owner=owner, api=api)
+    if resource_server and not may_mark_resource_server(actor):
+        raise ResourceServerNotAllowed()
     if client_id is not None:
         _check_credential(client_id, "client_id")
     if client_secret is not None:
@@ -119,6 +129,7 @@ def app_create(
         email=email,
         phone=phone,
         trusted=trusted,
+        resource_server=resource_server,
         redirect_uri=redirect_uri,
         client_id=client_id or generate_credential(),
     )
@@ -151,6 +162,8 @@ def app_update(*, actor: Account, app: App, origin: Origin, **changes) -> App:
     with transaction.atomic():
         app = App.objects.select_for_update().get(pk=app.pk)
         changed = [field for field, value in changes.items() if getattr(app, field) != value]
+        if "resource_server" in changed and not may_mark_resource_server(actor):
+            raise ResourceServerNotAllowed()
         for field in changed:
             setattr(app, field, changes[field])
         app.full_clean()
@@ -188,6 +201,32 @@ def _delete_issued_credentials(app_id: int) -> dict:
         for label, model in tables:
             table = quote(model._meta.db_table)  # a model's own table name, not input
             cursor.execute(f"DELETE FROM {table} WHERE application_id = %s", [app_id])  # noqa: S608
+            counts[label] = cursor.rowcount
+    return counts
+
+
+def revoke_account_credentials(*, account: Account) -> dict:
+    """Delete what a deactivated account holds (design §8): every token and unused code that
+    acts for it, on any App, and every token and code of the Apps it owns. One DELETE per table
+    and condition, never row by row. Called inside the deactivation's transaction (the
+    `account_deactivated` receiver); reactivating gives nothing back."""
+    quote = connection.ops.quote_name
+    app_table = quote(App._meta.db_table)
+    tables = [
+        ("refresh_tokens", RefreshToken),
+        ("access_tokens", AccessToken),
+        ("id_tokens", get_id_token_model()),
+        ("authorization_codes", get_grant_model()),
+    ]
+    counts = {}
+    with connection.cursor() as cursor:
+        for label, model in tables:
+            table = quote(model._meta.db_table)  # a model's own table name, not input
+            cursor.execute(
+                f"DELETE FROM {table} WHERE user_id = %s OR application_id IN "  # noqa: S608
+                f"(SELECT id FROM {app_table} WHERE owner_id = %s)",
+                [account.pk, account.pk],
+            )
             counts[label] = cursor.rowcount
     return counts
 

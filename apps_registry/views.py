@@ -231,7 +231,7 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
     except UnifiedApiNotAllowed as error:
         messages.error(request, error.messages[0])
         return _redirect(request, list_url)
-    form = AppAddForm(request.POST or None, owner_pk=account.pk, api=api)
+    form = AppAddForm(request.POST or None, actor=request.user, owner_pk=account.pk, api=api)
     limit_error = twin = None
     if request.method == "POST" and form.is_valid():
         # This form's signed key is an App already: the form was sent twice (a double click,
@@ -317,7 +317,7 @@ def _sent_already(request: HttpRequest, made: App) -> HttpResponse:
 def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The App's page: the same form, pre-filled; secret masked, with Reveal and Regenerate."""
     app = manageable_app(request.user, pk)
-    form = AppForm(request.POST or None, instance=app)
+    form = AppForm(request.POST or None, actor=request.user, instance=app)
     if request.method == "POST" and form.is_valid():
         try:
             with removed_meanwhile_is_404():
@@ -360,7 +360,7 @@ def app_reveal_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
     secret = app_reveal_secret(actor=request.user, app=app, origin=_origin(request))
     if _partial(request):
         return render(request, "apps_registry/app_edit.html#secret", {"app": app, "secret": secret})
-    return _edit_page(request, app, AppForm(instance=app), secret=secret)
+    return _edit_page(request, app, AppForm(actor=request.user, instance=app), secret=secret)
 
 
 @never_cache

@@ -561,7 +561,7 @@ def main() -> int:
             "SECRET_KEY": secrets.token_urlsafe(50),
             "APP_SECRET_KEYS": Fernet.generate_key().decode(),
             "ALLOWED_HOSTS": "127.0.0.1",
-            "TRUST_X_FORWARDED_PROTO": "true",
+            "TRUSTED_PROXIES": "127.0.0.1",
             "DATABASE_URL": database_url,
             "BENCH_STATIC_ROOT": str(workdir / "static"),
             "BENCH_STOCK_DB": str(workdir / "stock.sqlite3"),

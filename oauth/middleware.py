@@ -26,9 +26,10 @@ def _is_loopback(address: str | None) -> bool:
 class RequireTLSMiddleware:
     """design §7: refuse plain HTTP on the OAuth endpoints and the APIs.
 
-    `request.is_secure()` honours X-Forwarded-Proto only when SECURE_PROXY_SSL_HEADER is set,
-    that is, when the settings say a TLS-terminating proxy is trusted. Loopback clients may use
-    HTTP only when OAUTH_ALLOW_LOOPBACK_HTTP is on (development).
+    `request.is_secure()` honours X-Forwarded-Proto only from a trusted proxy (TRUSTED_PROXIES:
+    portal.middleware.ForwardedHeadersMiddleware drops it from anyone else). Loopback clients
+    (the client's address, not a proxy's) may use HTTP only when OAUTH_ALLOW_LOOPBACK_HTTP is on
+    (development).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

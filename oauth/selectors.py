@@ -23,6 +23,9 @@ ME_COLUMNS = (
     *(f"application__{name}" for name in ME_APP_COLUMNS),
     *(f"user__{name}" for name in ACCOUNT_FIELDS),
     *(f"application__owner__{name}" for name in ACCOUNT_FIELDS),
+    # Whichever path deactivated them, read with the token: no second query.
+    "user__is_active",
+    "application__owner__is_active",
 )
 
 
@@ -32,8 +35,8 @@ def account_json(account: Account) -> dict:
 
 class MeToken(NamedTuple):
     """An access token as /uapi/@me needs it: its App's columns, and the account it was issued
-    for (`user`, all None for a client_credentials token) and the App's owner, as dicts of
-    ACCOUNT_FIELDS."""
+    for (`user`, all None for a token without one) and the App's owner, as dicts of
+    ACCOUNT_FIELDS; `accounts_active` is False when either of them is deactivated."""
 
     expires: datetime
     client_id: str
@@ -42,6 +45,7 @@ class MeToken(NamedTuple):
     enabled: bool
     user: dict
     owner: dict
+    accounts_active: bool
 
 
 @functools.cache
@@ -64,6 +68,8 @@ def token_for_me(value: str) -> MeToken | None:
         return None
     accounts_at = 1 + len(ME_APP_COLUMNS)
     owner_at = accounts_at + len(ACCOUNT_FIELDS)
+    active_at = owner_at + len(ACCOUNT_FIELDS)
+    user_active, owner_active = row[active_at:]
     expires = row[0]
     # SQLite hands the datetime back without its offset (stored in UTC), or as text.
     if isinstance(expires, str):
@@ -74,28 +80,58 @@ def token_for_me(value: str) -> MeToken | None:
         expires,
         *row[1:accounts_at],
         user=dict(zip(ACCOUNT_FIELDS, row[accounts_at:owner_at], strict=True)),
-        owner=dict(zip(ACCOUNT_FIELDS, row[owner_at:], strict=True)),
+        owner=dict(zip(ACCOUNT_FIELDS, row[owner_at:active_at], strict=True)),
+        # SQLite answers 0/1; a token without a user has None for its user's column.
+        accounts_active=(user_active is None or bool(user_active)) and bool(owner_active),
     )
 
 
 INACTIVE = {"active": False}
 
 
+def _root_administrator_id(account: Account) -> int:
+    """The pk of the Administrator at the top of the account's tree (at most three hops; the
+    hops already loaded by select_related cost no query)."""
+    while account.parent_id is not None:
+        account = account.parent
+    return account.pk
+
+
+def may_introspect(client: App, app: App) -> bool:
+    """An App introspects its own tokens. A resource server (an App an Administrator marked
+    so) also introspects the tokens of every App whose owner lies in the same Administrator's
+    tree as its own owner: the tree of the only Administrator who could mark it. Being
+    trusted is not enough (that is for client_credentials)."""
+    if app.pk == client.pk:
+        return True
+    if not client.resource_server:
+        return False
+    caller_owner = Account.objects.select_related("parent__parent__parent").get(pk=client.owner_id)
+    return _root_administrator_id(caller_owner) == _root_administrator_id(app.owner)
+
+
 def introspection(client: App, value: str, *, token_type_hint: str | None = None) -> dict:
-    """RFC 7662's answer about the token `value` to the authenticated App `client`: an App may
-    introspect its own tokens, a trusted App (a resource server) any token; anything else,
-    like an unknown, expired or revoked token or one of a disabled App, is simply not active.
-    The answer adds `api` and `account` to RFC 7662's fields."""
+    """RFC 7662's answer about the token `value` to the authenticated App `client` (whose
+    owner the view has checked is active): see `may_introspect` for whose tokens it may ask
+    about; anything else, like an unknown, expired or revoked token, one of a disabled App, or
+    one whose account or App owner is deactivated, is simply not active. The answer adds `api`
+    and `account` to RFC 7662's fields."""
     digest = checksum(value)
     models = [AccessToken, RefreshToken]
     if token_type_hint == "refresh_token":  # noqa: S105 - a token type, not a password
         models.reverse()
     found = None
     for model in models:
-        found = model.objects.select_related("application", "user").filter(token_checksum=digest).first()
+        found = (
+            model.objects.select_related("application__owner__parent__parent__parent", "user")
+            .filter(token_checksum=digest)
+            .first()
+        )
         if found is not None:
             break
-    if found is None or (found.application_id != client.pk and not client.trusted):
+    if found is None or not may_introspect(client, found.application):
+        return INACTIVE
+    if not found.application.owner.is_active or (found.user is not None and not found.user.is_active):
         return INACTIVE
     app, account = found.application, found.user or found.application.owner
     if isinstance(found, AccessToken):

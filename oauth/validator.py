@@ -15,7 +15,14 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
 from apps_registry.crypto import is_credential, secret_matches
-from apps_registry.models import SECRET_CHANGED, AccessToken, RedeemedCode, RefreshToken
+from apps_registry.models import (
+    ACCOUNT_DISABLED,
+    APP_OWNER_DISABLED,
+    SECRET_CHANGED,
+    AccessToken,
+    RedeemedCode,
+    RefreshToken,
+)
 
 from .housekeeping import purge_redeemed_codes
 
@@ -137,6 +144,17 @@ class Validator(OAuth2Validator):
             # holds was replaced, or the App disabled or removed, since it authenticated.
             if SECRET_CHANGED in str(error):
                 raise errors.InvalidClientError(request=request) from None
+            # The App's owner is deactivated (migration 0005): the App is unusable, as if
+            # disabled (a client_credentials token acts for the owner: the same). The account
+            # the grant acts for is deactivated: the grant is.
+            if APP_OWNER_DISABLED in str(error) or (
+                ACCOUNT_DISABLED in str(error) and request.grant_type == "client_credentials"
+            ):
+                raise errors.InvalidClientError(request=request) from None
+            if ACCOUNT_DISABLED in str(error):
+                raise errors.InvalidGrantError(
+                    description="The account this grant acts for is deactivated.", request=request
+                ) from None
             raise
         if request.grant_type == "authorization_code" and request.code:
             issued = getattr(request, "issued_access_token", None)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -252,7 +253,8 @@ def _authorize_refusal(credentials: dict, description: str) -> HttpResponse:
 
 def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, status: int = 200):
     app = App.objects.select_related("owner").filter(client_id=payload["credentials"]["client_id"]).first()
-    if app is None or not app.enabled:  # removed or disabled since the page was first shown
+    if app is None or not app.enabled or not app.owner.is_active:
+        # Removed or disabled since the page was first shown, or its owner deactivated.
         return error_page(request, "This App cannot be authorized", ["The App was removed or disabled."])
     context = {
         "app": app,
@@ -298,6 +300,13 @@ def authorize(request: HttpRequest) -> HttpResponse:
         logout(request)
         return _authorize_page(request, payload, blob, ConsentLoginForm(request))
     allow = action == "allow"
+    if (
+        allow
+        and not App.objects.filter(
+            client_id=payload["credentials"].get("client_id"), enabled=True, owner__is_active=True
+        ).exists()
+    ):
+        return error_page(request, "This App cannot be authorized", ["The App was removed or disabled."])
     if allow:
         form = ConsentLoginForm(request, data=request.POST)
         if consent_user(request, form) is None:
@@ -353,12 +362,38 @@ def token_error(request: HttpRequest, body: dict, status: int) -> HttpResponse:
     return response
 
 
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+
+
+def _not_utf8(request: HttpRequest) -> bool:
+    """A form-urlencoded body whose decoded bytes are not UTF-8. Django decodes such a body
+    leniently (each bad byte becomes U+FFFD), so a client would be answered about parameters
+    it never sent; the README promises a 400 instead."""
+    if request.content_type != FORM_URLENCODED:
+        return False
+    try:
+        unquote_to_bytes(request.body.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def unreadable_body(request: HttpRequest) -> HttpResponse | None:
     """An invalid_request error when the body cannot be parsed (form-urlencoded that is not
-    UTF-8, a broken multipart body): the client gets the error in the endpoint's JSON shape,
-    not Django's HTML 400 page."""
+    UTF-8, a broken multipart body, more than DATA_UPLOAD_MAX_MEMORY_SIZE bytes or
+    DATA_UPLOAD_MAX_NUMBER_FIELDS fields): the client gets the error in the endpoint's JSON
+    shape, not Django's HTML 400 page."""
     try:
+        if _not_utf8(request):
+            raise BadRequest("not UTF-8")
         request.POST  # noqa: B018 -- parsing is the point
+    except (RequestDataTooBig, TooManyFieldsSent):
+        body = {
+            "error": "invalid_request",
+            "error_description": f"The body is too large (at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} "
+            f"bytes and {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields).",
+        }
+        return token_error(request, body, 413)
     except (BadRequest, MultiPartParserError):
         body = {
             "error": "invalid_request",
@@ -475,11 +510,14 @@ def authenticated_client(request: HttpRequest) -> App | None:
 @login_not_required
 @require_POST
 def introspect(request: HttpRequest) -> HttpResponse:
-    """RFC 7662. The caller authenticates as an App. An App may introspect its own tokens; a
-    trusted App (a resource server) any token. Anything else is simply not active."""
+    """RFC 7662. The caller authenticates as an App (of an active owner). An App may introspect
+    its own tokens; a resource server those of the Apps within its owner's Administrator's
+    tree (selectors.may_introspect). Anything else is simply not active."""
     if refused := unreadable_body(request):
         return refused
     client = authenticated_client(request)
+    if client is not None and not Account.objects.filter(pk=client.owner_id, is_active=True).exists():
+        client = None  # an App whose owner is deactivated is refused, as a disabled one is
     if client is None:
         response = JsonResponse({"error": "invalid_client"}, status=401)
         response["WWW-Authenticate"] = 'Basic realm="oauth"'
@@ -533,11 +571,16 @@ def me(request: HttpRequest) -> HttpResponse:
     found = token_for_me(value)
     if found is None:
         return api_error("invalid_token", "The access token is invalid or has been revoked.")
-    expires, client_id, app_name, api, enabled, user, owner = found
+    expires, client_id, app_name, api, enabled, user, owner, accounts_active = found
     if expires <= timezone.now():
         return api_error("expired_token", "The access token has expired.")
     if not enabled:
         return api_error("app_disabled", "The App this access token was issued to is disabled.")
+    if not accounts_active:
+        return api_error(
+            "account_disabled",
+            "The account this access token acts for, or the owner of its App, is deactivated.",
+        )
     if api != Api.UNIFIEDAPI:
         return api_error("wrong_api", "This token belongs to a SystemAPI App; UnifiedAPI refuses it.")
     body = {

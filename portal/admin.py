@@ -4,12 +4,50 @@ errors shown as messages, and a "View on site" that cannot reveal an object out 
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 
+# Columns that hold a secret or a credential's checksum, on any model: no admin URL may filter
+# on them (`?password__regex=^pbkdf2_sha256\$...` on a changelist answers one character at a
+# time whether the hash starts so), whatever the model or the path to it (`owner__password`).
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "encrypted_secret",
+        "client_secret",
+        "secret_version",
+        "token",
+        "token_checksum",
+        "code",
+        "code_challenge",
+        "code_checksum",
+        "nonce",
+        "jti",
+        "session_key",
+        "session_data",
+        "key",
+        "secret",
+        "extra_data",
+    }
+)
+
 
 class ScopedAdminMixin:
-    """Objects outside the signed-in account's subtree do not exist here (404 in the admin)."""
+    """Objects outside the signed-in account's subtree do not exist here (404 in the admin),
+    and no lookup in the URL touches a secret column (400)."""
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        """Refuse any filter whose path names a secret column (SECRET_FIELDS), on this model or
+        a related one: Django answers DisallowedModelAdminLookup, a 400."""
+        if any(part in SECRET_FIELDS for part in lookup.split(LOOKUP_SEP)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        """Django redirects to the admin's index for a missing object; out of reach is as
+        missing, and both are a 404 (the change, delete and history pages)."""
+        raise Http404(f"No {opts.verbose_name} matches the given query.")
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_staff

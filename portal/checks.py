@@ -1,7 +1,10 @@
-"""System checks for the settings this project adds."""
+"""System checks for the settings this project adds: `check --deploy` says when a production
+setting is unsafe."""
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+
+from .middleware import proxy_networks
 
 
 @register(Tags.security, deploy=True)
@@ -30,7 +33,35 @@ def metrics_token_is_long(app_configs, **kwargs) -> list[Warning]:
             Warning(
                 f"METRICS_TOKEN is shorter than {METRICS_TOKEN_MIN_LENGTH} characters.",
                 hint='Generate one: python -c "import secrets; print(secrets.token_urlsafe(32))"',
-                id="portal.W001",
+                id="portal.W003",
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def trusted_proxies_are_specific(app_configs, **kwargs) -> list[Warning]:
+    """TRUSTED_PROXIES names the proxies in front of the portal, never every address; and the
+    switches it replaced are no longer read."""
+    warnings = []
+    networks = proxy_networks(settings.TRUSTED_PROXIES)
+    everyone = [str(network) for network in networks if network.prefixlen == 0]
+    if everyone:
+        warnings.append(
+            Warning(
+                f"TRUSTED_PROXIES contains {', '.join(everyone)}: every client may set "
+                "X-Forwarded-For and X-Forwarded-Proto (another address, a forged HTTPS).",
+                hint="List the addresses of your own proxies only (docs/deployment.md §2).",
+                id="portal.W001",
+            )
+        )
+    legacy = getattr(settings, "LEGACY_PROXY_SWITCHES", [])
+    if legacy:
+        warnings.append(
+            Warning(
+                f"{' and '.join(legacy)} no longer have any effect.",
+                hint="Set TRUSTED_PROXIES to the proxy's address instead (docs/deployment.md §2).",
+                id="portal.W002",
+            )
+        )
+    return warnings

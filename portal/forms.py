@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -30,7 +31,16 @@ def lockout_message() -> str:
 
 class LockoutAwareMixin:
     """A sign-in form that says why it refused when django-axes locked the sign-in out
-    (its backend refused before any password was checked), instead of "wrong password"."""
+    (its backend refused before any password was checked), instead of "wrong password".
+    A username longer than the model's is refused as a field error before authenticate():
+    AuthenticationForm sets max_length after the field has built its validators, so it was
+    not checked, and django-axes then failed to store a name over 255 characters (a 500 on
+    PostgreSQL, found by tests/security/test_fuzz.py)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
     def clean(self):
         try:

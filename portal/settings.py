@@ -7,6 +7,7 @@ secret must then be given. Development (DEBUG=true) fills in safe local defaults
 import base64
 import binascii
 import hashlib
+import ipaddress
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -94,6 +95,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-Proto from anyone but a trusted proxy is dropped before Django reads it.
+    "portal.middleware.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "oauth.middleware.RequireTLSMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -233,13 +236,24 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
-# Production runs behind a TLS-terminating proxy (design §7) that sets X-Forwarded-Proto
-# and strips any value sent by the client. Turn off when the portal faces clients directly.
-if env.bool("TRUST_X_FORWARDED_PROTO", default=not DEBUG):
+# The proxies in front of the portal (design §7): addresses or CIDR networks, comma-separated,
+# empty by default. X-Forwarded-Proto and X-Forwarded-For count only on a request whose peer
+# (REMOTE_ADDR) is one of them (portal.middleware): from anyone else the first is dropped and
+# the second ignored, so a client facing gunicorn cannot claim HTTPS or another address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _entry in TRUSTED_PROXIES:  # a typo stops the portal at start-up, not at the first request
+    try:
+        ipaddress.ip_network(_entry)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_entry!r} is not an IP address or network ({_error})."
+        ) from None
+if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# The same proxy appends the client's address to X-Forwarded-For: the audit trail records
-# that last entry (an address the client wrote itself would come before it), not the proxy's.
-TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=not DEBUG)
+# The switches TRUSTED_PROXIES replaced, if the environment still sets them (check --deploy).
+LEGACY_PROXY_SWITCHES = [
+    name for name in ("TRUST_X_FORWARDED_PROTO", "TRUST_X_FORWARDED_FOR") if env.str(name, default="")
+]
 
 # --- Sign-in throttling (django-axes) ------------------------------------------------
 # Every sign-in form (the portal's, the Django admin's, the two consent pages) goes through
@@ -254,11 +268,14 @@ AXES_RESET_ON_SUCCESS = True
 # django-axes keeps the failed requests' parameters: the password is masked always; mask the
 # CSRF token too (the account name and address are masked in its log lines, kept in its table).
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
-# The same address the audit trail records (the trusted proxy's last X-Forwarded-For entry).
+# The same address the audit trail records (REMOTE_ADDR, or the client a trusted proxy names).
 AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 # No start-up banner, and its log lines name only what the lockout counts (account, address).
 AXES_VERBOSE = False
+# Its records are not in the Django admin: they span every tree, and deleting one lifts a
+# lockout. Operators use axes_reset_username / axes_reset_ip / axes_reset_ip_username.
+AXES_ENABLE_ADMIN = False
 
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 

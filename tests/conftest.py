@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, AccountEvent
 from apps_registry.models import AccessToken, Api, RefreshToken
 from tests.factories import AppFactory
 from tests.helpers import DEMO_PERSONAS, REDIRECT
@@ -16,8 +16,10 @@ from tests.helpers import DEMO_PERSONAS, REDIRECT
 @pytest.fixture
 def demo(db) -> dict[str, Account]:
     """The six demo accounts, created by the real `seed_demo` command (without its demo Apps,
-    so every App a test counts is one it made)."""
+    and without the audit rows of its account_create calls, so every App and every account
+    event a test counts is one it made; tests/accounts/test_seed_demo.py checks those rows)."""
     call_command("seed_demo", "--force", "--password", "demo", "--no-apps", stdout=io.StringIO())
+    AccountEvent.objects.all().delete()
     return {account.username: account for account in Account.objects.filter(username__in=DEMO_PERSONAS)}
 
 

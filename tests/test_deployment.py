@@ -74,7 +74,7 @@ def production_env(database_url, tmp_path_factory) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DEBUG", "OAUTH_", "TRUST_", "SECURE_", "AXES_"))
+        if not key.startswith(("DJANGO_", "DEBUG", "OAUTH_", "TRUST", "SECURE_", "AXES_"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings",
@@ -86,6 +86,8 @@ def production_env(database_url, tmp_path_factory) -> dict[str, str]:
         STATIC_ROOT=str(tmp_path_factory.mktemp("static")),
         AXES_FAILURE_LIMIT="3",
         METRICS_TOKEN=METRICS_TOKEN,
+        # The guide's nginx, on the same host: the only peer whose X-Forwarded-* count.
+        TRUSTED_PROXIES="127.0.0.1",
     )
     for command in (
         ["migrate", "--noinput"],

@@ -176,3 +176,22 @@ def test_seed_demo_refuses_a_demo_administrator_name_taken_by_another_kind(db):
 
     assert Account.objects.get(username="admin").kind == Kind.ORGANIZATION
     assert not Account.objects.filter(username="provider").exists()
+
+
+def test_seed_demo_adds_the_non_root_accounts_through_the_service_audited(db):
+    from accounts.models import AccountAction, AccountEvent
+    from portal.audit import AuditSource
+
+    seed("--force")
+
+    events = AccountEvent.objects.order_by("pk")
+    assert [(e.account_username, e.action, e.source, e.actor_username) for e in events] == [
+        (username, AccountAction.CREATE, AuditSource.CLI, "admin")
+        for username, (_kind, parent) in EXPECTED.items()
+        if parent is not None
+    ]
+    # The demo password works although the service's validators refuse it.
+    assert Account.objects.get(username="user2").check_password("demo")
+    # A second run adds nobody and records nothing more.
+    seed("--force")
+    assert AccountEvent.objects.count() == 5

@@ -164,9 +164,12 @@ def test_expired_token_is_401(live, trusted_app):
 
 
 @pytest.mark.parametrize("credentials", ["body", "basic"])
-def test_introspect_reports_the_api_and_the_account(live, trusted_app, systemapi_app, credentials):
-    """The App itself (body credentials), and a trusted resource server (Basic) for another
-    App's token."""
+def test_introspect_reports_the_api_and_the_account(live, demo, trusted_app, systemapi_app, credentials):
+    """The App itself (body credentials), and a resource server of the same tree (Basic, marked
+    by the tree's Administrator) for another App's token."""
+    from apps_registry.services import COMMAND_LINE, app_update
+
+    app_update(actor=demo["admin"], app=systemapi_app, origin=COMMAND_LINE, resource_server=True)
     token = client_credentials_token(live, trusted_app)
     if credentials == "body":
         data = {

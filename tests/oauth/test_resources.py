@@ -141,9 +141,13 @@ def test_an_untrusted_app_cannot_introspect_another_apps_token(client, web_app, 
     assert introspect(client, other, token).json() == {"active": False}
 
 
-def test_a_trusted_app_may_introspect_any_token(client, web_app, trusted_app, demo):
+def test_a_trusted_app_that_is_no_resource_server_cannot_introspect_another_apps_token(
+    client, web_app, trusted_app, demo
+):
+    """Trusted is for client_credentials; introspecting other Apps' tokens takes the resource
+    server flag (tests/oauth/test_resource_servers.py)."""
     token = user_tokens(client, web_app, demo["user"])["access_token"]
-    assert introspect(client, trusted_app, token).json()["active"] is True
+    assert introspect(client, trusted_app, token).json() == {"active": False}
 
 
 def test_introspection_needs_client_credentials(client, web_app, demo):

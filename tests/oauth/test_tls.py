@@ -49,15 +49,37 @@ def test_https_is_served(client, trusted_app, strict):
     assert response.status_code == 200
 
 
-def test_forwarded_proto_counts_only_when_the_proxy_is_trusted(client, trusted_app, strict):
+def test_a_spoofed_forwarded_proto_from_an_untrusted_peer_gets_the_tls_403(client, trusted_app, strict):
+    """The default settings trust no proxy: a client facing gunicorn cannot claim HTTPS."""
     auth = basic(trusted_app.client_id, trusted_app.client_secret)
     data = {"grant_type": "client_credentials"}
-    with override_settings(SECURE_PROXY_SSL_HEADER=None):
-        untrusted = client.post(TOKEN_URL, data, HTTP_AUTHORIZATION=auth, HTTP_X_FORWARDED_PROTO="https")
-    assert untrusted.status_code == 403
+    for remote in ("127.0.0.1", "203.0.113.9"):
+        response = client.post(
+            TOKEN_URL, data, HTTP_AUTHORIZATION=auth, HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR=remote
+        )
+        assert response.status_code == 403, remote
+        assert "HTTPS" in response.json()["error_description"]
+    assert not AccessToken.objects.exists()
+
+
+def test_forwarded_proto_counts_only_from_a_trusted_proxy(client, trusted_app, strict, settings):
+    auth = basic(trusted_app.client_id, trusted_app.client_secret)
+    data = {"grant_type": "client_credentials"}
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
-        trusted = client.post(TOKEN_URL, data, HTTP_AUTHORIZATION=auth, HTTP_X_FORWARDED_PROTO="https")
+        untrusted = client.post(
+            TOKEN_URL, data, HTTP_AUTHORIZATION=auth, HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="192.0.2.1"
+        )
+        trusted = client.post(
+            TOKEN_URL, data, HTTP_AUTHORIZATION=auth, HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="10.0.0.2"
+        )
+        # The proxy says the client came over plain HTTP: refused, though the proxy is trusted.
+        plain = client.post(
+            TOKEN_URL, data, HTTP_AUTHORIZATION=auth, HTTP_X_FORWARDED_PROTO="http", REMOTE_ADDR="10.0.0.2"
+        )
+    assert untrusted.status_code == 403
     assert trusted.status_code == 200
+    assert plain.status_code == 403
 
 
 def test_loopback_http_is_allowed_only_from_loopback(client, trusted_app):

@@ -18,7 +18,7 @@ ROOT = settings.BASE_DIR
 def production_env(**extra) -> dict[str, str]:
     """The environment of a production process: DEBUG off, throwaway keys."""
     # Nothing the test run set (DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests, for one).
-    prefixes = ("DJANGO_", "DEBUG", "OAUTH_", "TRUST_", "SECURE_", "AXES_", "SECRET_KEY")
+    prefixes = ("DJANGO_", "DEBUG", "OAUTH_", "TRUST", "SECURE_", "AXES_", "SECRET_KEY")
     env = {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
     env.update(
         DEBUG="false",
@@ -75,7 +75,7 @@ def test_production_turns_on_https_only_cookies_hsts_and_the_ssl_redirect():
         "k: str(getattr(s, k, None)) for k in ["
         "'SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_SECURE', 'SECURE_SSL_REDIRECT',"
         "'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_PROXY_SSL_HEADER',"
-        "'TRUST_X_FORWARDED_FOR', 'DEBUG', 'OAUTH_ALLOW_LOOPBACK_HTTP', 'SECRET_KEY_FALLBACKS',"
+        "'TRUSTED_PROXIES', 'DEBUG', 'OAUTH_ALLOW_LOOPBACK_HTTP', 'SECRET_KEY_FALLBACKS',"
         "'AXES_FAILURE_LIMIT', 'AXES_COOLOFF_TIME']}))"
     )
     result = subprocess.run(  # noqa: S603 (our own script)
@@ -94,8 +94,9 @@ def test_production_turns_on_https_only_cookies_hsts_and_the_ssl_redirect():
         "SECURE_SSL_REDIRECT": "True",
         "SECURE_HSTS_SECONDS": "31536000",
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": "True",
-        "SECURE_PROXY_SSL_HEADER": "('HTTP_X_FORWARDED_PROTO', 'https')",
-        "TRUST_X_FORWARDED_FOR": "True",
+        # No proxy is trusted unless named: X-Forwarded-* are anyone's headers.
+        "SECURE_PROXY_SSL_HEADER": "None",
+        "TRUSTED_PROXIES": "[]",
         "DEBUG": "False",
         "OAUTH_ALLOW_LOOPBACK_HTTP": "False",
         "SECRET_KEY_FALLBACKS": "['old-key-1', 'old-key-2']",
@@ -106,6 +107,59 @@ def test_production_turns_on_https_only_cookies_hsts_and_the_ssl_redirect():
 
 def test_check_deploy_warns_about_a_short_metrics_token():
     with override_settings(METRICS_TOKEN="short"):
-        assert "portal.W001" in {m.id for m in run_checks(include_deployment_checks=True)}
+        assert "portal.W003" in {m.id for m in run_checks(include_deployment_checks=True)}
     with override_settings(METRICS_TOKEN=secrets.token_urlsafe(32)):
-        assert "portal.W001" not in {m.id for m in run_checks(include_deployment_checks=True)}
+        assert "portal.W003" not in {m.id for m in run_checks(include_deployment_checks=True)}
+
+
+def deploy_check(**extra) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production_env(**extra),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_with_the_guides_trusted_proxy():
+    result = deploy_check(TRUSTED_PROXIES="127.0.0.1,10.0.0.0/8,::1")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_every_address_is_a_trusted_proxy():
+    for everyone in ("0.0.0.0/0", "::/0", "127.0.0.1,::/0"):
+        result = deploy_check(TRUSTED_PROXIES=everyone)
+        assert result.returncode != 0, everyone
+        assert "portal.W001" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_that_the_old_proxy_switches_are_gone():
+    result = deploy_check(TRUST_X_FORWARDED_FOR="true")
+    assert result.returncode != 0
+    assert "portal.W002" in result.stdout + result.stderr
+    assert "TRUST_X_FORWARDED_FOR" in result.stdout + result.stderr
+
+
+def test_check_deploy_fails_when_debug_is_on():
+    result = deploy_check(DEBUG="true")
+    assert result.returncode != 0
+    assert "security.W018" in result.stdout + result.stderr
+
+
+def test_a_trusted_proxy_that_is_not_an_address_stops_the_portal():
+    result = deploy_check(TRUSTED_PROXIES="nginx.internal")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'nginx.internal' is not an IP address or network" in result.stderr
+
+
+def test_env_example_keeps_production_the_default():
+    """.env.example says production is the default: it must not turn DEBUG on, and it names
+    TRUSTED_PROXIES (not the switches it replaced)."""
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    assigned = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    assert assigned["DEBUG"].strip().lower() in {"false", "off", "0", "no"}
+    text = (ROOT / ".env.example").read_text()
+    assert "TRUSTED_PROXIES" in text
+    assert "TRUST_X_FORWARDED" not in text

@@ -104,7 +104,7 @@ def test_the_lock_is_per_account_and_address(client, demo):
     assert sign_in(client, "organization", "demo", REMOTE_ADDR="192.0.2.44").status_code == 302
 
 
-@override_settings(TRUST_X_FORWARDED_FOR=True)
+@override_settings(TRUSTED_PROXIES=["127.0.0.1"])
 def test_behind_the_proxy_the_lock_follows_the_clients_address_not_the_proxys(client, demo):
     fail(client, "organization", 5, HTTP_X_FORWARDED_FOR="203.0.113.7")
     assert sign_in(client, "organization", "demo", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
@@ -116,6 +116,21 @@ def test_behind_the_proxy_the_lock_follows_the_clients_address_not_the_proxys(cl
     client.logout()
     forged = sign_in(client, "organization", "demo", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7")
     assert forged.status_code == 429
+
+
+def test_a_spoofed_forwarded_for_neither_escapes_the_lock_nor_moves_it(client, demo):
+    """No trusted proxy (the default): the lock counts the peer's real address. A client
+    changing X-Forwarded-For on every try is still locked out, and cannot lock out a victim's
+    address by writing it there."""
+    attacker = {"REMOTE_ADDR": "192.0.2.66"}
+    for i in range(5):
+        sign_in(client, "organization", "wrong", **attacker, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}")
+    attempt = AccessAttempt.objects.get()
+    assert attempt.ip_address == "192.0.2.66"
+    escaped = sign_in(client, "organization", "demo", **attacker, HTTP_X_FORWARDED_FOR="198.51.100.99")
+    assert escaped.status_code == 429
+    # The victim, at the address the attacker wrote, signs in.
+    assert sign_in(client, "organization", "demo", REMOTE_ADDR="198.51.100.0").status_code == 302
 
 
 def test_the_lock_ends_after_the_cool_off(client, demo):
@@ -231,3 +246,10 @@ def test_a_lockout_with_no_sign_in_page_to_show_gets_the_portals_429_page(rf, db
     assert response.status_code == 429
     assert LOCKED in response.content.decode()
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_a_username_longer_than_any_account_is_a_form_error_not_a_500(client, demo, url):
+    response = sign_in(client, "x" * 300, "wrong", url)
+    assert response.status_code == 200
+    assert not AccessAttempt.objects.exists()

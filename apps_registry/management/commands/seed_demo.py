@@ -1,14 +1,17 @@
 """Create the demo hierarchy with known logins, and a few Apps for each account (idempotent)."""
 
+import secrets
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts import services as account_services
 from accounts.models import Account, Kind
 from apps_registry import services
 from apps_registry.models import Api, App
+from portal.audit import COMMAND_LINE
 
 # username, kind, parent username, name
 DEMO_ACCOUNTS = [
@@ -68,13 +71,8 @@ class Command(BaseCommand):
             for username, kind, parent, name in DEMO_ACCOUNTS:
                 account = Account.objects.filter(username=username).first()
                 if account is None:
-                    account = Account.objects.create_user(
-                        username,
-                        password,
-                        kind=kind,
-                        parent=accounts.get(parent),
-                        name=name,
-                        email=f"{username}@demo.example",
+                    account = _create_account(
+                        accounts, username, password, kind=kind, parent=parent, name=name
                     )
                     created.append(username)
                 elif account.kind != kind or account.parent_id != getattr(accounts.get(parent), "pk", None):
@@ -93,6 +91,33 @@ class Command(BaseCommand):
                 f"Each has a few demo Apps on its SystemAPI & UnifiedAPI page ({apps} created; "
                 "an account that has Apps already gets none)."
             )
+
+
+def _create_account(
+    accounts: dict[str, Account], username: str, password: str, *, kind: str, parent: str | None, name: str
+) -> Account:
+    """A root Administrator directly (nobody above it could add it, as with `createsuperuser`);
+    every other demo account through
+    accounts.services.account_create, added by the demo root (audited as the command line).
+    The service checks the password against AUTH_PASSWORD_VALIDATORS, which the demo's known
+    password fails: the account is added with a random one, then given the demo password, as
+    a second run of this command does (not audited, like that run)."""
+    email = f"{username}@demo.example"
+    if parent is None:
+        return Account.objects.create_user(username, password, kind=kind, name=name, email=email)
+    account = account_services.account_create(
+        actor=accounts["admin"],
+        parent=accounts[parent],
+        kind=kind,
+        username=username,
+        password=secrets.token_urlsafe(24),
+        name=name,
+        email=email,
+        origin=COMMAND_LINE,
+    )
+    account.set_password(password)
+    account.save(update_fields=["password"])
+    return account
 
 
 def _seed_apps(account: Account) -> int:
