@@ -246,6 +246,9 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 redirect_uri=form.cleaned_data["redirect_uri"],
             )
+            if twin is not None and twin.client_id == form.generated["client_id"]:
+                # The same form, sent at the same moment: its twin is the App it made.
+                return _sent_already(request, twin)
             if twin is not None:
                 form.confirm_twin()  # say so; the next OK adds it anyway
     if request.method == "POST" and form.is_valid() and twin is None:

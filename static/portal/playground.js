@@ -17,6 +17,8 @@
     }
     form.addEventListener("input", update);
     form.addEventListener("change", update);
+    // Values typed before this script ran, or restored by the browser on Back, count too.
+    update();
   });
 
   if (!navigator.clipboard) return;
