@@ -61,6 +61,30 @@ def test_register_app_can_make_a_trusted_unifiedapi_app(demo):
     assert app.trusted and app.api == Api.UNIFIEDAPI
 
 
+def test_register_app_makes_an_administrators_app_a_resource_server(demo):
+    out = io.StringIO()
+    call_command(
+        "register_app",
+        "--account=admin",
+        "--resource-server",
+        *[f"{k}={v}" for k, v in CLI_ARGS.items()],
+        stdout=out,
+    )
+    assert App.objects.get(pk=json.loads(out.getvalue())["id"]).resource_server
+
+
+def test_register_app_refuses_a_resource_server_below_an_administrator(demo):
+    with pytest.raises(CommandError, match=r"^resource_server_not_allowed: resource_server: Only an Admin"):
+        call_command(
+            "register_app",
+            "--account=organization",
+            "--resource-server",
+            *[f"{k}={v}" for k, v in CLI_ARGS.items()],
+            stdout=io.StringIO(),
+        )
+    assert not App.objects.exists()
+
+
 def test_register_app_refuses_unifiedapi_for_a_service_provider(demo):
     with pytest.raises(CommandError, match=r"^unified_api_not_allowed: Service Provider accounts cannot own"):
         register("provider", api="unifiedapi")

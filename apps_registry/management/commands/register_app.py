@@ -21,6 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--email", required=True)
         parser.add_argument("--redirect-uri", required=True)
         parser.add_argument("--trusted", action="store_true")
+        parser.add_argument(
+            "--resource-server",
+            action="store_true",
+            help="May introspect the tokens of other Apps in its Administrator's tree "
+            "(an Administrator's own App only: the command acts as the owning account).",
+        )
         parser.add_argument("--description", default="")
         parser.add_argument("--phone", default="")
         parser.add_argument("--image-uri", default="")
@@ -40,6 +46,7 @@ class Command(BaseCommand):
                 email=options["email"],
                 redirect_uri=options["redirect_uri"],
                 trusted=options["trusted"],
+                resource_server=options["resource_server"],
                 description=options["description"],
                 phone=options["phone"],
                 image_uri=options["image_uri"],
