@@ -183,26 +183,36 @@ def app_reveal_secret(*, actor: Account, app: App, origin: Origin) -> str:
     return app.client_secret
 
 
-def _delete_issued_credentials(app_id: int) -> dict:
-    """Delete every token and code of an App with one DELETE per table, never row by row.
-
-    Tokens reference each other (refresh <-> access, access -> ID token), all within the
-    App; the foreign keys are checked at the end of the transaction, so the order is free.
-    """
-    quote = connection.ops.quote_name
-    tables = [
+def _issued_credential_models() -> list[tuple[str, type]]:
+    """Every model that holds an issued credential, under the name the counts use."""
+    return [
         ("refresh_tokens", RefreshToken),
         ("access_tokens", AccessToken),
         ("id_tokens", get_id_token_model()),
         ("authorization_codes", get_grant_model()),
     ]
+
+
+def _delete_issued(where: str, params: list) -> dict:
+    """One DELETE per credential table, never row by row, of the rows matching `where` (SQL
+    over the table's own `application_id` and `user_id` columns, written here, never input).
+
+    Tokens reference each other (refresh <-> access, access -> ID token), all within the
+    App; the foreign keys are checked at the end of the transaction, so the order is free.
+    Returns how many rows went from each table."""
+    quote = connection.ops.quote_name
     counts = {}
     with connection.cursor() as cursor:
-        for label, model in tables:
+        for label, model in _issued_credential_models():
             table = quote(model._meta.db_table)  # a model's own table name, not input
-            cursor.execute(f"DELETE FROM {table} WHERE application_id = %s", [app_id])  # noqa: S608
+            cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608
             counts[label] = cursor.rowcount
     return counts
+
+
+def _delete_issued_credentials(app_id: int) -> dict:
+    """Delete every token and code of an App."""
+    return _delete_issued("application_id = %s", [app_id])
 
 
 def revoke_account_credentials(*, account: Account) -> dict:
@@ -210,25 +220,11 @@ def revoke_account_credentials(*, account: Account) -> dict:
     acts for it, on any App, and every token and code of the Apps it owns. One DELETE per table
     and condition, never row by row. Called inside the deactivation's transaction (the
     `account_deactivated` receiver); reactivating gives nothing back."""
-    quote = connection.ops.quote_name
-    app_table = quote(App._meta.db_table)
-    tables = [
-        ("refresh_tokens", RefreshToken),
-        ("access_tokens", AccessToken),
-        ("id_tokens", get_id_token_model()),
-        ("authorization_codes", get_grant_model()),
-    ]
-    counts = {}
-    with connection.cursor() as cursor:
-        for label, model in tables:
-            table = quote(model._meta.db_table)  # a model's own table name, not input
-            cursor.execute(
-                f"DELETE FROM {table} WHERE user_id = %s OR application_id IN "  # noqa: S608
-                f"(SELECT id FROM {app_table} WHERE owner_id = %s)",
-                [account.pk, account.pk],
-            )
-            counts[label] = cursor.rowcount
-    return counts
+    app_table = connection.ops.quote_name(App._meta.db_table)
+    return _delete_issued(
+        f"user_id = %s OR application_id IN (SELECT id FROM {app_table} WHERE owner_id = %s)",  # noqa: S608
+        [account.pk, account.pk],
+    )
 
 
 def app_regenerate_secret(*, actor: Account, app: App, origin: Origin) -> App:

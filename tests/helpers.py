@@ -57,6 +57,17 @@ def basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
+def cc_token(client, app) -> str:
+    """A client_credentials access token for the trusted `app` (Django's test client)."""
+    response = client.post(
+        TOKEN_URL,
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic(app.client_id, app.client_secret),
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["access_token"]
+
+
 def query(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query, keep_blank_values=True)
 

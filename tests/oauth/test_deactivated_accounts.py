@@ -17,7 +17,7 @@ from accounts.services import account_set_active
 from apps_registry.models import AccessToken, Api, App, RefreshToken
 from portal.audit import COMMAND_LINE
 from tests.factories import AppFactory
-from tests.helpers import TOKEN_URL, basic, get_code
+from tests.helpers import TOKEN_URL, basic, cc_token, get_code
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,6 @@ def user_tokens(client, app, user) -> dict:
     response = token_request(client, app, grant_type="authorization_code", code=code)
     assert response.status_code == 200, response.content
     return response.json()
-
-
-def cc_token(client, app) -> str:
-    response = token_request(client, app, grant_type="client_credentials")
-    assert response.status_code == 200, response.content
-    return response.json()["access_token"]
 
 
 def me(client, token):

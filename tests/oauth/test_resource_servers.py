@@ -10,19 +10,9 @@ from apps_registry.exceptions import ResourceServerNotAllowed
 from apps_registry.models import Api, App
 from portal.audit import COMMAND_LINE
 from tests.factories import AppFactory, OrganizationFactory
-from tests.helpers import TOKEN_URL, add_url, basic, form_data
+from tests.helpers import add_url, basic, cc_token, form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def cc_token(client, app) -> str:
-    response = client.post(
-        TOKEN_URL,
-        {"grant_type": "client_credentials"},
-        HTTP_AUTHORIZATION=basic(app.client_id, app.client_secret),
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["access_token"]
 
 
 def introspect(client, caller, token) -> dict:

@@ -8,19 +8,9 @@ from django.utils import timezone
 from apps_registry.models import AccessToken, Api, RefreshToken
 from apps_registry.services import COMMAND_LINE, app_set_enabled
 from tests.factories import AppFactory
-from tests.helpers import TOKEN_URL, basic, get_code
+from tests.helpers import TOKEN_URL, basic, cc_token, get_code
 
 pytestmark = pytest.mark.django_db
-
-
-def cc_token(client, app) -> str:
-    response = client.post(
-        TOKEN_URL,
-        {"grant_type": "client_credentials"},
-        HTTP_AUTHORIZATION=basic(app.client_id, app.client_secret),
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["access_token"]
 
 
 def user_tokens(client, app, user) -> dict:
