@@ -3,7 +3,8 @@ changelist page, an App's live tokens."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Count, Q, QuerySet, Value
@@ -48,12 +49,85 @@ def live_tokens(app: App) -> QuerySet[AccessToken]:
 
 
 @dataclass(frozen=True)
+class ListFilter:
+    """One filter of the changelist's sidebar: its parameter, title and choices (value, label)."""
+
+    parameter: str
+    title: str
+    choices: tuple[tuple[str, str], ...]
+
+
+# The sidebar, as the Django admin's: booleans, and the created date as its DateFieldListFilter.
+LIST_FILTERS = (
+    ListFilter("trusted", "Trusted", (("1", "Yes"), ("0", "No"))),
+    ListFilter("enabled", "Enabled", (("1", "Yes"), ("0", "No"))),
+    ListFilter(
+        "created",
+        "Created",
+        (("today", "Today"), ("past7", "Past 7 days"), ("month", "This month"), ("year", "This year")),
+    ),
+)
+FILTER_PARAMETERS = tuple(f.parameter for f in LIST_FILTERS)
+
+
+def _filter_q(parameter: str, value: str) -> Q:
+    """The condition a filter choice stands for; dates are the current time zone's, as the admin."""
+    if parameter in ("trusted", "enabled"):
+        return Q(**{parameter: value == "1"})
+    now = timezone.localtime()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start = {
+        "today": today,
+        "past7": today - timedelta(days=7),
+        "month": today.replace(day=1),
+        "year": today.replace(month=1, day=1),
+    }[value]
+    end = today + timedelta(days=1)
+    return Q(created__gte=start, created__lt=end)
+
+
+def clean_filters(params) -> dict[str, str]:
+    """The sidebar filters in `params` (a QueryDict or dict) that name a known choice; anything
+    else is ignored, as a bad `o` or `page` is."""
+    cleaned = {}
+    for list_filter in LIST_FILTERS:
+        value = params.get(list_filter.parameter)
+        if value in dict(list_filter.choices):
+            cleaned[list_filter.parameter] = value
+    return cleaned
+
+
+def _clean_query(query: str) -> str:
+    # PostgreSQL refuses a NUL in a query (a 500); no name or key holds one.
+    return query.replace("\x00", "").strip()[:255]
+
+
+def _search_q(query: str) -> Q:
+    return Q(name__icontains=query) | Q(client_id__icontains=query) if query else Q()
+
+
+def _filters_q(filters: dict[str, str], *, leave_out: str = "") -> Q:
+    condition = Q()
+    for parameter, value in filters.items():
+        if parameter != leave_out:
+            condition &= _filter_q(parameter, value)
+    return condition
+
+
+def changelist_apps(account: Account, *, api: str, query: str = "", filters: dict[str, str] | None = None):
+    """Every App of the account on `api` the changelist shows with this search and these
+    filters, unordered: what "Select all N Apps" acts on."""
+    return account.apps.for_api(api).filter(_search_q(_clean_query(query)), _filters_q(filters or {}))
+
+
+@dataclass(frozen=True)
 class ChangeList:
-    """One page of an account's Apps on one API tab, searched and sorted."""
+    """One page of an account's Apps on one API tab, searched, filtered and sorted."""
 
     page: Page
     query: str
     order: str  # the `o` parameter in force, e.g. "name" or "-created"
+    filters: dict[str, str] = field(default_factory=dict)
 
     @property
     def sorted_by(self) -> str:
@@ -64,20 +138,48 @@ class ChangeList:
         return self.order.startswith("-")
 
 
-def app_changelist(account: Account, *, api: str, query: str = "", order: str = "", page: str | None = None):
-    """The account's Apps of `api` matching `query` (name or key), ordered by `order` (a key of
-    SORTABLE, `-` for descending; anything else is the default), one page of APPS_PER_PAGE. The
-    same number of queries whatever the number of Apps (a count and the page)."""
-    # PostgreSQL refuses a NUL in a query (a 500); no name or key holds one.
-    query = query.replace("\x00", "").strip()[:255]
+def app_changelist(
+    account: Account,
+    *,
+    api: str,
+    query: str = "",
+    order: str = "",
+    page: str | None = None,
+    filters: dict[str, str] | None = None,
+):
+    """The account's Apps of `api` matching `query` (name or key) and the sidebar `filters`
+    (see clean_filters), ordered by `order` (a key of SORTABLE, `-` for descending; anything
+    else is the default), one page of APPS_PER_PAGE. The same number of queries whatever the
+    number of Apps (a count and the page)."""
+    query = _clean_query(query)
+    filters = filters or {}
     if order.removeprefix("-") not in SORTABLE:
         order = DEFAULT_ORDER
-    field = SORTABLE[order.removeprefix("-")]
-    apps = account.apps.for_api(api).values(*CHANGELIST_COLUMNS)
-    if query:
-        apps = apps.filter(Q(name__icontains=query) | Q(client_id__icontains=query))
-    apps = apps.order_by(f"-{field}" if order.startswith("-") else field, "pk")
-    return ChangeList(page=Paginator(apps, APPS_PER_PAGE).get_page(page), query=query, order=order)
+    field_name = SORTABLE[order.removeprefix("-")]
+    apps = changelist_apps(account, api=api, query=query, filters=filters).values(*CHANGELIST_COLUMNS)
+    apps = apps.order_by(f"-{field_name}" if order.startswith("-") else field_name, "pk")
+    return ChangeList(
+        page=Paginator(apps, APPS_PER_PAGE).get_page(page), query=query, order=order, filters=filters
+    )
+
+
+def changelist_counts(
+    account: Account, *, api: str, query: str = "", filters: dict[str, str] | None = None
+) -> dict[str, int]:
+    """In ONE aggregate: the account's Apps on each API and in all (`total`), and for each
+    sidebar choice (`"trusted=1"`, `"created=today"`...) how many Apps of the tab and search
+    it would show with the other filters kept, as the Django admin's facets."""
+    query, filters = _clean_query(query), filters or {}
+    shown = Q(api=api) & _search_q(query)
+    counts = {"total": Count("pk"), **{value: Count("pk", filter=Q(api=value)) for value in Api.values}}
+    for list_filter in LIST_FILTERS:
+        others = shown & _filters_q(filters, leave_out=list_filter.parameter)
+        for value, _label in list_filter.choices:
+            counts[f"{list_filter.parameter}={value}"] = Count(
+                "pk", filter=others & _filter_q(list_filter.parameter, value)
+            )
+        counts[f"{list_filter.parameter}="] = Count("pk", filter=others)
+    return {key: value or 0 for key, value in account.apps.aggregate(**counts).items()}
 
 
 def app_made_by_form(actor: Account, account: Account, *, api: str, client_id: str) -> App | None:
@@ -105,12 +207,14 @@ def app_counts(account: Account) -> dict[str, int]:
     return {key: value or 0 for key, value in counts.items()}
 
 
-def apps_to_remove(actor: Account, account: Account, ids: list[int]) -> list[App]:
+def apps_to_remove(actor: Account, account: Account, ids: list[int] | None, *, across=None) -> list[App]:
     """The selected Apps of `account` that the actor may manage, each with its number of live
-    tokens (`live_tokens`); ids of other accounts' Apps, or out of reach, are left out."""
+    tokens (`live_tokens`); ids of other accounts' Apps, or out of reach, are left out. With
+    `across` (a changelist_apps queryset: "Select all N Apps"), those Apps instead of `ids`."""
+    selected = Q(pk__in=across.values("pk")) if across is not None else Q(pk__in=ids or [])
     return list(
         App.objects.manageable_by(actor)
-        .filter(owner=account, pk__in=ids)
+        .filter(selected, owner=account)
         .select_related("owner")
         .annotate(live_tokens=Count("accesstoken", filter=Q(accesstoken__expires__gt=timezone.now())))
         .order_by("name", "pk")

@@ -181,9 +181,57 @@
       });
     });
   }
+  // --- The changelist's actions: "0 of N selected", and "Select all N Apps" across pages -----
+
+  function initActions(root) {
+    var form = root.querySelector ? root.querySelector("#changelist-form") : null;
+    if (!form || form.dataset.actionsBound) return;
+    form.dataset.actionsBound = "1";
+    var counter = form.querySelector("#selection-count");
+    var across = form.querySelector("#select-across");
+    var ask = form.querySelector("#select-across-button");
+    var done = form.querySelector("#select-across-done");
+    var boxes = function () { return form.querySelectorAll('tbody input[type=checkbox][name="app"]'); };
+    function update() {
+      var all = boxes();
+      var checked = Array.prototype.filter.call(all, function (box) { return box.checked; }).length;
+      if (counter) {
+        counter.hidden = false;
+        counter.textContent = checked + " of " + all.length + " selected";
+      }
+      if (checked < all.length && across.value === "1") across.value = "0";
+      if (ask) ask.hidden = !(checked === all.length && all.length > 0) || across.value === "1";
+      if (done) done.hidden = across.value !== "1";
+      if (counter) counter.hidden = across.value === "1";
+    }
+    form.addEventListener("change", function (event) {
+      if (event.target.type === "checkbox") window.setTimeout(update, 0);
+    });
+    if (ask) ask.addEventListener("click", function () {
+      across.value = "1";
+      update();
+      var clear = form.querySelector("#select-across-clear");
+      if (clear) clear.focus();
+    });
+    var clear = form.querySelector("#select-across-clear");
+    if (clear) clear.addEventListener("click", function () {
+      across.value = "0";
+      boxes().forEach(function (box) { box.checked = false; });
+      var all = form.querySelector("input[data-select-all]");
+      if (all) all.checked = false;
+      update();
+      form.querySelector("#action-select").focus();
+    });
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initActions(document);
     initSelectAll(document);
     restoreDrafts(document);
   });
-  document.addEventListener("htmx:load", function (event) { initSelectAll(event.detail.elt); });
+  document.addEventListener("htmx:load", function (event) {
+    initSelectAll(event.detail.elt);
+    initActions(event.detail.elt);
+  });
 })();

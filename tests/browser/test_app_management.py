@@ -142,14 +142,52 @@ def test_bulk_remove_of_selected_rows(page, demo):
     sign_in(page, "user")
     page.goto(f"/accounts/{demo['user'].pk}/apps/")
 
+    expect(page.locator("#selection-count")).to_have_text("0 of 3 selected")
     page.get_by_label("Select Drop One").check()
     page.get_by_label("Select Drop Two").check()
-    page.get_by_role("button", name="Remove selected…").click()
+    expect(page.locator("#selection-count")).to_have_text("2 of 3 selected")
+    page.get_by_label("Action").select_option("remove")
+    page.get_by_role("button", name="Go").click()
     expect(page.get_by_role("heading", name="Remove 2 Apps?")).to_be_visible()
     page.get_by_role("button", name="Yes, remove them").click()
 
     expect(page.get_by_role("alert")).to_have_text("Removed 2 Apps.")
     assert list(App.objects.values_list("name", flat=True)) == ["Keep Me"]
+
+
+def test_filter_then_select_all_across_pages_and_disable_them(page, demo):
+    owner = demo["user"]
+    for i in range(55):
+        AppFactory(owner=owner, name=f"Bot {i:02d}", trusted=i % 5 == 0)  # 11 trusted
+    for i in range(52):
+        AppFactory(owner=owner, name=f"Trusted Bot {i:02d}", trusted=True)
+    sign_in(page, "user")
+    page.goto(f"/accounts/{owner.pk}/apps/")
+    expect(page.locator("#filter-trusted-1")).to_have_text("Yes (63)")
+
+    # The sidebar filters inside the page (htmx), the URL keeps it, focus stays on the link.
+    page.locator("#filter-trusted-1").click()
+    expect(page.locator("#app-count")).to_have_text("63 Apps filtered · clear")
+    expect(page).to_have_url(re.compile(r"trusted=1"))
+    expect(page.locator("#filter-trusted-1")).to_be_focused()
+    expect(page.locator("#announce")).to_contain_text("63 Apps")
+    expect(page.get_by_role("navigation", name="Pages").get_by_role("link", name="Last")).to_be_visible()
+    screenshot(page, "app-list-filters.png")
+
+    # Select every row of the page, then every App of the filter on every page.
+    page.get_by_label("Select every App on this page").check()
+    expect(page.locator("#selection-count")).to_have_text("50 of 50 selected")
+    page.get_by_role("button", name="Select all 63 Apps").click()
+    expect(page.locator("#select-across-done")).to_contain_text("All 63 Apps selected")
+    page.get_by_label("Action").select_option("disable")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_role("heading", name="Disable 63 Apps?")).to_be_visible()
+    expect(page.get_by_role("link", name="No, go back")).to_be_focused()
+    page.get_by_role("button", name="Yes, disable them").click()
+
+    expect(page.get_by_role("alert")).to_have_text("Disabled 63 Apps.")
+    assert App.objects.filter(enabled=False).count() == 63
+    assert not App.objects.filter(enabled=False, trusted=False).exists()
 
 
 def test_without_javascript_the_add_app_form_is_a_page(chromium, live_server, demo):
