@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -377,7 +378,27 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"The App “{app.name}” was added.")
+            messages.success(request, _saved_message(app, "added"))
+            add_url = reverse("apps_registry:add", args=[account.pk]) + f"?api={api}"
+            if "_continue" in request.POST:
+                return _redirect(request, app.get_absolute_url())
+            if "_addanother" in request.POST and request.htmx:
+                # A fresh form in the modal; the changelist behind it reloads (with the message).
+                response = _render(
+                    request,
+                    "apps_registry/app_add.html",
+                    "dialog",
+                    {
+                        "account": account,
+                        "api": api,
+                        "api_label": Api(api).label,
+                        "form": AppAddForm(actor=request.user, owner_pk=account.pk, api=api),
+                        "list_url": list_url,
+                    },
+                )
+                return trigger_client_event(response, "appsChanged")
+            if "_addanother" in request.POST:
+                return redirect(add_url)
             if request.htmx:
                 response = HttpResponse(status=204)
                 # Close the modal, and the changelist reloads itself (with the message).
@@ -402,6 +423,19 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
             "list_url": list_url,
             "breadcrumb": breadcrumb(request.user, account),
         },
+    )
+
+
+def _saved_message(app: App, done: str) -> str:
+    """The success message of Add and Edit: a link to the App, and its key again (the admin's
+    "The App “X” was added successfully.")."""
+    return format_html(
+        'The App “<a href="{}" class="alert-link">{}</a>” was {}. Its App ID/key is '
+        '<span class="font-monospace key">{}</span>.',
+        app.get_absolute_url(),
+        app.name,
+        done,
+        app.client_id,
     )
 
 
@@ -432,7 +466,11 @@ def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"The App “{app.name}” was saved.")
+            messages.success(request, _saved_message(app, "changed"))
+            if "_continue" in request.POST:
+                return redirect(app.get_absolute_url())
+            if "_addanother" in request.POST:
+                return redirect(reverse("apps_registry:add", args=[app.owner_id]) + f"?api={app.api}")
             return redirect(_list_url(app.owner_id, app.api))
     # The form wrote the submitted values onto `app` while validating; show the stored ones.
     app = manageable_app(request.user, pk) if form.is_bound else app

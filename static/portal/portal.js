@@ -156,14 +156,23 @@
 
   // --- A broken App image gives way to the neutral square (no inline onerror: CSP) ---------
 
-  document.addEventListener("error", function (event) {
-    var image = event.target;
-    if (!(image instanceof HTMLImageElement) || !image.classList.contains("app-image")) return;
+  function fallBack(image) {
     var square = document.createElement("span");
     square.className = "app-image-placeholder app-image-broken";
     square.setAttribute("aria-hidden", "true");
     image.replaceWith(square);
+  }
+  document.addEventListener("error", function (event) {
+    var image = event.target;
+    if (!(image instanceof HTMLImageElement) || !image.classList.contains("app-image")) return;
+    fallBack(image);
   }, true);
+  // An image that failed before this script ran fired its error unheard.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("img.app-image").forEach(function (image) {
+      if (image.complete && image.naturalWidth === 0) fallBack(image);
+    });
+  });
 
   // --- "Select all" checkboxes: hidden without JavaScript, where they could do nothing -------
 

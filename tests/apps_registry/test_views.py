@@ -346,7 +346,10 @@ def test_adding_an_app_without_javascript_creates_it_with_the_shown_credentials(
         "portal",
         "198.51.100.7",
     )
-    assert messages_of(response) == ["The App “Calendar Sync” was added."]
+    assert messages_of(response) == [
+        f'The App “<a href="/apps/{app.pk}/" class="alert-link">Calendar Sync</a>” was added. Its App ID/key '
+        f'is <span class="font-monospace key">{app.client_id}</span>.'
+    ]
 
 
 def test_adding_an_app_with_htmx_closes_the_modal_and_refreshes_the_table(demo, client):
@@ -362,7 +365,7 @@ def test_adding_an_app_with_htmx_closes_the_modal_and_refreshes_the_table(demo, 
     refreshed = text(client.get(list_url(owner), headers=HTMX))
     assert "Calendar Sync" in refreshed
     assert '<div id="messages" hx-swap-oob="true">' in refreshed
-    assert "The App “Calendar Sync” was added." in refreshed
+    assert "The App “<a" in refreshed and "Calendar Sync</a>” was added. Its App ID/key is" in refreshed
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
@@ -571,7 +574,10 @@ def test_editing_an_app_saves_through_the_service_and_audits_the_fields(demo, de
     assert (app.api, app.owner, app.client_id != "A" * 32) == (Api.SYSTEMAPI, demo["organization"], True)
     event = AuditEvent.objects.get(app=app, action=AuditAction.UPDATE)
     assert set(event.details["fields"]) == {"name", "redirect_uri", "trusted"}
-    assert messages_of(response) == ["The App “Renamed” was saved."]
+    assert messages_of(response) == [
+        f'The App “<a href="/apps/{app.pk}/" class="alert-link">Renamed</a>” was changed. Its App ID/key '
+        f'is <span class="font-monospace key">{app.client_id}</span>.'
+    ]
 
 
 def test_an_invalid_edit_shows_errors_and_changes_nothing(demo, demo_apps, client):
@@ -592,6 +598,61 @@ def test_an_invalid_edit_shows_errors_and_changes_nothing(demo, demo_apps, clien
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"name", "redirect_uri"}
     assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_a_form_with_errors_starts_with_a_summary_linking_to_each_field(headers, demo, demo_apps, client):
+    owner = demo["user"]
+    client.force_login(owner)
+    page = client.get(add_url(owner), headers=headers)
+    data = {**form_data(page), "name": "", "redirect_uri": "http://x.example/"}
+
+    added = text(client.post(add_url(owner), data, headers=headers))
+    edited = text(
+        client.post(reverse("apps_registry:edit", args=[demo_apps["user"].pk]), {**data, "email": "nope"})
+    )
+
+    for content, count in ((added, 2), (edited, 3)):
+        summary = re.search(r'<div class="alert alert-danger error-summary".*?</div>', content, re.S).group(0)
+        assert "Please correct the errors below." in summary
+        assert len(re.findall(r"<li>", summary)) == count
+        assert '<a href="#id_name" class="alert-link">Name</a>: This field is required.' in summary
+        assert '<a href="#id_redirect_uri" class="alert-link">Redirect URL</a>' in summary
+        # Each link goes to a field that exists.
+        for target in re.findall(r'href="#([\w-]+)"', summary):
+            assert f'id="{target}"' in content
+    assert '<a href="#id_email" class="alert-link">Admin email</a>' in edited
+    assert "error-summary" not in text(client.get(add_url(owner)))
+
+
+def test_save_and_continue_editing_and_save_and_add_another_go_where_they_say(demo, demo_apps, client):
+    owner = demo["user"]
+    app = demo_apps["user"]
+    client.force_login(owner)
+    edit = reverse("apps_registry:edit", args=[app.pk])
+    fields = {"name": app.name, "homepage": app.homepage, "email": app.email}
+    fields["redirect_uri"] = app.redirect_uri
+
+    stay = client.post(edit, {**fields, "name": "Kept Here", "_continue": "1"})
+    another = client.post(edit, {**fields, "_addanother": "1"})
+    page = client.get(add_url(owner))
+    added_then_edit = client.post(add_url(owner), {**form_data(page), "_continue": "1"})
+    page = client.get(add_url(owner), headers=HTMX)
+    added_then_another = client.post(
+        add_url(owner), {**form_data(page), "name": "Second", "_addanother": "1"}, headers=HTMX
+    )
+
+    assert stay["Location"] == edit
+    assert another["Location"] == add_url(owner)
+    new = App.objects.get(name="Calendar Sync")
+    assert added_then_edit["Location"] == new.get_absolute_url()
+    # With htmx, a fresh form in the modal (new credentials), and the list behind reloads.
+    assert added_then_another.status_code == 200
+    assert set(json.loads(added_then_another["HX-Trigger"])) == {"appsChanged"}
+    assert 'id="modal-title"' in text(added_then_another)
+    assert 'name="name" value="Second"' not in text(added_then_another)
+    assert App.objects.filter(name="Second").exists()
+    assert new.client_id not in text(added_then_another)
 
 
 # --- the secret -----------------------------------------------------------------------------
