@@ -467,6 +467,14 @@ def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, _saved_message(app, "changed"))
+            if _partial(request) and "_continue" not in request.POST:
+                # Saved in the pop-up: close it, and the changelist reloads (with the message).
+                response = HttpResponse(status=204)
+                return trigger_client_event(trigger_client_event(response, "appsChanged"), "closeModal")
+            if _partial(request):
+                # Continue editing: the pop-up again, as saved; the changelist behind reloads.
+                response = _edit_page(request, app, AppForm(actor=request.user, instance=app))
+                return trigger_client_event(response, "appsChanged")
             if "_continue" in request.POST:
                 return redirect(app.get_absolute_url())
             if "_addanother" in request.POST:
@@ -478,9 +486,11 @@ def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _edit_page(request: HttpRequest, app: App, form: AppForm, secret: str | None = None) -> HttpResponse:
-    return render(
+    """The App's page, or with htmx its pop-up (the changelist's name links)."""
+    return _render(
         request,
         "apps_registry/app_edit.html",
+        "dialog",
         _app_context(
             request,
             app,

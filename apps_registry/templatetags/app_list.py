@@ -18,7 +18,7 @@ register = template.Library()
 ROW_HTML = """<tr>
         <td class="col-check"><input class="form-check-input" type="checkbox" name="app" value="{pk}" aria-label="Select {name}"></td>
         <td>{image}</td>
-        <td class="app-name"><a href="{edit_url}">{name}</a>{description}</td>
+        <td class="app-name"><a href="{edit_url}" id="app-{pk}" hx-get="{edit_url}" hx-target="#modal-content" hx-swap="innerHTML" hx-push-url="false">{name}</a>{description}</td>
         <td class="font-monospace small">{client_id}</td>
         <td>{trusted}</td>
         <td>{enabled}</td>

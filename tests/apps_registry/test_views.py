@@ -169,7 +169,8 @@ def test_changelist_shows_name_link_key_trusted_enabled_and_created(demo, client
 
     content = text(client.get(list_url(demo["organization"])))
 
-    assert f'<a href="{reverse("apps_registry:edit", args=[app.pk])}">Billing Sync</a>' in content
+    edit = reverse("apps_registry:edit", args=[app.pk])
+    assert re.search(rf'<a href="{edit}" id="app-{app.pk}" hx-get="{edit}"[^>]*>Billing Sync</a>', content)
     assert app.client_id in content
     assert "<td>Yes</td>" in content
     assert app.created.strftime("%Y-%m-%d") in content
@@ -210,7 +211,7 @@ def test_changelist_sorts_by_a_column_both_ways(demo, client):
     url = list_url(demo["user"])
 
     def names(order):
-        return re.findall(r'<a href="/apps/\d+/">(\w+)</a>', text(client.get(url, {"o": order})))
+        return re.findall(r'<a href="/apps/\d+/"[^>]*>(\w+)</a>', text(client.get(url, {"o": order})))
 
     assert names("name") == ["Alpha", "Bravo", "Charlie"]
     assert names("-name") == ["Charlie", "Bravo", "Alpha"]
@@ -655,6 +656,34 @@ def test_save_and_continue_editing_and_save_and_add_another_go_where_they_say(de
     assert new.client_id not in text(added_then_another)
 
 
+def test_edit_in_a_pop_up_with_htmx_the_page_without(demo, demo_apps, client):
+    app = demo_apps["user"]
+    client.force_login(demo["user"])
+    edit = reverse("apps_registry:edit", args=[app.pk])
+    fields = {"name": app.name, "homepage": app.homepage, "email": app.email}
+    fields["redirect_uri"] = app.redirect_uri
+
+    dialog = client.get(edit, headers=HTMX)
+    invalid = client.post(edit, {**fields, "redirect_uri": "http://x.example/"}, headers=HTMX)
+    saved = client.post(edit, {**fields, "name": "Popped"}, headers=HTMX)
+    kept_open = client.post(edit, {**fields, "name": "Popped Again", "_continue": "1"}, headers=HTMX)
+
+    content = text(dialog)
+    assert "<html" not in content and content.lstrip().startswith("<form")
+    assert f'hx-post="{edit}" hx-target="#modal-content"' in content
+    assert 'id="modal-title">Edit “' in content
+    assert 'form="reveal-form"' in content and 'id="reveal-form"' in content  # Reveal works in it
+    assert app.client_id in content and app.client_secret not in content
+    assert "Please correct the error below." in text(invalid) and "<html" not in text(invalid)
+    assert saved.status_code == 204
+    assert set(json.loads(saved["HX-Trigger"])) == {"closeModal", "appsChanged"}
+    assert kept_open.status_code == 200 and 'value="Popped Again"' in text(kept_open)
+    assert set(json.loads(kept_open["HX-Trigger"])) == {"appsChanged"}
+    assert AuditEvent.objects.filter(app=app, action=AuditAction.UPDATE).count() == 2
+    # Without JavaScript the link is the full page.
+    assert "<html" in text(client.get(edit)) and "Tokens and state" in text(client.get(edit))
+
+
 # --- the secret -----------------------------------------------------------------------------
 
 
@@ -949,7 +978,7 @@ def test_bulk_remove_of_an_account_out_of_reach_is_404(demo, client):
 
 
 def names_in(response) -> list[str]:
-    return re.findall(r'<a href="/apps/\d+/">([^<]+)</a>', text(response))
+    return re.findall(r'<a href="/apps/\d+/" id[^>]*>([^<]+)</a>', text(response))
 
 
 def test_the_filter_sidebar_filters_counts_and_combines_with_search_sort_and_tab(demo, client):

@@ -9,6 +9,7 @@ with it in force by test_content_security_policy.py.
 """
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -94,6 +95,16 @@ def test_the_app_management_pages_and_dialogs_have_no_axe_violations(tab, demo):
     check(page, "Add App modal with errors", found, within="#modal")
     page.goto(f"/accounts/{owner.pk}/apps/add/?api=systemapi")
     check(page, "Add App page", found)
+    page.goto(f"/accounts/{owner.pk}/apps/")
+    page.locator("#changelist").get_by_role("link", name="Calendar Sync").click()
+    expect(dialog.get_by_role("heading", name=re.compile("Edit “Calendar Sync”"))).to_be_visible()
+    dialog.get_by_label("Name").fill("")
+    dialog.get_by_role("button", name="Save", exact=True).click()
+    expect(dialog.locator("#error-summary")).to_be_visible()
+    check(page, "Edit pop-up with errors", found, within="#modal")
+    dialog.get_by_role("button", name="Reveal").click()
+    expect(dialog.locator("#secret-help")).to_contain_text("Revealed")
+    check(page, "Edit pop-up, secret revealed", found, within="#modal")
 
     page.goto(f"/apps/{app.pk}/")
     check(page, "App page", found)

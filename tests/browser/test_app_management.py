@@ -233,3 +233,44 @@ def test_a_broken_app_image_gives_way_to_the_placeholder(page, demo):
     row = page.get_by_role("row", name=re.compile("Broken Logo"))
     expect(row.locator(".app-image-broken")).to_have_count(1)
     expect(row.locator("img")).to_have_count(0)
+
+
+def test_edit_an_app_in_a_pop_up_from_the_list_and_reveal_its_secret_there(page, demo):
+    from apps_registry.models import AuditAction, AuditEvent
+
+    app = AppFactory(owner=demo["user"], name="Pop Me")
+    sign_in(page, "user")
+    page.goto(f"/accounts/{demo['user'].pk}/apps/")
+
+    page.get_by_role("link", name="Pop Me").click()
+    dialog = page.locator("#modal")
+    expect(dialog.get_by_role("heading", name=re.compile("Edit “Pop Me”"))).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/apps/$"))  # still the list behind the pop-up
+
+    # The secret's Reveal works inside it, and is audited once.
+    dialog.get_by_role("button", name="Reveal").click()
+    expect(dialog.locator("#client-secret")).to_have_value(app.client_secret)
+    assert AuditEvent.objects.filter(app=app, action=AuditAction.REVEAL_SECRET).count() == 1
+
+    dialog.get_by_label("Name").fill("")
+    dialog.get_by_role("button", name="Save", exact=True).click()
+    expect(dialog.locator("#error-summary")).to_contain_text("Please correct the error below.")
+    expect(dialog.get_by_label("Name")).to_be_focused()
+    screenshot(page, "edit-app-pop-up.png")
+    dialog.get_by_label("Name").fill("Popped")
+    dialog.get_by_role("button", name="Save", exact=True).click()
+
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("alert")).to_contain_text("The App “Popped” was changed.")
+    expect(page.locator("#changelist").get_by_role("link", name="Popped")).to_be_focused()
+    app.refresh_from_db()
+    assert app.name == "Popped"
+
+    # Regenerate from the pop-up asks first (Cancel focused), then shows the new secret.
+    page.locator("#changelist").get_by_role("link", name="Popped").click()
+    dialog.get_by_role("link", name="Regenerate…").click()
+    expect(dialog.get_by_role("link", name="Cancel")).to_be_focused()
+    dialog.get_by_role("button", name="Regenerate the secret").click()
+    expect(dialog.get_by_role("heading", name="New secret of “Popped”")).to_be_visible()
+    app.refresh_from_db()
+    expect(dialog.locator("#new-secret")).to_have_value(app.client_secret)
