@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -485,6 +486,19 @@ def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _edit_page(request, app, form)
 
 
+def _app_urls(request: HttpRequest, app: App) -> list[tuple[str, str, str]]:
+    """The addresses worth pasting into the App's code: (field id, label, URL)."""
+    authorize = (
+        request.build_absolute_uri(reverse("oauth:authorize"))
+        + "?"
+        + urlencode({"response_type": "code", "client_id": app.client_id, "redirect_uri": app.redirect_uri})
+    )
+    return [
+        ("url-authorize", "Authorization URL", authorize),
+        ("url-token", "Token URL", request.build_absolute_uri(reverse("oauth:token"))),
+    ]
+
+
 def _edit_page(request: HttpRequest, app: App, form: AppForm, secret: str | None = None) -> HttpResponse:
     """The App's page, or with htmx its pop-up (the changelist's name links)."""
     return _render(
@@ -496,6 +510,7 @@ def _edit_page(request: HttpRequest, app: App, form: AppForm, secret: str | None
             app,
             form=form,
             secret=secret,
+            app_urls=_app_urls(request, app),
             live_tokens=live_tokens(app).count(),
             list_url=_list_url(app.owner_id, app.api),
         ),

@@ -17,12 +17,12 @@ register = template.Library()
 
 ROW_HTML = """<tr>
         <td class="col-check"><input class="form-check-input" type="checkbox" name="app" value="{pk}" aria-label="Select {name}"></td>
-        <td>{image}</td>
-        <td class="app-name"><a href="{edit_url}" id="app-{pk}" hx-get="{edit_url}" hx-target="#modal-content" hx-swap="innerHTML" hx-push-url="false">{name}</a>{description}</td>
-        <td class="font-monospace small">{client_id}</td>
-        <td>{trusted}</td>
-        <td>{enabled}</td>
-        <td><time datetime="{created_iso}">{created_text}</time></td>
+        <td class="col-image">{image}</td>
+        <td class="app-name"><a href="{edit_url}" id="app-{pk}" hx-get="{edit_url}" hx-target="#modal-content" hx-swap="innerHTML" hx-push-url="false">{name}</a>{description}<div class="font-monospace small key key-under-name">{client_id}</div></td>
+        <td class="col-key font-monospace small key">{client_id}</td>
+        <td class="col-trusted">{trusted}</td>
+        <td class="col-enabled">{enabled}</td>
+        <td class="col-created"><time datetime="{created_iso}">{created_text}</time></td>
       </tr>"""  # noqa: E501
 IMAGE_HTML = '<img class="app-image" src="{}" alt="" loading="lazy" referrerpolicy="no-referrer">'
 NO_IMAGE_HTML = '<span class="app-image-placeholder" aria-hidden="true"></span>'

@@ -234,7 +234,33 @@
     update();
   }
 
+  // --- Copy buttons: <button data-copy="#id"> copies that field's value (or text) -----------
+
+  function initCopy(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      if (navigator.clipboard) button.hidden = false;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-copy]") : null;
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    var value = "value" in source && source.tagName !== "BUTTON" ? source.value : source.textContent.trim();
+    navigator.clipboard.writeText(value).then(function () {
+      var status = document.getElementById("copy-status");
+      var label = button.textContent;
+      button.textContent = "Copied";
+      if (status) {
+        status.textContent = "";
+        window.setTimeout(function () { status.textContent = "Copied " + (button.dataset.copyName || "") + "."; }, 50);
+      }
+      window.setTimeout(function () { button.textContent = label; }, 2000);
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    initCopy(document);
     initActions(document);
     initSelectAll(document);
     restoreDrafts(document);
@@ -242,5 +268,6 @@
   document.addEventListener("htmx:load", function (event) {
     initSelectAll(event.detail.elt);
     initActions(event.detail.elt);
+    initCopy(event.detail.elt);
   });
 })();

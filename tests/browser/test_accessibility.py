@@ -126,6 +126,11 @@ def test_the_app_management_pages_and_dialogs_have_no_axe_violations(tab, demo):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/accounts/{owner.pk}/apps/")
     check(page, "App list at phone width", found)
+    page.get_by_role("button", name="Menu").click()
+    expect(page.locator("#side-menu")).to_have_class(re.compile(r"\bshow\b"))
+    check(page, "phone menu open", found, within="#side-menu")
+    page.goto(f"/accounts/{owner.pk}/audit/")
+    check(page, "audit trail at phone width", found)
 
     assert_none(found)
 

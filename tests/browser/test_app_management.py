@@ -77,9 +77,13 @@ def test_organization_adds_reveals_regenerates_disables_and_removes_an_app(page,
     page.get_by_label("Search by name or App ID/key").fill(shown_key[:12])
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#app-count")).to_contain_text("1 App matching")
+    # Its name opens it in a pop-up, which links to the App's full page.
     page.get_by_role("link", name="Calendar Sync").click()
+    dialog.get_by_role("link", name="Open the App's page").click()
     expect(page.get_by_role("heading", name=re.compile("Calendar Sync"))).to_be_visible()
-    expect(page.get_by_label("Redirect URL")).to_have_value("https://calendar.example/oauth/callback")
+    expect(page.get_by_label("Redirect URL", exact=True)).to_have_value(
+        "https://calendar.example/oauth/callback"
+    )
 
     # Reveal shows the secret in place.
     secret = page.locator("#client-secret")
