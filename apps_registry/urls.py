@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/<int:pk>/apps/action/", views.app_bulk_action, name="bulk_action"),
     path("accounts/<int:pk>/apps/remove/", views.app_bulk_action, {"action": "remove"}, name="bulk_remove"),
     path("accounts/<int:pk>/audit/", views.audit_trail, name="audit"),
+    path("accounts/<int:pk>/audit.csv", views.audit_trail_csv, name="audit_csv"),
     path("apps/<int:pk>/", views.app_edit, name="edit"),
     path("apps/<int:pk>/secret/reveal/", views.app_reveal_secret_view, name="reveal_secret"),
     path("apps/<int:pk>/secret/regenerate/", views.app_regenerate_secret_view, name="regenerate_secret"),
