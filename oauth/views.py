@@ -116,14 +116,20 @@ def _register_context(request, payload: dict, blob: str, form: ConsentLoginForm)
     if user is not None:
         try:
             check_api_allowed(owner=user, api=app["api"])
-        except UnifiedApiNotAllowed as error:
-            refusal = f"{error.messages[0].rstrip('.')}: Register will be refused."
+        except UnifiedApiNotAllowed:
+            # The outcome is certain: say so, and offer only Deny (or another account).
+            refusal = (
+                f"Service Provider accounts cannot register UnifiedAPI Apps, so this App cannot be "
+                f"registered to {user.get_username()}. Deny to tell the App, or use another account."
+            )
     return {
         "app": app,
         "api_label": Api(app["api"]).label,
         "blob": blob,
         "login_form": form,
         "refusal": refusal,
+        # Signed out, the refusal is not certain yet: say before sign-in who cannot register it.
+        "unified_notice": user is None and app["api"] == Api.UNIFIEDAPI,
         "action": reverse("oauth:register_consent"),
         "external_providers": external_providers(request),
         "external_return": resume_url("oauth:register_resume", blob),

@@ -149,7 +149,7 @@ def test_deny_redirects_with_access_denied_and_state_and_creates_nothing(client,
 def test_service_provider_asking_for_unifiedapi_is_refused_by_redirect(client, demo):
     client.force_login(demo["provider"])
     page = start(client)
-    assert "Service Provider accounts cannot own UnifiedAPI Apps" in page.content.decode()
+    assert "Service Provider accounts cannot register UnifiedAPI Apps" in page.content.decode()
     got = query(decide(client, page)["Location"])
     assert got["error"] == ["access_denied"]
     assert "Service Provider" in got["error_description"][0]
