@@ -275,6 +275,10 @@ class Exchange:
     status: int
     response_text: str = ""
     body: dict = field(default_factory=dict)
+    # What answered: the URL name, the view and the path the resolver matched in-process.
+    endpoint: str = ""
+    view: str = ""
+    path: str = ""
 
 
 @dataclass
@@ -383,10 +387,28 @@ class InProcessHandler(BaseHandler):
 
 
 def dispatch(outer: HttpRequest, call: Call) -> HttpResponse:
-    """Serve the step's request in this process, exactly as the endpoint serves an App."""
+    """Serve the step's request in this process, exactly as the endpoint serves an App.
+    The response carries the request it answered (`response.inner_request`), whose
+    resolver_match names the endpoint that actually answered."""
     # Built per call (a few instances): a step is a person pressing a button, and the
     # middleware then always follows the settings in force.
-    return InProcessHandler().get_response(inner_request(outer, call))
+    inner = inner_request(outer, call)
+    response = InProcessHandler().get_response(inner)
+    response.inner_request = inner
+    return response
+
+
+def answered_by(response: HttpResponse) -> tuple[str, str, str]:
+    """(URL name, view, path) of what answered, as the URL resolver matched it; a request no
+    view answered (a 404 from the resolver, a middleware's own answer) names none."""
+    inner = getattr(response, "inner_request", None)
+    match = getattr(inner, "resolver_match", None)
+    if match is None:
+        return "", "", inner.path if inner is not None else ""
+    # A class-based view is named by its class, as Django's own ResolverMatch repr does.
+    func = getattr(match.func, "view_class", match.func)
+    view = f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
+    return match.view_name or "", view.strip("."), inner.path
 
 
 def response_text(response: HttpResponse) -> tuple[str, dict]:
@@ -424,12 +446,16 @@ def perform(request: HttpRequest, call: Call) -> Exchange:
     """Dispatch the step to the endpoint's view in this process and show both sides."""
     response = dispatch(request, call)
     shown, body = response_text(response)
+    endpoint, view, path = answered_by(response)
     return Exchange(
         request_text=request_text(call, request.get_host()),
         curl=curl_command(call, base_url(request)),
         status=response.status_code,
         response_text=shown,
         body=body,
+        endpoint=endpoint,
+        view=view,
+        path=path,
     )
 
 
