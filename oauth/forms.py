@@ -53,4 +53,5 @@ class ConsentLoginForm(SignInForm):
 
     def __init__(self, request=None, *args, **kwargs) -> None:
         super().__init__(request, *args, **kwargs)
-        self.fields["username"].widget.attrs.pop("autofocus", None)
+        # The consent page's first job for a signed-out user: the username field has the focus.
+        self.fields["username"].widget.attrs["autofocus"] = True

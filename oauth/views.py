@@ -209,12 +209,20 @@ def register_consent(request: HttpRequest) -> HttpResponse:
             http_request=request,
         )
     except ConsentAlreadyUsed:
-        return error_page(
+        # Back after Register, then Register again: the App *was* registered; say so, and
+        # where it is (the signed-in account's Apps, found by its name).
+        list_url = (
+            reverse("apps_registry:list", args=[user.pk])
+            + "?"
+            + urlencode({"api": app["api"], "q": app["name"]})
+        )
+        page = render(
             request,
-            "This registration was already submitted",
-            ["The App was registered once with this page; it is not registered again."],
+            "oauth/registered_already.html",
+            {"app": app, "account": user, "api_label": Api(app["api"]).label, "list_url": list_url},
             status=409,
         )
+        return sensitive(page)
     except (UnifiedApiNotAllowed, AppLimitReached) as error:
         return _register_error(app, state, "access_denied", " ".join(error.messages))
     except ValidationError as error:
