@@ -9,6 +9,7 @@ same view answers the whole page.
 from __future__ import annotations
 
 import csv
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlencode
@@ -490,7 +491,7 @@ def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(_list_url(app.owner_id, app.api))
     # The form wrote the submitted values onto `app` while validating; show the stored ones.
     app = manageable_app(request.user, pk) if form.is_bound else app
-    return _edit_page(request, app, form)
+    return _edit_page(request, app, form, secret=None if form.is_bound else _take_revealed(request, app))
 
 
 def _app_urls(request: HttpRequest, app: App) -> list[tuple[str, str, str]]:
@@ -535,7 +536,30 @@ def app_reveal_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
     secret = app_reveal_secret(actor=request.user, app=app, origin=_origin(request))
     if _partial(request):
         return render(request, "apps_registry/app_edit.html#secret", {"app": app, "secret": secret})
-    return _edit_page(request, app, AppForm(actor=request.user, instance=app), secret=secret)
+    # Without JavaScript: POST, redirect, GET, so a refresh resends nothing. The GET shows the
+    # secret once, for a one-time token kept in the session (never the secret, in the session
+    # or the URL); the reveal was audited here, once.
+    token = secrets.token_urlsafe(16)
+    request.session[REVEALED_SESSION_KEY] = {"token": token, "app": app.pk, "version": app.secret_version}
+    return redirect(f"{app.get_absolute_url()}?{urlencode({'revealed': token})}")
+
+
+REVEALED_SESSION_KEY = "apps_registry:revealed"
+
+
+def _take_revealed(request: HttpRequest, app: App) -> str | None:
+    """The secret, when this GET follows the reveal POST of this App (its one-time token);
+    the token is used up, so a refresh shows the secret masked again."""
+    token = request.GET.get("revealed")
+    if not token:
+        return None
+    mark = request.session.get(REVEALED_SESSION_KEY)
+    if not isinstance(mark, dict) or not secrets.compare_digest(str(mark.get("token", "")), token):
+        return None
+    del request.session[REVEALED_SESSION_KEY]
+    if mark.get("app") != app.pk or mark.get("version") != app.secret_version:
+        return None  # another App's, or the secret changed since it was revealed
+    return app.client_secret
 
 
 @never_cache

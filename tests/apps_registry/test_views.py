@@ -702,7 +702,10 @@ def test_revealing_the_secret_shows_it_and_records_it(headers, demo, demo_apps, 
     client.force_login(demo["organization"])
 
     response = client.post(
-        reverse("apps_registry:reveal_secret", args=[app.pk]), headers=headers, REMOTE_ADDR="203.0.113.5"
+        reverse("apps_registry:reveal_secret", args=[app.pk]),
+        headers=headers,
+        REMOTE_ADDR="203.0.113.5",
+        follow=not headers,  # without JavaScript: POST, redirect, GET
     )
 
     content = text(response)
@@ -716,6 +719,34 @@ def test_revealing_the_secret_shows_it_and_records_it(headers, demo, demo_apps, 
         demo["organization"],
         "203.0.113.5",
     )
+
+
+def test_no_javascript_reveal_redirects_to_a_page_that_shows_the_secret_once(demo, demo_apps, client):
+    app = demo_apps["user"]
+    client.force_login(demo["user"])
+
+    posted = client.post(reverse("apps_registry:reveal_secret", args=[app.pk]))
+
+    assert posted.status_code == 302
+    location = posted["Location"]
+    assert location.startswith(f"/apps/{app.pk}/?revealed=")
+    assert app.client_secret not in location
+    assert app.client_secret not in json.dumps(dict(client.session))
+    shown = client.get(location)
+    refreshed = client.get(location)
+    assert f'value="{app.client_secret}"' in text(shown)
+    assert "Revealed; this was recorded in the audit trail." in text(shown)
+    assert app.client_secret not in text(refreshed)  # the token is used up
+    assert "Masked." in text(refreshed)
+    assert AuditEvent.objects.filter(app=app, action=AuditAction.REVEAL_SECRET).count() == 1
+    # A token for another App, or one made up, shows nothing.
+    other = demo_apps["organization"]
+    client.force_login(demo["organization"])
+    posted = client.post(reverse("apps_registry:reveal_secret", args=[app.pk]))
+    token = posted["Location"].split("revealed=")[1]
+    assert other.client_secret not in text(client.get(f"/apps/{other.pk}/?revealed={token}"))
+    assert app.client_secret not in text(client.get(f"/apps/{app.pk}/?revealed={token}"))
+    assert app.client_secret not in text(client.get(f"/apps/{app.pk}/?revealed=made-up"))
 
 
 def test_regenerate_asks_first_and_says_the_tokens_stop_working(demo, demo_apps, client, make_tokens):

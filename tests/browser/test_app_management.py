@@ -81,9 +81,7 @@ def test_organization_adds_reveals_regenerates_disables_and_removes_an_app(page,
     page.get_by_role("link", name="Calendar Sync").click()
     dialog.get_by_role("link", name="Open the App's page").click()
     expect(page.get_by_role("heading", name=re.compile("Calendar Sync"))).to_be_visible()
-    expect(page.get_by_label("Redirect URL", exact=True)).to_have_value(
-        "https://calendar.example/oauth/callback"
-    )
+    expect(page.get_by_label("Redirect URL")).to_have_value("https://calendar.example/oauth/callback")
 
     # Reveal shows the secret in place.
     secret = page.locator("#client-secret")
@@ -224,6 +222,12 @@ def test_without_javascript_the_add_app_form_is_a_page(chromium, live_server, de
         page.locator("#changelist").get_by_role("link", name="Calendar Sync").click()
         page.get_by_role("button", name="Reveal").click()
         expect(page.locator("#client-secret")).to_have_value(app.client_secret)
+        # It ended on a GET: a refresh resends nothing, and shows the secret masked again.
+        page.reload()
+        expect(page.locator("#client-secret")).not_to_have_value(app.client_secret)
+        from apps_registry.models import AuditAction, AuditEvent
+
+        assert AuditEvent.objects.filter(app=app, action=AuditAction.REVEAL_SECRET).count() == 1
     finally:
         context.close()
 
