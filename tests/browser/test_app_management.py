@@ -5,7 +5,6 @@
 in the README into docs/screenshots/.
 """
 
-import os
 import re
 
 import pytest
@@ -68,10 +67,6 @@ def test_organization_adds_reveals_regenerates_disables_and_removes_an_app(page,
     assert (app.client_id, app.client_secret, app.trusted) == (shown_key, shown_secret, True)
     expect(page.locator("#app-count")).to_have_text("4 Apps")
     screenshot(page, "app-list.png")
-    if os.environ.get("SCREENSHOTS"):
-        page.set_viewport_size({"width": 390, "height": 844})
-        screenshot(page, "app-list-narrow.png")
-        page.set_viewport_size({"width": 1280, "height": 900})
 
     # Search finds it; the App's page opens from its name.
     page.get_by_label("Search by name or App ID/key").fill(shown_key[:12])
