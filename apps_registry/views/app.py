@@ -1,62 +1,29 @@
-"""The App management pages (design §4): thin views that parse, call one service, and answer.
-
-Every App and account is fetched through the selectors `manageable_app` and
-`manageable_account`, so one out of reach is a 404 whatever the method. With htmx
-(`request.htmx`) a view answers the named partial of its page template; without JavaScript the
-same view answers the whole page.
-"""
+"""One App: add, edit, its secret, its tokens, enable, disable, remove."""
 
 from __future__ import annotations
 
-import csv
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import trigger_client_event
 
-from accounts.models import Account, AccountEvent
 from accounts.selectors import breadcrumb, manageable_account
 from portal.forms import add_service_errors
 
-from .exceptions import DuplicateAppKey, UnifiedApiNotAllowed
-from .forms import AppAddForm, AppForm, selected_ids
-from .models import Api, App, AuditAction, AuditSource
-from .selectors import (
-    FILTER_PARAMETERS,
-    LIST_FILTERS,
-    AuditFilters,
-    app_changelist,
-    app_made_by_form,
-    app_twin,
-    apps_to_remove,
-    audit_action_choices,
-    audit_actor_choices,
-    audit_app_choices,
-    audit_events,
-    audit_timeline,
-    changelist_apps,
-    changelist_counts,
-    clean_audit_filters,
-    clean_filters,
-    live_tokens,
-    manageable_app,
-)
-from .services import (
-    Origin,
+from ..exceptions import DuplicateAppKey, UnifiedApiNotAllowed
+from ..forms import AppAddForm, AppForm, selected_ids
+from ..models import Api, App
+from ..selectors import app_made_by_form, app_twin, live_tokens, manageable_app
+from ..services import (
     app_create,
     app_regenerate_secret,
     app_remove,
@@ -68,266 +35,19 @@ from .services import (
     check_app_limit,
 )
 
-TOKENS_PER_PAGE = 50
-# The changelist's columns: the `o` value that sorts by each, and its heading.
-COLUMNS = [
-    ("name", "Name"),
-    ("key", "App ID/key"),
-    ("trusted", "Trusted"),
-    ("enabled", "Enabled"),
-    ("created", "Created"),
-]
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def _partial(request: HttpRequest) -> bool:
-    """An htmx request that wants a fragment (a history restore wants the whole page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _render(request: HttpRequest, template: str, partial: str, context: dict, **kwargs) -> HttpResponse:
-    """The page, or its named partial for htmx; caches keep the two apart (Vary: HX-Request)."""
-    name = f"{template}#{partial}" if _partial(request) else template
-    response = render(request, name, context, **kwargs)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    """After a POST: a real redirect, or for htmx a full-page navigation (not a swap)."""
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
-
-
-def _api(value: str | None) -> str:
-    return value if value in Api.values else Api.SYSTEMAPI
-
-
-def _list_url(account_pk: int, api: str) -> str:
-    return reverse("apps_registry:list", args=[account_pk]) + f"?api={api}"
-
-
-def _app_context(request: HttpRequest, app: App, **extra) -> dict:
-    return {"app": app, "account": app.owner, "breadcrumb": breadcrumb(request.user, app.owner), **extra}
-
-
-def _origin(request: HttpRequest) -> Origin:
-    return Origin.from_request(request, source=AuditSource.PORTAL)
-
-
-@contextmanager
-def removed_meanwhile_is_404() -> Iterator[None]:
-    """A service that finds the App gone (removed by someone else since this request loaded it)
-    raises App.DoesNotExist: the answer is the 404 a removed App gets anywhere."""
-    try:
-        yield
-    except App.DoesNotExist:
-        raise Http404("The App was removed.") from None
-
-
-# --- the changelist ---------------------------------------------------------------------------
-
-
-def _with_params(query, **changes) -> str:
-    """What {% querystring %} writes (None removes a parameter), once per column rather than
-    twice in the template."""
-    params = query.copy()
-    for key, value in changes.items():
-        if value is None:
-            params.pop(key, None)
-        else:
-            params[key] = value
-    return f"?{params.urlencode()}"
-
-
-@require_GET
-def integration(request: HttpRequest) -> HttpResponse:
-    """Unified Communications > Integration > SystemAPI & UnifiedAPI: one's own Apps."""
-    return redirect("apps_registry:list", request.user.pk)
-
-
-@require_GET
-def app_list(request: HttpRequest, pk: int) -> HttpResponse:
-    """An account's Apps, one tab per API: search, filter sidebar, sort, pages, actions on the
-    selected rows; the same number of queries whatever the number of Apps."""
-    account = manageable_account(request.user, pk)
-    api = _api(request.GET.get("api"))
-    filters = clean_filters(request.GET)
-    changelist = app_changelist(
-        account,
-        api=api,
-        query=request.GET.get("q", ""),
-        order=request.GET.get("o", ""),
-        page=request.GET.get("page"),
-        filters=filters,
-    )
-    counts = changelist_counts(account, api=api, query=changelist.query, filters=filters)
-    limit = settings.APP_LIMIT_PER_ACCOUNT
-    columns = [
-        {
-            "key": key,
-            "label": label,
-            "sorted": changelist.sorted_by == key,
-            "descending": changelist.descending,
-            "url": _with_params(request.GET, o=f"-{key}" if changelist.order == key else key, page=None),
-        }
-        for key, label in COLUMNS
-    ]
-    sidebar = [
-        {
-            "parameter": list_filter.parameter,
-            "title": list_filter.title,
-            "choices": [
-                {
-                    "label": label,
-                    "count": counts[f"{list_filter.parameter}={value}"] if value else None,
-                    "selected": filters.get(list_filter.parameter, "") == value,
-                    "url": _with_params(request.GET, **{list_filter.parameter: value or None, "page": None}),
-                }
-                for value, label in (("", "All"), *list_filter.choices)
-            ],
-        }
-        for list_filter in LIST_FILTERS
-    ]
-    return _render(
-        request,
-        "apps_registry/app_list.html",
-        "changelist",
-        {
-            "account": account,
-            "api": api,
-            "page": changelist.page,
-            "page_range": changelist.page.paginator.get_elided_page_range(changelist.page.number),
-            "query": changelist.query,
-            "order": changelist.order,
-            "filters": filters,
-            "sidebar": sidebar,
-            "clear_filters_url": _with_params(request.GET, page=None, **dict.fromkeys(FILTER_PARAMETERS)),
-            "columns": columns,
-            "actions": ACTIONS,
-            "unified_refused": api == Api.UNIFIEDAPI and not account.may_own_unifiedapi_apps,
-            "tabs": [(value, label, counts[value]) for value, label in Api.choices],
-            "total": counts["total"],
-            "limit": limit,
-            "at_limit": counts["total"] >= limit,
-            "breadcrumb": breadcrumb(request.user, account),
-        },
-    )
-
-
-# The actions menu of the changelist: what each does to one App, through its service, and the
-# words of its confirmation page.
-ACTIONS = {
-    "remove": {
-        "label": "Remove selected Apps",
-        "title": "Remove",
-        "button": "Yes, remove them",
-        "message": "These Apps are deleted with every token and authorization code they hold. "
-        "This cannot be undone.",
-        "tokens": "die with them",
-        "done": "Removed",
-        "danger": True,
-    },
-    "disable": {
-        "label": "Disable selected Apps",
-        "title": "Disable",
-        "button": "Yes, disable them",
-        "message": "While disabled, these Apps get no token and their tokens are refused. Nothing "
-        "is deleted: enabling them again makes their unexpired tokens work again.",
-        "tokens": "stop working while they are disabled",
-        "done": "Disabled",
-        "danger": True,
-    },
-    "enable": {
-        "label": "Enable selected Apps",
-        "title": "Enable",
-        "button": "Yes, enable them",
-        "message": "These Apps may get tokens again, and their tokens that have not expired work again.",
-        "tokens": "work again",
-        "done": "Enabled",
-        "danger": False,
-    },
-    "regenerate": {
-        "label": "Regenerate the secrets of selected Apps",
-        "title": "Regenerate the secrets of",
-        "button": "Yes, regenerate their secrets",
-        "message": "Each App gets a new App secret (reveal it on the App's page), and every access "
-        "token and refresh token of these Apps stops working at once.",
-        "tokens": "stop working",
-        "done": "Regenerated the secrets of",
-        "danger": True,
-    },
-}
-
-
-def _run_action(request: HttpRequest, action: str, app: App) -> None:
-    origin = _origin(request)
-    if action == "remove":
-        app_remove(actor=request.user, app=app, origin=origin)
-    elif action in ("disable", "enable"):
-        app_set_enabled(actor=request.user, app=app, enabled=action == "enable", origin=origin)
-    else:
-        app_regenerate_secret(actor=request.user, app=app, origin=origin)
-
-
-@require_http_methods(["GET", "POST"])
-def app_bulk_action(request: HttpRequest, pk: int, action: str | None = None) -> HttpResponse:
-    """An action of the changelist's menu (`action`: remove, disable, enable, regenerate) on the
-    selected Apps (`app` ids) or, with `select_across`, on every App the changelist showed
-    (its tab, search and filters, sent along), after a page that lists them. Each App goes
-    through its own service call; ids of Apps that are not this account's, or out of reach,
-    are ignored."""
-    account = manageable_account(request.user, pk)
-    data = request.POST if request.method == "POST" else request.GET
-    action = action or data.get("action", "")
-    api = _api(data.get("api"))
-    list_url = _list_url(account.pk, api)
-    if action not in ACTIONS:
-        messages.warning(request, "Choose an action for the selected Apps.")
-        return _redirect(request, list_url)
-    across = None
-    kept = {"api": api}
-    if data.get("select_across") == "1":
-        filters = clean_filters(data)
-        across = changelist_apps(account, api=api, query=data.get("q", ""), filters=filters)
-        kept = {"api": api, "select_across": "1", "q": data.get("q", ""), **filters}
-    apps = apps_to_remove(request.user, account, selected_ids(data, "app"), across=across)
-    words = ACTIONS[action]
-    if not apps:
-        messages.warning(request, f"Select one or more Apps to {action}.")
-        return _redirect(request, list_url)
-    if request.method == "POST" and data.get("confirmed") == "yes":
-        done = 0
-        for app in apps:
-            try:
-                _run_action(request, action, app)
-            except App.DoesNotExist:
-                continue  # removed meanwhile by someone else: nothing left to do
-            done += 1
-        messages.success(request, f"{words['done']} {done} App{'s' if done != 1 else ''}.")
-        return _redirect(request, list_url)
-    return render(
-        request,
-        "apps_registry/app_bulk_remove.html",
-        {
-            "account": account,
-            "api": api,
-            "action": action,
-            "words": words,
-            "apps": apps,
-            "kept": kept,
-            "across": across is not None,
-            "live_tokens": sum(app.live_tokens for app in apps),
-            "list_url": list_url,
-            "breadcrumb": breadcrumb(request.user, account),
-        },
-    )
-
-
 # --- add and edit -----------------------------------------------------------------------------
+from ._base import (
+    TOKENS_PER_PAGE,
+    _api,
+    _app_context,
+    _confirm,
+    _list_url,
+    _origin,
+    _partial,
+    _redirect,
+    _render,
+    removed_meanwhile_is_404,
+)
 
 
 @never_cache
@@ -591,12 +311,6 @@ def app_regenerate_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _confirm(request: HttpRequest, app: App | None, **context) -> HttpResponse:
-    """The confirmation of a destructive action: a page, or its dialog inside the modal."""
-    base = _app_context(request, app) if app else {}
-    return _render(request, "confirm.html", "dialog", {**base, **context})
-
-
 # --- tokens -----------------------------------------------------------------------------------
 
 
@@ -734,164 +448,3 @@ def app_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
         button="Remove the App",
         danger=True,
     )
-
-
-# --- the audit trail --------------------------------------------------------------------------
-
-
-def _audit_context(request: HttpRequest, account: Account) -> tuple[AuditFilters, dict]:
-    filters = clean_audit_filters(request.GET)
-    return filters, {
-        "account": account,
-        "filters": filters,
-        "selected": filters.app_key,
-        "app_choices": audit_app_choices(account),
-        "action_choices": audit_action_choices(),
-        "actor_choices": audit_actor_choices(account),
-        "time_zone": timezone.get_current_timezone_name(),
-        "breadcrumb": breadcrumb(request.user, account),
-    }
-
-
-@require_GET
-def audit_trail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Who did what to which App of the account, and to the account and the accounts below
-    it, when (with the time zone) and from where, newest first; filterable by App (which
-    leaves out the account changes), action, actor and dates, and exported as CSV."""
-    account: Account = manageable_account(request.user, pk)
-    filters, context = _audit_context(request, account)
-    page = audit_timeline(account, filters=filters, page=request.GET.get("page"))
-    for event in page.object_list:
-        event.details_text = details_text(event)
-    csv_query = request.GET.copy()
-    csv_query.pop("page", None)
-    return render(
-        request,
-        "apps_registry/audit_trail.html",
-        {
-            **context,
-            "page": page,
-            "page_range": page.paginator.get_elided_page_range(page.number),
-            "csv_url": reverse("apps_registry:audit_csv", args=[account.pk])
-            + (f"?{csv_query.urlencode()}" if csv_query else ""),
-        },
-    )
-
-
-class _Echo:
-    """A file-like object whose write() returns the line: csv.writer's output, streamed."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-CSV_HEADER = [
-    "when",
-    "time zone",
-    "who",
-    "did",
-    "app or account",
-    "app id/key",
-    "through",
-    "from address",
-    "details",
-]
-
-
-@require_GET
-def audit_trail_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    """The audit trail as CSV, with the page's filters, every page; no secret is ever in it
-    (the audit rows hold none)."""
-    account: Account = manageable_account(request.user, pk)
-    filters = clean_audit_filters(request.GET)
-    zone = timezone.get_current_timezone()
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(CSV_HEADER)
-        for event in audit_events(account, filters=filters):
-            created = event.created.astimezone(zone)
-            is_account = isinstance(event, AccountEvent)
-            yield writer.writerow(
-                [
-                    created.strftime("%Y-%m-%d %H:%M:%S"),
-                    created.tzname(),
-                    _csv_cell(event.actor_username),
-                    event.get_action_display(),
-                    _csv_cell(event.account_username if is_account else event.app_name),
-                    "" if is_account else _csv_cell(event.app_client_id),
-                    event.get_source_display(),
-                    event.ip_address or "",
-                    _csv_cell(details_text(event)),
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-trail-{account.pk}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _csv_cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    value = str(value or "")
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-# The words for the fields an audit row names (the form's labels, lower case).
-FIELD_WORDS = {
-    "name": "name",
-    "description": "description",
-    "homepage": "homepage",
-    "image_uri": "image",
-    "email": "admin email",
-    "phone": "admin phone",
-    "trusted": "trusted",
-    "redirect_uri": "redirect URL",
-}
-ACCOUNT_FIELD_WORDS = {"email": "e-mail", "is_active": "active", "parent": "parent account"}
-COUNT_WORDS = (
-    ("access_tokens", "access token"),
-    ("refresh_tokens", "refresh token"),
-    ("id_tokens", "ID token"),
-    ("authorization_codes", "authorization code"),
-)
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def details_text(event) -> str:
-    """An audit row's details in words: "Changed name and homepage", "3 access tokens and 3
-    refresh tokens revoked", never the internal counters' names."""
-    details = dict(event.details or {})
-    parts = []
-    fields = details.pop("fields", None)
-    if isinstance(fields, list) and fields:
-        words = ACCOUNT_FIELD_WORDS if isinstance(event, AccountEvent) else FIELD_WORDS
-        parts.append("Changed " + _and([words.get(str(f), str(f).replace("_", " ")) for f in fields]))
-    counts = []
-    for key, word in COUNT_WORDS:
-        value = details.pop(key, None)
-        if isinstance(value, int) and value:
-            counts.append(f"{value} {word}{'s' if value != 1 else ''}")
-    if counts:
-        verb = "deleted with it" if event.action == AuditAction.REMOVE else "revoked"
-        parts.append(f"{_and(counts)} {verb}")
-    elif event.action in (AuditAction.REGENERATE_SECRET, AuditAction.REVOKE_TOKENS, AuditAction.REMOVE):
-        parts.append("No live token")
-    api = details.pop("api", None)
-    if api:
-        parts.append(f"{Api(api).label if api in Api.values else api} App")
-    kind = details.pop("kind", None)
-    if kind:
-        parts.append(f"{str(kind).replace('_', ' ').capitalize()} account")
-    provider = details.pop("provider", None)
-    if provider:
-        uid = details.pop("uid", "")
-        parts.append(f"{str(provider).capitalize()} identity {uid}".strip())
-    for key, value in details.items():  # anything else, as it is
-        shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
-        parts.append(f"{key.replace('_', ' ')}: {shown}")
-    return "; ".join(parts)

@@ -1,0 +1,209 @@
+"""An account's Apps, a tab per API: the changelist and the actions on its selected rows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.selectors import breadcrumb, manageable_account
+
+from ..forms import selected_ids
+from ..models import Api, App
+from ..selectors import (
+    FILTER_PARAMETERS,
+    LIST_FILTERS,
+    app_changelist,
+    apps_to_remove,
+    changelist_apps,
+    changelist_counts,
+    clean_filters,
+)
+from ..services import app_regenerate_secret, app_remove, app_set_enabled
+from ._base import COLUMNS, _api, _list_url, _origin, _redirect, _render, _with_params
+
+
+@require_GET
+def integration(request: HttpRequest) -> HttpResponse:
+    """Unified Communications > Integration > SystemAPI & UnifiedAPI: one's own Apps."""
+    return redirect("apps_registry:list", request.user.pk)
+
+
+@require_GET
+def app_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """An account's Apps, one tab per API: search, filter sidebar, sort, pages, actions on the
+    selected rows; the same number of queries whatever the number of Apps."""
+    account = manageable_account(request.user, pk)
+    api = _api(request.GET.get("api"))
+    filters = clean_filters(request.GET)
+    changelist = app_changelist(
+        account,
+        api=api,
+        query=request.GET.get("q", ""),
+        order=request.GET.get("o", ""),
+        page=request.GET.get("page"),
+        filters=filters,
+    )
+    counts = changelist_counts(account, api=api, query=changelist.query, filters=filters)
+    limit = settings.APP_LIMIT_PER_ACCOUNT
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "sorted": changelist.sorted_by == key,
+            "descending": changelist.descending,
+            "url": _with_params(request.GET, o=f"-{key}" if changelist.order == key else key, page=None),
+        }
+        for key, label in COLUMNS
+    ]
+    sidebar = [
+        {
+            "parameter": list_filter.parameter,
+            "title": list_filter.title,
+            "choices": [
+                {
+                    "label": label,
+                    "count": counts[f"{list_filter.parameter}={value}"] if value else None,
+                    "selected": filters.get(list_filter.parameter, "") == value,
+                    "url": _with_params(request.GET, **{list_filter.parameter: value or None, "page": None}),
+                }
+                for value, label in (("", "All"), *list_filter.choices)
+            ],
+        }
+        for list_filter in LIST_FILTERS
+    ]
+    return _render(
+        request,
+        "apps_registry/app_list.html",
+        "changelist",
+        {
+            "account": account,
+            "api": api,
+            "page": changelist.page,
+            "page_range": changelist.page.paginator.get_elided_page_range(changelist.page.number),
+            "query": changelist.query,
+            "order": changelist.order,
+            "filters": filters,
+            "sidebar": sidebar,
+            "clear_filters_url": _with_params(request.GET, page=None, **dict.fromkeys(FILTER_PARAMETERS)),
+            "columns": columns,
+            "actions": ACTIONS,
+            "unified_refused": api == Api.UNIFIEDAPI and not account.may_own_unifiedapi_apps,
+            "tabs": [(value, label, counts[value]) for value, label in Api.choices],
+            "total": counts["total"],
+            "limit": limit,
+            "at_limit": counts["total"] >= limit,
+            "breadcrumb": breadcrumb(request.user, account),
+        },
+    )
+
+
+# The actions menu of the changelist: what each does to one App, through its service, and the
+# words of its confirmation page.
+ACTIONS = {
+    "remove": {
+        "label": "Remove selected Apps",
+        "title": "Remove",
+        "button": "Yes, remove them",
+        "message": "These Apps are deleted with every token and authorization code they hold. "
+        "This cannot be undone.",
+        "tokens": "die with them",
+        "done": "Removed",
+        "danger": True,
+    },
+    "disable": {
+        "label": "Disable selected Apps",
+        "title": "Disable",
+        "button": "Yes, disable them",
+        "message": "While disabled, these Apps get no token and their tokens are refused. Nothing "
+        "is deleted: enabling them again makes their unexpired tokens work again.",
+        "tokens": "stop working while they are disabled",
+        "done": "Disabled",
+        "danger": True,
+    },
+    "enable": {
+        "label": "Enable selected Apps",
+        "title": "Enable",
+        "button": "Yes, enable them",
+        "message": "These Apps may get tokens again, and their tokens that have not expired work again.",
+        "tokens": "work again",
+        "done": "Enabled",
+        "danger": False,
+    },
+    "regenerate": {
+        "label": "Regenerate the secrets of selected Apps",
+        "title": "Regenerate the secrets of",
+        "button": "Yes, regenerate their secrets",
+        "message": "Each App gets a new App secret (reveal it on the App's page), and every access "
+        "token and refresh token of these Apps stops working at once.",
+        "tokens": "stop working",
+        "done": "Regenerated the secrets of",
+        "danger": True,
+    },
+}
+
+
+def _run_action(request: HttpRequest, action: str, app: App) -> None:
+    origin = _origin(request)
+    if action == "remove":
+        app_remove(actor=request.user, app=app, origin=origin)
+    elif action in ("disable", "enable"):
+        app_set_enabled(actor=request.user, app=app, enabled=action == "enable", origin=origin)
+    else:
+        app_regenerate_secret(actor=request.user, app=app, origin=origin)
+
+
+@require_http_methods(["GET", "POST"])
+def app_bulk_action(request: HttpRequest, pk: int, action: str | None = None) -> HttpResponse:
+    """An action of the changelist's menu (`action`: remove, disable, enable, regenerate) on the
+    selected Apps (`app` ids) or, with `select_across`, on every App the changelist showed
+    (its tab, search and filters, sent along), after a page that lists them. Each App goes
+    through its own service call; ids of Apps that are not this account's, or out of reach,
+    are ignored."""
+    account = manageable_account(request.user, pk)
+    data = request.POST if request.method == "POST" else request.GET
+    action = action or data.get("action", "")
+    api = _api(data.get("api"))
+    list_url = _list_url(account.pk, api)
+    if action not in ACTIONS:
+        messages.warning(request, "Choose an action for the selected Apps.")
+        return _redirect(request, list_url)
+    across = None
+    kept = {"api": api}
+    if data.get("select_across") == "1":
+        filters = clean_filters(data)
+        across = changelist_apps(account, api=api, query=data.get("q", ""), filters=filters)
+        kept = {"api": api, "select_across": "1", "q": data.get("q", ""), **filters}
+    apps = apps_to_remove(request.user, account, selected_ids(data, "app"), across=across)
+    words = ACTIONS[action]
+    if not apps:
+        messages.warning(request, f"Select one or more Apps to {action}.")
+        return _redirect(request, list_url)
+    if request.method == "POST" and data.get("confirmed") == "yes":
+        done = 0
+        for app in apps:
+            try:
+                _run_action(request, action, app)
+            except App.DoesNotExist:
+                continue  # removed meanwhile by someone else: nothing left to do
+            done += 1
+        messages.success(request, f"{words['done']} {done} App{'s' if done != 1 else ''}.")
+        return _redirect(request, list_url)
+    return render(
+        request,
+        "apps_registry/app_bulk_remove.html",
+        {
+            "account": account,
+            "api": api,
+            "action": action,
+            "words": words,
+            "apps": apps,
+            "kept": kept,
+            "across": across is not None,
+            "live_tokens": sum(app.live_tokens for app in apps),
+            "list_url": list_url,
+            "breadcrumb": breadcrumb(request.user, account),
+        },
+    )
