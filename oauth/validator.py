@@ -29,7 +29,7 @@ from .housekeeping import purge_redeemed_codes
 USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
 
 # The access token the token endpoint just saved, for the view to hand to app_authorized
-# without reading it back (views.Token).
+# without reading it back (oauth.views.token.Token).
 issued_access_token: ContextVar[AccessToken | None] = ContextVar("issued_access_token", default=None)
 
 

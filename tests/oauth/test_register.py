@@ -273,11 +273,11 @@ def test_nothing_is_redirected_to_an_unregistered_uri_before_the_user_acts(clien
 def test_a_consent_page_left_open_too_long_is_refused(client, demo, monkeypatch):
     from datetime import timedelta
 
-    from oauth import views as oauth_views
+    from oauth.views import _consent
 
     client.force_login(demo["organization"])
     page = start(client)
-    monkeypatch.setattr(oauth_views, "CONSENT_MAX_AGE", timedelta(seconds=-1))
+    monkeypatch.setattr(_consent, "CONSENT_MAX_AGE", timedelta(seconds=-1))
     response = decide(client, page)
     assert response.status_code == 400
     assert b"expired" in response.content

@@ -20,7 +20,7 @@ def test_each_step_names_the_url_view_and_path_that_answered(org, demo, callback
 
     assert (token.endpoint, token.view, token.path) == (
         "oauth:token",
-        "oauth.views.Token",
+        "oauth.views.token.Token",
         "/oauth/token.php",
     )
     assert (me.endpoint, me.path) == ("oauth:me", "/uapi/@me")

@@ -1,0 +1,27 @@
+"""The OAuth 2.0 endpoints (design §5 and 6): /oauth/register.php, authorize, token, revoke,
+introspect, and the "who am I" resource /uapi/@me.
+
+django-oauth-toolkit (through its OAuthLibCore and our Validator) does the OAuth work:
+authorization codes, token issue, refresh, revocation. The views here add what VoipNow's
+endpoints do beyond it: self-registration, a consent page one can sign in on, error
+descriptions on every token error, introspection that names the API and the account.
+"""
+
+from .authorize import authorize, authorize_resume
+from .errors import csrf_failure
+from .register import register, register_consent, register_resume
+from .resources import introspect, me
+from .token import revoke, token
+
+__all__ = [
+    "authorize",
+    "authorize_resume",
+    "csrf_failure",
+    "introspect",
+    "me",
+    "register",
+    "register_consent",
+    "register_resume",
+    "revoke",
+    "token",
+]

@@ -1,0 +1,141 @@
+"""/oauth/authorize.php (design §6): the authorization code flow's consent page."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauth2_provider.oauth2_backends import get_oauthlib_core
+
+from accounts.external import external_providers
+from apps_registry.models import App
+from portal.http import sensitive
+
+from ..forms import ConsentLoginForm
+from ._consent import (
+    consent_page,
+    consent_user,
+    error_page,
+    redirect_with,
+    resume_url,
+    signed_request,
+    unusable_request,
+)
+
+AUTHORIZE_SALT = "apps_registry.authorize"
+PLAIN_PKCE_REFUSED = 'The "plain" code_challenge_method is refused (RFC 9700); use "S256".'
+BAD_PKCE_CHALLENGE = "The code_challenge must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~ (RFC 7636)."
+PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+
+
+# --- /oauth/authorize.php (design §6) -----------------------------------------------------
+
+
+def _authorize_error(request: HttpRequest, error: OAuthToolkitError) -> HttpResponse:
+    """The error redirect oauthlib allows, or an error page where redirecting is not safe
+    (an unknown client or a redirect_uri that does not match)."""
+    oauthlib_error = error.oauthlib_error
+    if isinstance(error, FatalClientError) or not oauthlib_error.redirect_uri:
+        description = oauthlib_error.description or oauthlib_error.error
+        return error_page(request, "This authorization request is invalid", [description])
+    return redirect_with(oauthlib_error.redirect_uri, oauthlib_error.twotuples)
+
+
+def _authorize_refusal(credentials: dict, description: str) -> HttpResponse:
+    """invalid_request, sent to the redirect URL oauthlib has just checked."""
+    params = [("error", "invalid_request"), ("error_description", description)]
+    if credentials.get("state"):
+        params.append(("state", credentials["state"]))
+    return redirect_with(credentials["redirect_uri"], params)
+
+
+def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, status: int = 200):
+    app = App.objects.select_related("owner").filter(client_id=payload["credentials"]["client_id"]).first()
+    if app is None or not app.enabled or not app.owner.is_active:
+        # Removed or disabled since the page was first shown, or its owner deactivated.
+        return error_page(request, "This App cannot be authorized", ["The App was removed or disabled."])
+    context = {
+        "app": app,
+        "api_label": app.get_api_display(),
+        "blob": blob,
+        "login_form": form,
+        "action": reverse("oauth:authorize"),
+        "external_providers": external_providers(request),
+        "external_return": resume_url("oauth:authorize_resume", blob),
+    }
+    return consent_page(request, "oauth/authorize.html", context, status=status)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def authorize(request: HttpRequest) -> HttpResponse:
+    """GET: check the request (client, exact redirect_uri, PKCE when sent) and show the
+    consent page. POST: the user's answer, with the checked request bound by a signature."""
+    core = get_oauthlib_core()
+    if request.method == "GET":
+        try:
+            scopes, credentials = core.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return _authorize_error(request, error)
+        credentials.pop("request", None)
+        if credentials.get("code_challenge_method") == "plain":
+            # django-oauth-toolkit refuses it only once the user has consented; say so first.
+            return _authorize_refusal(credentials, PLAIN_PKCE_REFUSED)
+        challenge = credentials.get("code_challenge")
+        if challenge is not None and not PKCE_CHALLENGE.fullmatch(challenge):
+            # oauthlib checks only the method; the grant's column would refuse the rest (a 500).
+            return _authorize_refusal(credentials, BAD_PKCE_CHALLENGE)
+        payload = {"scopes": scopes, "credentials": _plain(credentials)}
+        blob = signing.dumps(payload, salt=AUTHORIZE_SALT, compress=True)
+        return _authorize_page(request, payload, blob, ConsentLoginForm(request))
+
+    blob = request.POST.get("request", "")
+    payload = signed_request(blob, AUTHORIZE_SALT)
+    if payload is None:
+        return unusable_request(request, "This authorization request cannot be used")
+    action = request.POST.get("action")
+    if action == "switch":
+        logout(request)
+        return _authorize_page(request, payload, blob, ConsentLoginForm(request))
+    allow = action == "allow"
+    if (
+        allow
+        and not App.objects.filter(
+            client_id=payload["credentials"].get("client_id"), enabled=True, owner__is_active=True
+        ).exists()
+    ):
+        return error_page(request, "This App cannot be authorized", ["The App was removed or disabled."])
+    if allow:
+        form = ConsentLoginForm(request, data=request.POST)
+        if consent_user(request, form) is None:
+            return _authorize_page(request, payload, blob, form, status=400)
+    try:
+        uri, _headers, _body, _status = core.create_authorization_response(
+            request, scopes=" ".join(payload["scopes"]), credentials=payload["credentials"], allow=allow
+        )
+    except OAuthToolkitError as error:
+        return _authorize_error(request, error)
+    return sensitive(HttpResponseRedirect(uri))
+
+
+@login_not_required
+@require_safe
+def authorize_resume(request: HttpRequest) -> HttpResponse:
+    """The consent page of an authorization request already checked and signed by
+    `authorize`, shown again (after signing in with an external identity provider)."""
+    blob = request.GET.get("request", "")
+    payload = signed_request(blob, AUTHORIZE_SALT)
+    if payload is None:
+        return unusable_request(request, "This authorization request cannot be used")
+    return _authorize_page(request, payload, blob, ConsentLoginForm(request))
+
+
+def _plain(credentials: dict) -> dict:
+    """The JSON-safe part of oauthlib's checked credentials, to be signed into the form."""
+    return {key: value for key, value in credentials.items() if isinstance(value, str | int | list | None)}

@@ -1,0 +1,119 @@
+"""What resource servers and Apps call with a token: /oauth/introspect (RFC 7662) and
+/uapi/@me (its /unifiedapi/@me alias)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
+from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauthlib.common import Request as OAuthlibRequest
+
+from accounts.models import Account
+from apps_registry.models import Api, App
+from portal.http import sensitive
+
+from ..selectors import introspection, token_for_me
+from .token import unreadable_body
+
+# --- /oauth/introspect (RFC 7662) --------------------------------------------------------
+
+
+def authenticated_client(request: HttpRequest) -> App | None:
+    """The App whose key and secret came with the request (Basic or body), if they match."""
+    core = get_oauthlib_core()
+    uri, method, body, headers = core._extract_params(request)
+    oauthlib_request = OAuthlibRequest(uri, method, body, headers)
+    if core.server.request_validator.authenticate_client(oauthlib_request):
+        return oauthlib_request.client
+    return None
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def introspect(request: HttpRequest) -> HttpResponse:
+    """RFC 7662. The caller authenticates as an App (of an active owner). An App may introspect
+    its own tokens; a resource server those of the Apps within its owner's Administrator's
+    tree (selectors.may_introspect). Anything else is simply not active."""
+    if refused := unreadable_body(request):
+        return refused
+    client = authenticated_client(request)
+    if client is not None and not Account.objects.filter(pk=client.owner_id, is_active=True).exists():
+        client = None  # an App whose owner is deactivated is refused, as a disabled one is
+    if client is None:
+        response = JsonResponse({"error": "invalid_client"}, status=401)
+        response["WWW-Authenticate"] = 'Basic realm="oauth"'
+        return sensitive(response)
+    value = request.POST.get("token")
+    if not value:
+        body = {"error": "invalid_request", "error_description": "The token parameter is missing."}
+        return sensitive(JsonResponse(body, status=400))
+
+    answer = introspection(client, value, token_type_hint=request.POST.get("token_type_hint"))
+    return sensitive(JsonResponse(answer))
+
+
+# --- /uapi/@me and /unifiedapi/@me -------------------------------------------------------
+
+
+def api_error(code: str, message: str, status: int = 401) -> JsonResponse:
+    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    challenge = 'Bearer realm="unifiedapi"'
+    if code != "missing_token":
+        challenge += ', error="invalid_token"'
+    response["WWW-Authenticate"] = challenge
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def bearer_token(request: HttpRequest) -> str:
+    """The token from `Authorization: Bearer ...`, or from `accessRequestToken` (VoipNow's
+    query parameter), with or without the word Bearer."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    value = request.GET.get("accessRequestToken", "").strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    return value
+
+
+@login_not_required
+@require_safe
+def me(request: HttpRequest) -> HttpResponse:
+    """The account a UnifiedAPI token acts for (one query: token, App and account)."""
+    value = bearer_token(request)
+    if not value:
+        if "access_token" in request.GET:
+            return api_error(
+                "invalid_request",
+                "Send the token in the Authorization header or in accessRequestToken, not in access_token.",
+            )
+        return api_error("missing_token", "No access token: send Authorization: Bearer <token>.")
+    found = token_for_me(value)
+    if found is None:
+        return api_error("invalid_token", "The access token is invalid or has been revoked.")
+    expires, client_id, app_name, api, enabled, user, owner, accounts_active = found
+    if expires <= timezone.now():
+        return api_error("expired_token", "The access token has expired.")
+    if not enabled:
+        return api_error("app_disabled", "The App this access token was issued to is disabled.")
+    if not accounts_active:
+        return api_error(
+            "account_disabled",
+            "The account this access token acts for, or the owner of its App, is deactivated.",
+        )
+    if api != Api.UNIFIEDAPI:
+        return api_error("wrong_api", "This token belongs to a SystemAPI App; UnifiedAPI refuses it.")
+    body = {
+        # A client_credentials token acts for the App's owner.
+        **(user if user["id"] is not None else owner),
+        "app": {"client_id": client_id, "name": app_name, "api": api},
+        "expires_in": max(0, int((expires - timezone.now()).total_seconds())),
+    }
+    response = JsonResponse(body)
+    response["Cache-Control"] = "no-store"
+    return response
