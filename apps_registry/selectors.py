@@ -200,14 +200,6 @@ def app_twin(account: Account, *, api: str, name: str, redirect_uri: str) -> App
     )
 
 
-def app_counts(account: Account) -> dict[str, int]:
-    """How many Apps the account owns on each API, and in all (`total`): one query."""
-    counts = account.apps.aggregate(
-        total=Count("pk"), **{api: Count("pk", filter=Q(api=api)) for api in Api.values}
-    )
-    return {key: value or 0 for key, value in counts.items()}
-
-
 def apps_to_remove(actor: Account, account: Account, ids: list[int] | None, *, across=None) -> list[App]:
     """The selected Apps of `account` that the actor may manage, each with its number of live
     tokens (`live_tokens`); ids of other accounts' Apps, or out of reach, are left out. With
