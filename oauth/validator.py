@@ -26,6 +26,7 @@ from apps_registry.models import (
 )
 from portal.issuer import configured_issuer
 
+from .discovery import resource_problem
 from .housekeeping import purge_redeemed_codes
 
 USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
@@ -114,6 +115,16 @@ class Validator(OAuth2Validator):
         clients send no scope (or one of their own), and an unknown field is never an error."""
         request.scopes = [client.api]
         return True
+
+    # --- RFC 8707: what a token is bound to ---------------------------------------------
+
+    def _check_and_set_request_resource(self, request) -> None:
+        """django-oauth-toolkit's (each value an absolute URI; a code's or refresh token's
+        resource inherited, or narrowed within it), and then: one resource, and one that
+        serves the App's API (oauth.discovery.resource_problem), client_credentials included."""
+        super()._check_and_set_request_resource(request)
+        if request.resource and (problem := resource_problem(request.resource, request.client.api)):
+            raise errors.CustomOAuth2Error(error="invalid_target", description=problem, request=request)
 
     # --- What a token acts for, and who asked for it ----------------------------------
 
