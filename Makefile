@@ -116,6 +116,7 @@ lint: install-dev
 ## manage.py check --deploy with production-like settings (throwaway keys)
 check-deploy: install
 	DEBUG=false ALLOWED_HOSTS=portal.example.com DATABASE_URL= \
+	EMAIL_URL=smtp://127.0.0.1:25 DEFAULT_FROM_EMAIL=portal@portal.example.com \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	APP_SECRET_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	$(PY) manage.py check --deploy --fail-level WARNING
