@@ -128,7 +128,7 @@ def notify(*, event: AuditEvent, app: App) -> None:
         return
     base_url = settings.PORTAL_BASE_URL.rstrip("/")
     notice = Notice(
-        action=event.action,
+        action=str(event.action),  # the value, not the AuditAction member
         recipients=to,
         app_name=event.app_name,
         app_client_id=event.app_client_id,
@@ -195,7 +195,7 @@ def _unsent(notice: Notice, sent: int, reason: Exception | str) -> None:
     if isinstance(reason, Exception):
         reason = " ".join(f"{type(reason).__name__}: {reason}".split())[:300]
     logger.error(
-        "Notice %r of App %s not sent (%d of %d message(s) sent): %s",
+        "Notice %s of App %s not sent (%d of %d message(s) sent): %s",
         notice.action,
         notice.app_client_id,
         sent,
