@@ -105,7 +105,8 @@ $(AXE_JS): tests/browser/axe/package.json tests/browser/axe/package-lock.json
 ## Set up, migrate, seed the demo accounts and their Apps, serve on http://127.0.0.1:$(PORT)
 run: install
 	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py seed_demo
+# (The demo's disabled Apps would print their e-mail notices over the logins seed_demo lists.)
+	DEBUG=true EMAIL_URL=dummymail:// $(PY) manage.py seed_demo
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -291,7 +291,8 @@ OAUTH_ALLOW_LOOPBACK_HTTP = env.bool("OAUTH_ALLOW_LOOPBACK_HTTP", default=False)
 # The portal's public address (e.g. https://portal.example.com), shown by the developer
 # playground in its callback URL and curl commands. Empty: the scheme and host of the request
 # being served, which Django checks against ALLOWED_HOSTS. Nothing ever connects to it: the
-# playground serves its steps in-process (playground/views.py).
+# playground serves its steps in-process (playground/views.py). The e-mail notices of App
+# changes link to the App's page only when it is set (never to the Host of a request).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
 
 # --- E-mail: the notices of App changes (design §3, apps_registry/notices.py) ----------------
