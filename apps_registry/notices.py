@@ -152,7 +152,7 @@ def messages(notice: Notice) -> list[mail.EmailMessage]:
         "apps_registry/app_notice.txt",
         {"notice": notice, "what": notice.wording.what, "when": f"{when:%Y-%m-%d %H:%M:%S %z (%Z)}"},
     )
-    subject = f"{notice.wording.title}: {notice.app_name}"
+    subject = " ".join(f"{notice.wording.title}: {notice.app_name}".split())  # one header line
     return [
         mail.EmailMessage(
             subject,
@@ -166,8 +166,8 @@ def messages(notice: Notice) -> list[mail.EmailMessage]:
 
 
 def deliver(notice: Notice) -> None:
-    """Send the notice over one connection; a failure is one log line (never the message, which
-    is the only place the addresses and the App's details are), never an exception."""
+    """Send the notice over one connection. A failure is never an exception: it is one log line
+    naming the action, the App ID/key and the error, never the message itself."""
     global _quiet_until
     try:
         outgoing = messages(notice)
