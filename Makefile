@@ -105,7 +105,8 @@ $(AXE_JS): tests/browser/axe/package.json tests/browser/axe/package-lock.json
 ## Set up, migrate, seed the demo accounts and their Apps, serve on http://127.0.0.1:$(PORT)
 run: install
 	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py seed_demo
+# (The demo's disabled Apps would print their e-mail notices over the logins seed_demo lists.)
+	DEBUG=true EMAIL_URL=dummymail:// $(PY) manage.py seed_demo
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true OAUTH_ISSUER=http://127.0.0.1:$(PORT) \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -117,6 +118,7 @@ lint: install-dev
 ## manage.py check --deploy with production-like settings (throwaway keys)
 check-deploy: install
 	DEBUG=false ALLOWED_HOSTS=portal.example.com OAUTH_ISSUER=https://portal.example.com DATABASE_URL= \
+	EMAIL_URL=smtp://127.0.0.1:25 DEFAULT_FROM_EMAIL=portal@portal.example.com \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	APP_SECRET_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	$(PY) manage.py check --deploy --fail-level WARNING

@@ -22,6 +22,7 @@ from accounts.permissions import can_manage_account
 from portal.audit import COMMAND_LINE as COMMAND_LINE  # re-exported, as Origin is
 from portal.audit import Origin
 
+from . import notices
 from .crypto import generate_credential, is_credential
 from .exceptions import AppLimitReached, DuplicateAppKey, ResourceServerNotAllowed, UnifiedApiNotAllowed
 from .models import AccessToken, Api, App, AuditAction, AuditEvent, RefreshToken
@@ -48,7 +49,9 @@ def _require_manager(actor: Account, owner: Account) -> None:
 def _audit(
     *, actor: Account, app: App, action: str, origin: Origin, details: dict | None = None
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    """Record the change, and have its e-mail notice sent once it commits (notices.NOTICES
+    says which actions have one): every App change passes here, whatever its entry point."""
+    event = AuditEvent.objects.create(
         actor=actor,
         actor_username=actor.get_username(),
         account_id=app.owner_id,
@@ -60,6 +63,8 @@ def _audit(
         ip_address=origin.ip_address,
         details=details or {},
     )
+    notices.notify(event=event, app=app)
+    return event
 
 
 def check_api_allowed(*, owner: Account, api: str) -> None:

@@ -1,5 +1,6 @@
 """The production settings plus what the benchmark alone needs: a URLconf that also mounts the
-bare view (the yardstick B), static files collected into the benchmark's own directory, quiet logs.
+bare view (the yardstick B), static files collected into the benchmark's own directory, quiet logs,
+and the e-mail notices of App changes (P5 regenerates) built and kept in memory, not printed.
 
 bench/run.py sets the environment (DEBUG off, throwaway keys, the benchmark's database)."""
 
@@ -9,6 +10,7 @@ from portal.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -84,3 +84,34 @@ def issuer_is_https(app_configs, **kwargs) -> list[Warning]:
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def notices_are_mailed(app_configs, **kwargs) -> list[Warning]:
+    """In production the notices of App changes (design §3) go to a mail server the operator
+    named, from an address of theirs; the console is the default only so that development
+    needs nothing."""
+    if settings.DEBUG:
+        return []
+    if not settings.EMAIL_URL_SET:
+        return [
+            Warning(
+                "EMAIL_URL is not set: the e-mail notices of App changes are printed on the "
+                "console, not sent.",
+                hint="Set EMAIL_URL to your mail server, e.g. smtp+tls://user:password@mail.example.com:587, "
+                "or to consolemail:// to keep them in the log on purpose (docs/deployment.md §2).",
+                id="portal.W004",
+            )
+        ]
+    if settings.EMAIL_BACKEND.endswith("smtp.EmailBackend") and settings.DEFAULT_FROM_EMAIL == (
+        "webmaster@localhost"
+    ):
+        return [
+            Warning(
+                "DEFAULT_FROM_EMAIL is Django's webmaster@localhost: mail servers often refuse "
+                "or file as spam the notices sent from it.",
+                hint="Set DEFAULT_FROM_EMAIL to an address of your domain (docs/deployment.md §2).",
+                id="portal.W005",
+            )
+        ]
+    return []

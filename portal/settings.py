@@ -291,7 +291,8 @@ OAUTH_ALLOW_LOOPBACK_HTTP = env.bool("OAUTH_ALLOW_LOOPBACK_HTTP", default=False)
 # The portal's public address (e.g. https://portal.example.com), shown by the developer
 # playground in its callback URL and curl commands. Empty: the scheme and host of the request
 # being served, which Django checks against ALLOWED_HOSTS. Nothing ever connects to it: the
-# playground serves its steps in-process (playground/views.py).
+# playground serves its steps in-process (playground/views.py). The e-mail notices of App
+# changes link to the App's page only when it is set (never to the Host of a request).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
 
 # The OAuth 2.0 issuer identifier (RFC 8414 §2): the public https address the discovery
@@ -305,6 +306,29 @@ OAUTH_ISSUER = env.str("OAUTH_ISSUER", default=PORTAL_BASE_URL).rstrip("/")
 # token asked for with `resource=` one of them is bound to it), e.g. a VoipNow MCP server:
 # "unifiedapi=https://mcp.example.com/mcp,systemapi=https://tools.example.com/".
 OAUTH_EXTRA_RESOURCES = env.list("OAUTH_EXTRA_RESOURCES", default=[])
+# --- E-mail: the notices of App changes (design §3, apps_registry/notices.py) ----------------
+# EMAIL_URL (django-environ): smtp://host:25, smtp+tls://user:password@host:587 (STARTTLS),
+# smtp+ssl://user:password@host:465 (TLS from the start), consolemail:// (printed on stdout),
+# dummymail:// (dropped). Unset: the console, in development and in production alike, where
+# `check --deploy` warns (portal.W004) so the notices are not left in the log unnoticed.
+_email_url = env.str("EMAIL_URL", default="")  # not kept as a setting: it may hold a password
+EMAIL_URL_SET = bool(_email_url)
+_email = environ.Env.email_url_config(_email_url or "consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_PORT = _email.get("EMAIL_PORT") or (465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+# Seconds each step of talking to the mail server may take. Notices are sent when the change
+# commits, inside the request that made it: a dead server must not hold it for long (and after
+# one failure a process does not try again for a minute, see notices.QUIET_AFTER_FAILURE).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=5.0)
+# The sender of the notices (an address of your domain: `check --deploy` warns about Django's
+# placeholder when mail goes to an SMTP server), and of Django's own error mails.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="") or "webmaster@localhost"
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="") or DEFAULT_FROM_EMAIL
 
 # --- Probes and metrics (docs/deployment.md, section 9) ------------------------------------
 # /healthz and /readyz answer plain HTTP too (exempt from the redirect above): probes speak

@@ -28,6 +28,8 @@ def production_env(**extra) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         APP_SECRET_KEYS=Fernet.generate_key().decode(),
         DJANGO_SETTINGS_MODULE="portal.settings",
+        EMAIL_URL="smtp://127.0.0.1:25",
+        DEFAULT_FROM_EMAIL="portal@portal.example.com",
     )
     env.update(extra)
     return env
@@ -164,3 +166,56 @@ def test_env_example_keeps_production_the_default():
     text = (ROOT / ".env.example").read_text()
     assert "TRUSTED_PROXIES" in text
     assert "TRUST_X_FORWARDED" not in text
+
+
+# --- e-mail (the notices of App changes, design §3) ------------------------------------------
+
+
+def test_check_deploy_warns_when_notices_would_only_be_printed():
+    result = deploy_check(EMAIL_URL="")
+    assert result.returncode != 0
+    assert "portal.W004" in result.stdout + result.stderr
+    # Keeping them in the log is a choice the operator may make, by saying so.
+    assert deploy_check(EMAIL_URL="consolemail://").returncode == 0
+
+
+def test_check_deploy_warns_about_djangos_placeholder_sender():
+    result = deploy_check(DEFAULT_FROM_EMAIL="")
+    assert result.returncode != 0, result.stdout
+    assert "portal.W005" in result.stdout + result.stderr
+
+
+def mail_settings(**extra) -> dict:
+    """The mail settings a production process reads from this environment."""
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; print(json.dumps("
+        "[s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, "
+        "s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_TIMEOUT, s.DEFAULT_FROM_EMAIL, s.SERVER_EMAIL]))"
+    )
+    result = subprocess.run(  # noqa: S603 (our own settings)
+        [sys.executable, "-c", code], cwd=ROOT, env=production_env(**extra), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_email_url_configures_djangos_mail_framework():
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    assert mail_settings(EMAIL_URL="smtp+tls://notices:p%40ss@mail.example.com", EMAIL_TIMEOUT="2.5") == [
+        smtp, "mail.example.com", 587, True, False, "notices", "p@ss", 2.5,
+        "portal@portal.example.com", "portal@portal.example.com",
+    ]  # fmt: skip
+    assert mail_settings(EMAIL_URL="smtp+ssl://mail.example.com", SERVER_EMAIL="errors@portal.example.com")[
+        :5
+    ] + mail_settings(SERVER_EMAIL="errors@portal.example.com")[9:] == [
+        smtp, "mail.example.com", 465, False, True, "errors@portal.example.com",
+    ]  # fmt: skip
+    unset = mail_settings(EMAIL_URL="", DEFAULT_FROM_EMAIL="")
+    assert unset[0] == "django.core.mail.backends.console.EmailBackend"
+    assert unset[7:] == [5.0, "webmaster@localhost", "webmaster@localhost"]
+
+
+def test_an_email_url_of_an_unknown_kind_stops_the_portal():
+    result = deploy_check(EMAIL_URL="smtq://mail.example.com")
+    assert result.returncode != 0
+    assert "Invalid email schema smtq" in result.stderr
