@@ -20,6 +20,7 @@ from apps_registry.models import (
     APP_OWNER_DISABLED,
     SECRET_CHANGED,
     AccessToken,
+    App,
     RedeemedCode,
     RefreshToken,
 )
@@ -107,6 +108,17 @@ class Validator(OAuth2Validator):
             request.absent_client_id = client_id
         return client
 
+    # --- Public clients (RFC 7591 registration): PKCE S256 always -----------------------
+
+    def is_pkce_required(self, client_id, request) -> bool:
+        """A public client proves at the token endpoint only that it holds the PKCE verifier:
+        required at authorize.php and at the token endpoint (RFC 9700 2.1.1). A confidential
+        client: as the PKCE_REQUIRED setting says (honoured when sent, design §6)."""
+        client = getattr(request, "client", None)
+        if client is not None and client.client_id == client_id and client.is_public:
+            return True
+        return super().is_pkce_required(client_id, request)
+
     # --- Scope: a token is bound to its App's API -------------------------------------
 
     def get_default_scopes(self, client_id, request, *args, **kwargs) -> list[str]:
@@ -148,6 +160,11 @@ class Validator(OAuth2Validator):
         )
         self._set_token_value(access_token, token["access_token"])
         access_token.save()
+        if request.client.unused_expires is not None:
+            # An open-registered App in use never expires (oauth.housekeeping); one query, on
+            # its first token only.
+            App.objects.filter(pk=request.client.pk).update(unused_expires=None)
+            request.client.unused_expires = None
         request.issued_access_token = access_token
         issued_access_token.set(access_token)
         return access_token

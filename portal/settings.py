@@ -278,6 +278,8 @@ AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
 
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# More, from the environment: e.g. oauth.W001 once open registration is a deliberate choice.
+SILENCED_SYSTEM_CHECKS += env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 # design §7: plain-HTTP requests to the OAuth endpoints and the APIs are refused with a clear
 # error (oauth.middleware.RequireTLSMiddleware), never redirected: by then the secret or the
@@ -329,6 +331,15 @@ EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=5.0)
 # placeholder when mail goes to an SMTP server), and of Django's own error mails.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="") or "webmaster@localhost"
 SERVER_EMAIL = env.str("SERVER_EMAIL", default="") or DEFAULT_FROM_EMAIL
+# --- RFC 7591 registration (oauth/views/registration.py, design §6.1) ---------------------------
+# Open registration: /oauth/register without an initial access token, for public clients only
+# (token_endpoint_auth_method "none", PKCE S256). Off unless this names the account (username,
+# or id) that owns such Apps; docs/deployment.md says what turning it on risks.
+OAUTH_OPEN_REGISTRATION_ACCOUNT = env.str("OAUTH_OPEN_REGISTRATION_ACCOUNT", default="")
+# Open registrations accepted from one client address per hour, and open-registered Apps that
+# may exist at once (beside the owning account's own APP_LIMIT).
+OAUTH_OPEN_REGISTRATION_PER_ADDRESS = env.int("OAUTH_OPEN_REGISTRATION_PER_ADDRESS", default=10)
+OAUTH_OPEN_REGISTRATION_CAP = env.int("OAUTH_OPEN_REGISTRATION_CAP", default=200)
 
 # --- Probes and metrics (docs/deployment.md, section 9) ------------------------------------
 # /healthz and /readyz answer plain HTTP too (exempt from the redirect above): probes speak
@@ -341,8 +352,9 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 
 def _pkce_required(client_id: str) -> bool:
-    """PKCE is honoured when sent, never demanded: every App is a confidential client that
-    authenticates at the token endpoint, and VoipNow Apps do not send it (design §6)."""
+    """PKCE is honoured when sent, not demanded, from a confidential client, which authenticates
+    at the token endpoint (VoipNow Apps do not send it, design §6). A public client (RFC 7591
+    registration) must use it: oauth.validator.Validator.is_pkce_required says so per client."""
     return False
 
 

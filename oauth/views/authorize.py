@@ -14,7 +14,7 @@ from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from accounts.external import external_providers
-from apps_registry.models import App
+from apps_registry.models import App, ClientRegistration
 from portal.http import sensitive
 from portal.issuer import configured_issuer
 
@@ -69,8 +69,13 @@ def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, s
     if app is None or not app.enabled or not app.owner.is_active:
         # Removed or disabled since the page was first shown, or its owner deactivated.
         return error_page(request, "This App cannot be authorized", ["The App was removed or disabled."])
+    registration = ClientRegistration.objects.filter(app=app).only("open_registration").first()
     context = {
         "app": app,
+        # design §6.1: an open-registered App's developer is unverified; say so, with where the
+        # browser goes next.
+        "unverified": registration is not None and registration.open_registration,
+        "redirect_uri": payload["credentials"].get("redirect_uri") or app.redirect_uri,
         "api_label": app.get_api_display(),
         "blob": blob,
         "login_form": form,
