@@ -50,3 +50,10 @@ class DuplicateAppKey(ValidationError):
         super().__init__(
             {"client_id": ValidationError("An App with this App ID/key exists already.", code="unique")}
         )
+
+
+class AppNotAuthorized(ValidationError):
+    """Revoke access: the App holds no grant to act for this account (design §8)."""
+
+    def __init__(self) -> None:
+        super().__init__("This App is not authorized to act for this account.", code="app_not_authorized")

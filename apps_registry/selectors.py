@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountAction, AccountEvent
 from accounts.selectors import account_events
 
-from .models import AccessToken, Api, App, AuditAction, AuditEvent
+from .models import AccessToken, Api, App, AppAuthorization, AuditAction, AuditEvent
 
 APPS_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
@@ -373,3 +373,14 @@ def audit_actor_choices(account: Account) -> list[str]:
     app = AuditEvent.objects.filter(account=account).order_by().values_list("actor_username", flat=True)
     accounts = account_events(account).order_by().values_list("actor_username", flat=True)
     return sorted(set(app.union(accounts)), key=str.lower)
+
+
+# --- Authorized Apps (design §8) ------------------------------------------------------------
+
+
+def consent_remembered(account: Account, app: App) -> bool:
+    """authorize.php asks no more: the account authorized this App for its API and did not
+    revoke it, and the App is still usable (enabled, its owner active). One query."""
+    return AppAuthorization.objects.filter(
+        account_id=account.pk, app_id=app.pk, api=app.api, app__enabled=True, app__owner__is_active=True
+    ).exists()
