@@ -443,7 +443,7 @@ def authorized_apps(actor: Account, account: Account, *, app_ids: list[int] | No
             "last_used",
             "app_id",
             "account_id",
-            "app__pk",
+            "app__id",
             "app__name",
             "app__description",
             "app__homepage",

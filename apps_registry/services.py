@@ -347,7 +347,7 @@ def app_revoke_access(
             AppAuthorization.objects.select_for_update(of=("self",))
             .filter(account_id=account.pk, app_id__in=app_ids)
             .select_related("app")
-            .only("pk", "app__pk", "app__name", "app__client_id", "app__owner_id")
+            .only("pk", "app__id", "app__name", "app__client_id", "app__owner_id")
         )
         if len(grants) != len(app_ids):
             raise AppNotAuthorized()
