@@ -9,7 +9,7 @@ from portal.admin import ScopedAdminMixin, ServiceErrorsMixin
 
 from . import services
 from .exceptions import AppLimitReached, UnifiedApiNotAllowed
-from .models import App, AuditEvent, AuditSource
+from .models import App, AppAuthorization, AuditEvent, AuditSource
 
 # Apps and their tokens are managed through the services, never through
 # django-oauth-toolkit's own admin pages, which would bypass every rule and every scope.
@@ -167,3 +167,49 @@ class AuditEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AppAuthorization)
+class AppAuthorizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The grants of the accounts one manages (their Authorized Apps): read-only, taken back
+    with the "Revoke access" action, through the same service as the portal's page."""
+
+    list_display = ["app", "account", "api", "first_authorized", "last_used"]
+    list_filter = ["api"]
+    search_fields = ["app__name", "app__client_id", "account__username"]
+    list_select_related = ["app", "account"]
+    actions = ["revoke_access"]
+
+    def get_queryset(self, request):
+        manageable = Account.objects.manageable_by(request.user).values("pk")
+        return AppAuthorization.objects.filter(account__in=manageable).defer("app__encrypted_secret")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # replaced by revoke_access, through the service
+        return actions
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Revoke access (the App loses the account's tokens and codes)")
+    def revoke_access(self, request, queryset):
+        origin = services.Origin.from_request(request, AuditSource.ADMIN)
+        by_account: dict[int, list] = {}
+        for grant in queryset.select_related("app", "account"):
+            by_account.setdefault(grant.account_id, []).append(grant)
+        for grants in by_account.values():
+            services.app_revoke_access(
+                actor=request.user,
+                account=grants[0].account,
+                apps=[grant.app for grant in grants],
+                origin=origin,
+            )
+        count = sum(len(grants) for grants in by_account.values())
+        self.message_user(request, f"Revoked the access of {count} App(s).", messages.SUCCESS)

@@ -61,3 +61,10 @@ class PublicClientHasNoSecret(ValidationError):
             "This App is a public client: it has no secret, and proves itself with PKCE instead.",
             code="public_client",
         )
+
+
+class AppNotAuthorized(ValidationError):
+    """Revoke access: the App holds no grant to act for this account (design §8)."""
+
+    def __init__(self) -> None:
+        super().__init__("This App is not authorized to act for this account.", code="app_not_authorized")

@@ -380,6 +380,34 @@ class AuditAction(models.TextChoices):
     ENABLE = "enable", "Enabled"
     DISABLE = "disable", "Disabled"
     REMOVE = "remove", "Removed"
+    REVOKE_ACCESS = "revoke_access", "Revoked access"
+
+
+class AppAuthorization(models.Model):
+    """A live grant: `account` let `app` act for it (authorize.php's Allow, register.php's Grant
+    access). While it lasts, authorize.php asks that account no more (design §8); revoking the
+    access deletes it with the account's tokens and codes for the App."""
+
+    app = models.ForeignKey(App, verbose_name="App", on_delete=models.CASCADE, related_name="authorizations")
+    account = models.ForeignKey(
+        Account, verbose_name="account", on_delete=models.CASCADE, related_name="app_authorizations"
+    )
+    api = models.CharField("API", max_length=10, choices=Api.choices)
+    first_authorized = models.DateTimeField("first authorized", default=timezone.now)
+    # Refreshed by the token endpoint at most once a minute (services.app_authorization_used).
+    last_used = models.DateTimeField("last used", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "authorized App"
+        verbose_name_plural = "authorized Apps"
+        ordering = ["-first_authorized", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["app", "account"], name="app_authorization_unique"),
+        ]
+        indexes = [models.Index(fields=["account", "-first_authorized"], name="app_authorization_account")]
+
+    def __str__(self) -> str:
+        return f"{self.app} for {self.account}"
 
 
 class AuditEvent(models.Model):

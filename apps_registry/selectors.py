@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Account, AccountAction, AccountEvent
 from accounts.selectors import account_events
 
-from .models import AccessToken, Api, App, AuditAction, AuditEvent
+from .models import AccessToken, Api, App, AppAuthorization, AuditAction, AuditEvent
 
 APPS_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
@@ -27,6 +28,8 @@ SORTABLE = {
     "trusted": "trusted",
     "enabled": "enabled",
     "created": "created",
+    "tokens": "live_tokens",
+    "authorized": "authorized_accounts",
 }
 DEFAULT_ORDER = "name"
 # What a changelist row shows (values, not model instances: make bench, P4).
@@ -41,6 +44,8 @@ CHANGELIST_COLUMNS = (
     "image_uri",
     "client_type",
 )
+# ...and the counts beside them (annotations, see with_counts).
+COUNT_COLUMNS = ("live_tokens", "authorized_accounts")
 
 
 def manageable_app(actor: Account, pk: int) -> App:
@@ -125,6 +130,29 @@ def _filters_q(filters: dict[str, str], *, leave_out: str = "") -> Q:
     return condition
 
 
+def with_counts(apps: QuerySet[App]) -> QuerySet[App]:
+    """Apps with `live_tokens` (unexpired access tokens) and `authorized_accounts` (accounts
+    holding a grant to the App), as VoipNow's list shows them: correlated subqueries, so a page
+    of Apps costs no query more, whatever the number of Apps or tokens."""
+    live = (
+        AccessToken.objects.filter(application_id=OuterRef("pk"), expires__gt=timezone.now())
+        .order_by()
+        .values("application_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    grants = (
+        AppAuthorization.objects.filter(app_id=OuterRef("pk"))
+        .order_by()
+        .values("app_id")
+        .annotate(n=Count("account_id", distinct=True))
+        .values("n")
+    )
+    return apps.annotate(
+        live_tokens=Coalesce(Subquery(live), 0), authorized_accounts=Coalesce(Subquery(grants), 0)
+    )
+
+
 def changelist_apps(account: Account, *, api: str, query: str = "", filters: dict[str, str] | None = None):
     """Every App of the account on `api` the changelist shows with this search and these
     filters, unordered: what "Select all N Apps" acts on."""
@@ -167,7 +195,8 @@ def app_changelist(
     if order.removeprefix("-") not in SORTABLE:
         order = DEFAULT_ORDER
     field_name = SORTABLE[order.removeprefix("-")]
-    apps = changelist_apps(account, api=api, query=query, filters=filters).values(*CHANGELIST_COLUMNS)
+    apps = with_counts(changelist_apps(account, api=api, query=query, filters=filters))
+    apps = apps.values(*CHANGELIST_COLUMNS, *COUNT_COLUMNS)
     apps = apps.order_by(f"-{field_name}" if order.startswith("-") else field_name, "pk")
     return ChangeList(
         page=Paginator(apps, APPS_PER_PAGE).get_page(page), query=query, order=order, filters=filters
@@ -383,3 +412,61 @@ def audit_actor_choices(account: Account) -> list[str]:
     app = AuditEvent.objects.filter(account=account).order_by().values_list("actor_username", flat=True)
     accounts = account_events(account).order_by().values_list("actor_username", flat=True)
     return sorted(set(app.union(accounts)), key=str.lower)
+
+
+# --- Authorized Apps (design §8) ------------------------------------------------------------
+
+
+def consent_remembered(account: Account, app: App) -> bool:
+    """authorize.php asks no more: the account authorized this App for its API and did not
+    revoke it, and the App is still usable (enabled, its owner active). One query."""
+    return AppAuthorization.objects.filter(
+        account_id=account.pk, app_id=app.pk, api=app.api, app__enabled=True, app__owner__is_active=True
+    ).exists()
+
+
+def authorized_apps(actor: Account, account: Account, *, app_ids: list[int] | None = None):
+    """The Apps holding a live grant to act for `account` (its Authorized Apps page), or only
+    those of `app_ids`, ordered by name, in ONE query whatever their number: each grant with its
+    App's public details (`app`), `live_tokens` (the App's unexpired access tokens acting for
+    the account) and `owner_username`, the App's owner account, only when the actor may manage
+    it (None otherwise: an owner out of reach is never shown, design §2)."""
+    live = (
+        AccessToken.objects.filter(
+            application_id=OuterRef("app_id"), user_id=account.pk, expires__gt=timezone.now()
+        )
+        .order_by()
+        .values("application_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    owner_in_reach = Exists(Account.objects.manageable_by(actor).filter(pk=OuterRef("app__owner_id")))
+    grants = AppAuthorization.objects.filter(account_id=account.pk)
+    if app_ids is not None:
+        grants = grants.filter(app_id__in=app_ids)
+    return list(
+        grants.select_related("app")
+        .only(
+            "pk",
+            "api",
+            "first_authorized",
+            "last_used",
+            "app_id",
+            "account_id",
+            "app__id",
+            "app__name",
+            "app__description",
+            "app__homepage",
+            "app__image_uri",
+            "app__email",
+            "app__api",
+            "app__client_id",
+            "app__enabled",
+            "app__owner_id",
+        )
+        .annotate(
+            live_tokens=Coalesce(Subquery(live), 0),
+            owner_username=Case(When(owner_in_reach, then=F("app__owner__username")), default=None),
+        )
+        .order_by("app__name", "app_id")
+    )

@@ -24,6 +24,7 @@ from apps_registry.models import (
     RedeemedCode,
     RefreshToken,
 )
+from apps_registry.services import app_authorization_grant, app_authorization_used
 from portal.issuer import configured_issuer
 
 from .discovery import resource_problem
@@ -165,6 +166,11 @@ class Validator(OAuth2Validator):
             # its first token only.
             App.objects.filter(pk=request.client.pk).update(unused_expires=None)
             request.client.unused_expires = None
+        if request.grant_type != "client_credentials":
+            # A code exchanged or a token refreshed: the grant was used (design §8). One
+            # guarded UPDATE, which writes at most once a minute; client_credentials acts on
+            # no grant and costs nothing more.
+            app_authorization_used(app_id=request.client.pk, account_id=user_id)
         request.issued_access_token = access_token
         issued_access_token.set(access_token)
         return access_token
@@ -175,6 +181,15 @@ class Validator(OAuth2Validator):
         )
         request.issued_token_family = refresh_token.token_family
         return refresh_token
+
+    # --- Authorization codes: the grant they stand for ---------------------------------
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
+        """Issue the code, and record the user's grant to the App with it (design §8): what
+        authorize.php asks no more while it lasts. Both or neither."""
+        with transaction.atomic():
+            super().save_authorization_code(client_id, code, request, *args, **kwargs)
+            app_authorization_grant(app=request.client, account=request.user)
 
     # --- Authorization codes: single use, and a replay revokes what the code issued ---
 

@@ -77,10 +77,13 @@ def query_pairs(url: str) -> list[tuple[str, str]]:
 
 
 def get_code(client, app, user, **extra) -> str:
-    """Sign `user` in and allow `app` on the consent page; return the authorization code."""
+    """Sign `user` in and allow `app` on the consent page (or, when the user authorized the App
+    before, take the code authorize.php answers at once); return the authorization code."""
     client.force_login(user)
     params = {"response_type": "code", "client_id": app.client_id, "redirect_uri": app.redirect_uri, **extra}
     page = client.get("/oauth/authorize.php", params)
+    if page.status_code == 302 and "code" in query(page["Location"]):
+        return query(page["Location"])["code"][0]
     assert page.status_code == 200, page.content
     response = client.post("/oauth/authorize.php", {"request": page.context["blob"], "action": "allow"})
     assert response.status_code == 302, response.content

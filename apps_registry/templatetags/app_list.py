@@ -23,6 +23,8 @@ ROW_HTML = """<tr>
         <td class="col-trusted">{trusted}</td>
         <td class="col-enabled">{enabled}</td>
         <td class="col-created"><time datetime="{created_iso}">{created_text}</time></td>
+        <td class="col-tokens text-end">{live_tokens}</td>
+        <td class="col-authorized text-end">{authorized_accounts}</td>
       </tr>"""  # noqa: E501
 IMAGE_HTML = '<img class="app-image" src="{}" alt="" loading="lazy" referrerpolicy="no-referrer">'
 NO_IMAGE_HTML = '<span class="app-image-placeholder" aria-hidden="true"></span>'
@@ -42,7 +44,7 @@ def url_for_pk(name: str):
 
 @register.simple_tag
 def app_rows(apps) -> SafeString:
-    """The changelist's rows for `apps`, dicts of selectors.CHANGELIST_COLUMNS."""
+    """The changelist's rows for `apps`, dicts of selectors.CHANGELIST_COLUMNS and COUNT_COLUMNS."""
     edit_url = url_for_pk("apps_registry:edit")
     zone = timezone.get_current_timezone()
     rows = []
@@ -65,6 +67,8 @@ def app_rows(apps) -> SafeString:
                 enabled="Yes" if app["enabled"] else DISABLED_HTML,
                 created_iso=created.isoformat(),
                 created_text=created.strftime("%Y-%m-%d %H:%M"),
+                live_tokens=int(app["live_tokens"]),
+                authorized_accounts=int(app["authorized_accounts"]),
             )
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value in the rows is escaped above

@@ -17,6 +17,7 @@ from .app import (
     app_tokens,
 )
 from .audit import audit_trail, audit_trail_csv
+from .authorized import authorized_apps_view, revoke_access_view
 from .changelist import app_bulk_action, app_list, integration
 
 __all__ = [
@@ -32,5 +33,7 @@ __all__ = [
     "app_tokens",
     "audit_trail",
     "audit_trail_csv",
+    "authorized_apps_view",
     "integration",
+    "revoke_access_view",
 ]

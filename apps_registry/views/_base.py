@@ -26,6 +26,8 @@ COLUMNS = [
     ("trusted", "Trusted"),
     ("enabled", "Enabled"),
     ("created", "Created"),
+    ("tokens", "Live tokens"),
+    ("authorized", "Authorized accounts"),
 ]
 
 

@@ -240,6 +240,7 @@ def _edit_page(request: HttpRequest, app: App, form: AppForm, secret: str | None
             secret=secret,
             app_urls=_app_urls(request, app),
             live_tokens=live_tokens(app).count(),
+            authorized_accounts=app.authorizations.count(),
             list_url=_list_url(app.owner_id, app.api),
         ),
     )

@@ -15,6 +15,7 @@ from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from accounts.external import external_providers
 from apps_registry.models import App, ClientRegistration
+from apps_registry.selectors import consent_remembered
 from portal.http import sensitive
 from portal.issuer import configured_issuer
 
@@ -34,6 +35,11 @@ AUTHORIZE_SALT = "apps_registry.authorize"
 PLAIN_PKCE_REFUSED = 'The "plain" code_challenge_method is refused (RFC 9700); use "S256".'
 BAD_PKCE_CHALLENGE = "The code_challenge must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~ (RFC 7636)."
 PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+# OpenID Connect Core 3.1.2.6, for prompt=none when the page would have to be shown.
+PROMPT_NONE_ERRORS = {
+    "login_required": "The user is not signed in, and prompt=none forbids asking.",
+    "consent_required": "The user has not authorized this App, and prompt=none forbids asking.",
+}
 
 
 # --- /oauth/authorize.php (design §6) -----------------------------------------------------
@@ -90,7 +96,9 @@ def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, s
 @require_http_methods(["GET", "POST"])
 def authorize(request: HttpRequest) -> HttpResponse:
     """GET: check the request (client, exact redirect_uri, PKCE when sent) and show the
-    consent page. POST: the user's answer, with the checked request bound by a signature."""
+    consent page, or, to a user who authorized the App before and did not revoke it, answer
+    with the code at once (`prompt=consent` asks anyway; `prompt=none` never asks).
+    POST: the user's answer, with the checked request bound by a signature."""
     core = get_oauthlib_core()
     if request.method == "GET":
         try:
@@ -110,6 +118,21 @@ def authorize(request: HttpRequest) -> HttpResponse:
         if challenge is not None and not PKCE_CHALLENGE.fullmatch(challenge):
             # oauthlib checks only the method; the grant's column would refuse the rest (a 500).
             return _authorize_refusal(credentials, BAD_PKCE_CHALLENGE)
+        prompt = set(request.GET.get("prompt", "").split())
+        if "none" in prompt and len(prompt) > 1:
+            return _authorize_refusal(credentials, "prompt=none cannot be combined with other values.")
+        app = client
+        if (
+            request.user.is_authenticated
+            and not prompt & {"consent", "login"}
+            and app is not None
+            and consent_remembered(request.user, app)
+        ):
+            # design §8: authorized before and not revoked: the code, without asking again.
+            return _issue_code(request, core, scopes, _plain(credentials))
+        if "none" in prompt:
+            error = "consent_required" if request.user.is_authenticated else "login_required"
+            return _authorize_refusal(credentials, PROMPT_NONE_ERRORS[error], error=error)
         payload = {"scopes": scopes, "credentials": _plain(credentials)}
         blob = signing.dumps(payload, salt=AUTHORIZE_SALT, compress=True)
         return _authorize_page(request, payload, blob, ConsentLoginForm(request))
@@ -134,9 +157,15 @@ def authorize(request: HttpRequest) -> HttpResponse:
         form = ConsentLoginForm(request, data=request.POST)
         if consent_user(request, form) is None:
             return _authorize_page(request, payload, blob, form, status=400)
+    return _issue_code(request, core, payload["scopes"], payload["credentials"], allow=allow)
+
+
+def _issue_code(request: HttpRequest, core, scopes: list[str], credentials: dict, allow: bool = True):
+    """The answer to the App: a code (the validator records the user's grant with it), or
+    access_denied."""
     try:
         uri, _headers, _body, _status = core.create_authorization_response(
-            request, scopes=" ".join(payload["scopes"]), credentials=payload["credentials"], allow=allow
+            request, scopes=" ".join(scopes), credentials=credentials, allow=allow
         )
     except OAuthToolkitError as error:
         return _authorize_error(request, error)

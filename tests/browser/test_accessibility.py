@@ -209,3 +209,29 @@ def test_the_registration_pages_have_no_axe_violations(tab, demo, settings):
     check(page, "authorize, an open-registered App", found)
 
     assert_none(found)
+
+
+def test_the_authorized_apps_page_and_its_dialogs_have_no_axe_violations(tab, demo):
+    from apps_registry.services import app_authorization_grant
+
+    page, found = tab, {}
+    user = demo["user"]
+    for name, image in (("Calendar Sync", "https://images.example/logo.png"), ("CRM Connector", "")):
+        app = AppFactory(owner=demo["organization2"], api=Api.UNIFIEDAPI, name=name, image_uri=image)
+        app_authorization_grant(app=app, account=user)
+    page.route("https://images.example/**", lambda route: route.abort())
+    sign_in(page, "user")
+
+    page.goto(f"/accounts/{user.pk}/authorized-apps/")
+    expect(page.get_by_role("heading", name="Apps authorized to act for user")).to_be_visible()
+    check(page, "Authorized Apps", found)
+    page.get_by_role("link", name="Revoke access… of CRM Connector").click()
+    expect(page.locator("#modal")).to_be_visible()
+    check(page, "Revoke access dialog", found, within="#modal")
+    page.goto(f"/accounts/{user.pk}/authorized-apps/revoke/?app={app.pk}")
+    check(page, "Revoke access page", found)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/accounts/{user.pk}/authorized-apps/")
+    check(page, "Authorized Apps at phone width", found)
+
+    assert_none(found)
