@@ -107,7 +107,8 @@ run: install
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true OAUTH_ISSUER=http://127.0.0.1:$(PORT) \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -115,7 +116,7 @@ lint: install-dev
 
 ## manage.py check --deploy with production-like settings (throwaway keys)
 check-deploy: install
-	DEBUG=false ALLOWED_HOSTS=portal.example.com DATABASE_URL= \
+	DEBUG=false ALLOWED_HOSTS=portal.example.com OAUTH_ISSUER=https://portal.example.com DATABASE_URL= \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	APP_SECRET_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	$(PY) manage.py check --deploy --fail-level WARNING

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -26,6 +27,8 @@ ME_COLUMNS = (
     # Whichever path deactivated them, read with the token: no second query.
     "user__is_active",
     "application__owner__is_active",
+    # RFC 8707: the resources the token is bound to (its audience; empty: unrestricted).
+    "resource",
 )
 
 
@@ -36,7 +39,8 @@ def account_json(account: Account) -> dict:
 class MeToken(NamedTuple):
     """An access token as /uapi/@me needs it: its App's columns, and the account it was issued
     for (`user`, all None for a token without one) and the App's owner, as dicts of
-    ACCOUNT_FIELDS; `accounts_active` is False when either of them is deactivated."""
+    ACCOUNT_FIELDS; `accounts_active` is False when either of them is deactivated; `audience`
+    is the resources the token is bound to (RFC 8707), empty for a token bound to none."""
 
     expires: datetime
     client_id: str
@@ -46,6 +50,7 @@ class MeToken(NamedTuple):
     user: dict
     owner: dict
     accounts_active: bool
+    audience: list[str]
 
 
 @functools.cache
@@ -69,7 +74,10 @@ def token_for_me(value: str) -> MeToken | None:
     accounts_at = 1 + len(ME_APP_COLUMNS)
     owner_at = accounts_at + len(ACCOUNT_FIELDS)
     active_at = owner_at + len(ACCOUNT_FIELDS)
-    user_active, owner_active = row[active_at:]
+    user_active, owner_active, audience = row[active_at:]
+    # PostgreSQL hands the JSON column back decoded, SQLite as its text.
+    if isinstance(audience, str):
+        audience = json.loads(audience)
     expires = row[0]
     # SQLite hands the datetime back without its offset (stored in UTC), or as text.
     if isinstance(expires, str):
@@ -83,6 +91,7 @@ def token_for_me(value: str) -> MeToken | None:
         owner=dict(zip(ACCOUNT_FIELDS, row[owner_at:active_at], strict=True)),
         # SQLite answers 0/1; a token without a user has None for its user's column.
         accounts_active=(user_active is None or bool(user_active)) and bool(owner_active),
+        audience=audience or [],
     )
 
 
@@ -150,6 +159,8 @@ def introspection(client: App, value: str, *, token_type_hint: str | None = None
         "sub": str(account.pk),
         "iat": int(found.created.timestamp()),
         **extra,
+        # RFC 7662 §2.2 / RFC 8707: the resources the token is bound to, when it is bound.
+        **({"aud": list(found.resource)} if found.resource else {}),
         "api": app.api,
         "account": account_json(account),
     }

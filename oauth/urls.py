@@ -15,6 +15,17 @@ urlpatterns = [
     path("oauth/revoke.php", views.revoke),
     path("oauth/introspect", views.introspect, name="introspect"),
     path("oauth/introspect.php", views.introspect),
+    # Discovery (RFC 8414 §3, RFC 9728 §3): the issuer has no path, so no path is inserted.
+    path(
+        ".well-known/oauth-authorization-server",
+        views.authorization_server_metadata_view,
+        name="authorization_server_metadata",
+    ),
+    path(
+        ".well-known/oauth-protected-resource/<slug:resource>",
+        views.protected_resource_metadata_view,
+        name="protected_resource_metadata",
+    ),
     path("uapi/@me", views.me, name="me"),
     path("unifiedapi/@me", views.me, name="unifiedapi_me"),
 ]

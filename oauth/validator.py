@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 from contextvars import ContextVar
-from urllib.parse import unquote, urlencode
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.encoding import escape_uri_path
 from oauth2_provider.oauth2_backends import OAuthLibCore as BaseOAuthLibCore
+from oauth2_provider.oauth2_backends import _add_iss_to_redirect as add_iss_to_redirect
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -23,6 +24,7 @@ from apps_registry.models import (
     RedeemedCode,
     RefreshToken,
 )
+from portal.issuer import configured_issuer
 
 from .housekeeping import purge_redeemed_codes
 
@@ -50,6 +52,17 @@ def received_credential(value: str | None) -> str | None:
 
 
 class OAuthLibCore(BaseOAuthLibCore):
+    def create_authorization_response(self, request, scopes, credentials, allow):
+        """As django-oauth-toolkit's, with RFC 9207's `iss` set to the configured issuer, the
+        one the metadata names (RFC 8414 §2), rather than one built from the request's Host.
+        Without a configured issuer there is no metadata, and `iss` stays the request's."""
+        answer = super().create_authorization_response(request, scopes, credentials, allow)
+        uri, headers, body, status = answer
+        issuer = configured_issuer()
+        if uri is not None and issuer and "iss" in parse_qs(urlsplit(uri).query):
+            uri = headers["Location"] = add_iss_to_redirect(uri, issuer)
+        return uri, headers, body, status
+
     def _get_escaped_full_path(self, request) -> str:
         """The path with its query re-encoded from Django's own parse of it. oauthlib raises
         ValueError (a 500) on a query with a stray "%" or bytes that are not UTF-8, which

@@ -4,6 +4,7 @@ setting is unsafe."""
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
+from .issuer import issuer_problem
 from .middleware import proxy_networks
 
 
@@ -65,3 +66,21 @@ def trusted_proxies_are_specific(app_configs, **kwargs) -> list[Warning]:
             )
         )
     return warnings
+
+
+@register(Tags.security, deploy=True)
+def issuer_is_https(app_configs, **kwargs) -> list[Warning]:
+    """OAUTH_ISSUER (default PORTAL_BASE_URL) is the public https address that the OAuth
+    discovery documents name (RFC 8414 §2); without it they answer 503."""
+    problem = issuer_problem(settings.OAUTH_ISSUER.rstrip("/"))
+    if problem:
+        return [
+            Warning(
+                f"{problem} The OAuth discovery documents (/.well-known/oauth-authorization-server, "
+                "/.well-known/oauth-protected-resource/...) answer 503 without a valid issuer.",
+                hint="Set OAUTH_ISSUER to the portal's public https address, e.g. "
+                "https://portal.example.com (docs/deployment.md).",
+                id="portal.W010",
+            )
+        ]
+    return []

@@ -294,6 +294,18 @@ OAUTH_ALLOW_LOOPBACK_HTTP = env.bool("OAUTH_ALLOW_LOOPBACK_HTTP", default=False)
 # playground serves its steps in-process (playground/views.py).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
 
+# The OAuth 2.0 issuer identifier (RFC 8414 §2): the public https address the discovery
+# documents name, and the `iss` of authorization responses (RFC 9207). Never taken from a
+# request's Host. Default: PORTAL_BASE_URL. An absolute https URL with no path, query or
+# fragment (plain http for a loopback host only while OAUTH_ALLOW_LOOPBACK_HTTP is on); unset
+# or invalid, the discovery documents answer 503 saying so (oauth/discovery.py), and
+# `check --deploy` warns (portal/checks.py).
+OAUTH_ISSUER = env.str("OAUTH_ISSUER", default=PORTAL_BASE_URL).rstrip("/")
+# RFC 8707: resource servers besides the portal's own APIs that accept an API's tokens (a
+# token asked for with `resource=` one of them is bound to it), e.g. a VoipNow MCP server:
+# "unifiedapi=https://mcp.example.com/mcp,systemapi=https://tools.example.com/".
+OAUTH_EXTRA_RESOURCES = env.list("OAUTH_EXTRA_RESOURCES", default=[])
+
 # --- Probes and metrics (docs/deployment.md, section 9) ------------------------------------
 # /healthz and /readyz answer plain HTTP too (exempt from the redirect above): probes speak
 # HTTP to the process, and they take a 301 for success, which would hide a failing database.

@@ -8,17 +8,20 @@ descriptions on every token error, introspection that names the API and the acco
 """
 
 from .authorize import authorize, authorize_resume
+from .discovery import authorization_server_metadata_view, protected_resource_metadata_view
 from .errors import csrf_failure
 from .register import register, register_consent, register_resume
 from .resources import introspect, me
 from .token import revoke, token
 
 __all__ = [
+    "authorization_server_metadata_view",
     "authorize",
     "authorize_resume",
     "csrf_failure",
     "introspect",
     "me",
+    "protected_resource_metadata_view",
     "register",
     "register_consent",
     "register_resume",

@@ -14,7 +14,9 @@ from oauthlib.common import Request as OAuthlibRequest
 from accounts.models import Account
 from apps_registry.models import Api, App
 from portal.http import sensitive
+from portal.issuer import configured_issuer
 
+from ..discovery import own_resources, resource_metadata_url
 from ..selectors import introspection, token_for_me
 from .token import unreadable_body
 
@@ -59,11 +61,15 @@ def introspect(request: HttpRequest) -> HttpResponse:
 # --- /uapi/@me and /unifiedapi/@me -------------------------------------------------------
 
 
-def api_error(code: str, message: str, status: int = 401) -> JsonResponse:
+def api_error(request: HttpRequest, code: str, message: str, status: int = 401) -> JsonResponse:
+    """VoipNow's error shape, with RFC 6750 §3's challenge; it names the resource's metadata
+    (RFC 9728 §5.1), where MCP clients start discovery, when an issuer is configured."""
     response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
     challenge = 'Bearer realm="unifiedapi"'
     if code != "missing_token":
         challenge += ', error="invalid_token"'
+    if issuer := configured_issuer():
+        challenge += f', resource_metadata="{resource_metadata_url(issuer, _segment(request))}"'
     response["WWW-Authenticate"] = challenge
     response["Cache-Control"] = "no-store"
     return response
@@ -81,6 +87,11 @@ def bearer_token(request: HttpRequest) -> str:
     return value
 
 
+def _segment(request: HttpRequest) -> str:
+    """The resource a request to /uapi/... or /unifiedapi/... addresses ("uapi", "unifiedapi")."""
+    return request.path.split("/")[1]
+
+
 @login_not_required
 @require_safe
 def me(request: HttpRequest) -> HttpResponse:
@@ -89,25 +100,33 @@ def me(request: HttpRequest) -> HttpResponse:
     if not value:
         if "access_token" in request.GET:
             return api_error(
+                request,
                 "invalid_request",
                 "Send the token in the Authorization header or in accessRequestToken, not in access_token.",
             )
-        return api_error("missing_token", "No access token: send Authorization: Bearer <token>.")
+        return api_error(request, "missing_token", "No access token: send Authorization: Bearer <token>.")
     found = token_for_me(value)
     if found is None:
-        return api_error("invalid_token", "The access token is invalid or has been revoked.")
-    expires, client_id, app_name, api, enabled, user, owner, accounts_active = found
+        return api_error(request, "invalid_token", "The access token is invalid or has been revoked.")
+    expires, client_id, app_name, api, enabled, user, owner, accounts_active, audience = found
     if expires <= timezone.now():
-        return api_error("expired_token", "The access token has expired.")
+        return api_error(request, "expired_token", "The access token has expired.")
     if not enabled:
-        return api_error("app_disabled", "The App this access token was issued to is disabled.")
+        return api_error(request, "app_disabled", "The App this access token was issued to is disabled.")
     if not accounts_active:
         return api_error(
+            request,
             "account_disabled",
             "The account this access token acts for, or the owner of its App, is deactivated.",
         )
+    if audience and not set(audience) & set(own_resources(Api.UNIFIEDAPI)):
+        # RFC 8707: bound to another resource (SystemAPI, or a server such as an MCP server,
+        # which must not pass its tokens on); either UnifiedAPI identifier is good here.
+        return api_error(request, "invalid_token", "This access token was issued for another resource.")
     if api != Api.UNIFIEDAPI:
-        return api_error("wrong_api", "This token belongs to a SystemAPI App; UnifiedAPI refuses it.")
+        return api_error(
+            request, "wrong_api", "This token belongs to a SystemAPI App; UnifiedAPI refuses it."
+        )
     body = {
         # A client_credentials token acts for the App's owner.
         **(user if user["id"] is not None else owner),

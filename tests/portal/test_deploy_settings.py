@@ -18,11 +18,12 @@ ROOT = settings.BASE_DIR
 def production_env(**extra) -> dict[str, str]:
     """The environment of a production process: DEBUG off, throwaway keys."""
     # Nothing the test run set (DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests, for one).
-    prefixes = ("DJANGO_", "DEBUG", "OAUTH_", "TRUST", "SECURE_", "AXES_", "SECRET_KEY")
+    prefixes = ("DJANGO_", "DEBUG", "OAUTH_", "PORTAL_", "TRUST", "SECURE_", "AXES_", "SECRET_KEY")
     env = {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
     env.update(
         DEBUG="false",
         ALLOWED_HOSTS="portal.example.com",
+        OAUTH_ISSUER="https://portal.example.com",
         DATABASE_URL="",
         SECRET_KEY=secrets.token_urlsafe(50),
         APP_SECRET_KEYS=Fernet.generate_key().decode(),
