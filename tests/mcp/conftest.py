@@ -9,9 +9,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
+from accounts.models import Account
 from apps_registry import services
 from apps_registry.models import Api, App
 from portal.audit import COMMAND_LINE
@@ -107,9 +110,27 @@ def mcp_server(portal, tls, mcp_url, resource_server):
         served.stop()
 
 
+class HTTPSBrowser(BrowserSession):
+    """A browser on an https page: a form it posts carries the page's Origin, which Django's
+    CSRF check demands of a secure request (with no Origin, a matching Referer)."""
+
+    def prepare_request(self, request):
+        prepared = super().prepare_request(request)
+        if prepared.method == "POST":
+            parts = urlsplit(prepared.url)
+            prepared.headers["Origin"] = f"{parts.scheme}://{parts.netloc}"
+        return prepared
+
+
 @pytest.fixture
-def browser(portal) -> BrowserSession:
-    """The user's browser, trusting the portal's CA."""
-    with BrowserSession() as session:
+def browser(portal, demo) -> BrowserSession:
+    """The browser of the demo User ("user", password "demo"), trusting the portal's CA (and
+    only it: REQUESTS_CA_BUNDLE in the environment would otherwise win over the session's own
+    setting). The password is hashed as the portal process checks it: the test settings'
+    fast hasher is not among the production settings' hashers."""
+    password = PBKDF2PasswordHasher().encode("demo", PBKDF2PasswordHasher().salt())
+    Account.objects.filter(username="user").update(password=password)
+    with HTTPSBrowser() as session:
+        session.trust_env = False
         session.verify = str(portal.ca)
         yield session

@@ -21,7 +21,7 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
-from pydantic import AnyHttpUrl, BaseModel
+from pydantic import BaseModel
 
 MCP_PATH = "/mcp"
 SCOPE = "unifiedapi"  # the API whose tokens this server takes
@@ -82,9 +82,11 @@ def build_server(*, issuer: str, public_url: str, verifier: PortalIntrospection)
     server = MCPServer(
         "VoipNow test tools",
         token_verifier=verifier,
+        # Strings, not AnyHttpUrl objects: AuthSettings keeps a path-less issuer as it is given
+        # (no trailing slash), and the client compares the metadata's issuer with it exactly.
         auth=AuthSettings(
-            issuer_url=AnyHttpUrl(issuer),
-            resource_server_url=AnyHttpUrl(public_url + MCP_PATH),
+            issuer_url=issuer,
+            resource_server_url=public_url + MCP_PATH,
             required_scopes=[SCOPE],
             # Refuse a token the portal issued for another resource (RFC 8707 audience).
             validate_token_resource=True,

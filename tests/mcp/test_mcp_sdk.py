@@ -1,0 +1,311 @@
+"""Issue 17's proof with a client nobody here wrote: the official Model Context Protocol Python
+SDK (`mcp`), unchanged, connects to an MCP server (tests/mcp/server.py, built with the same SDK)
+whose tokens the portal issues. The client meets the server's 401, discovers the server's
+protected resource metadata (RFC 9728) and the portal's authorization server metadata
+(RFC 8414), registers (RFC 7591: open registration, or with an initial access token), sends the
+user through authorize.php with PKCE and `resource` (RFC 8707), where the test signs in and
+consents as a browser would, exchanges the code, calls `whoami`, refreshes, and is refused once
+its grant is revoked.
+
+The SDK is configured only through its public surface: an OAuthClientProvider with client
+metadata, a TokenStorage, and redirect/callback handlers, inside an httpx2 client that trusts
+the tests' CA. The initial access token is the one thing added from outside: an httpx2 event
+hook puts `Authorization: Bearer <token>` on the registration request only, as RFC 7591 §3
+expects of a client given one out of band (the SDK has no setting for it).
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+import anyio
+import httpx2
+import pytest
+import requests
+from mcp import Client
+from mcp.client.auth import OAuthClientProvider, TokenStorage
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.auth import (
+    AuthorizationCodeResult,
+    OAuthClientInformationFull,
+    OAuthClientMetadata,
+    OAuthToken,
+)
+
+from apps_registry.models import AccessToken, App
+from tests.helpers import TIMEOUT, authorize, basic, free_port, query
+from tests.mcp.conftest import OPEN_REGISTRATION_ACCOUNT
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+# --- What the client is given ----------------------------------------------------------------
+
+
+class MemoryStorage(TokenStorage):
+    """The SDK's TokenStorage, in memory: what a desktop client keeps between runs."""
+
+    def __init__(self) -> None:
+        self.tokens: OAuthToken | None = None
+        self.client_info: OAuthClientInformationFull | None = None
+
+    async def get_tokens(self) -> OAuthToken | None:
+        return self.tokens
+
+    async def set_tokens(self, tokens: OAuthToken) -> None:
+        self.tokens = tokens
+
+    async def get_client_info(self) -> OAuthClientInformationFull | None:
+        return self.client_info
+
+    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
+        self.client_info = client_info
+
+
+class ConsentRefused(Exception):
+    """The authorization server sent the user back without a code."""
+
+
+@dataclass
+class User:
+    """The person at the browser: opens each authorization URL the client hands over, signs in
+    on the portal's consent page and presses `answer` (allow or deny)."""
+
+    browser: requests.Session
+    username: str = "user"
+    answer: str = "allow"
+    urls: list[str] = field(default_factory=list)
+    locations: list[str] = field(default_factory=list)
+
+    async def redirect_handler(self, url: str) -> None:
+        self.urls.append(url)
+        self.locations.append(authorize(self.browser, url, username=self.username, action=self.answer))
+
+    async def callback_handler(self) -> AuthorizationCodeResult:
+        params = {name: values[0] for name, values in query(self.locations[-1]).items()}
+        if "code" not in params:
+            raise ConsentRefused(params.get("error"))
+        return AuthorizationCodeResult(code=params["code"], state=params.get("state"), iss=params.get("iss"))
+
+
+@dataclass
+class Exchange:
+    """One request the client sent and the status it got."""
+
+    method: str
+    url: str  # without its query
+    params: dict[str, str]  # the query, or the form or JSON body
+    status: int = 0
+    www_authenticate: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url} {self.status}"
+
+
+def body_of(request: httpx2.Request) -> dict:
+    content = request.content.decode() if request.content else ""
+    if request.headers.get("Content-Type", "").startswith("application/json"):
+        return json.loads(content)
+    if request.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+        return {name: values[0] for name, values in parse_qs(content).items()}
+    return {}
+
+
+@dataclass
+class Wire:
+    """Every request of the client's httpx2 client, in order; and, when given an initial
+    access token, the hook that presents it on the registration request (and nowhere else)."""
+
+    registration_endpoint: str
+    initial_access_token: str | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    async def on_request(self, request: httpx2.Request) -> None:
+        url = str(request.url.copy_with(query=None))
+        if self.initial_access_token and request.method == "POST" and url == self.registration_endpoint:
+            request.headers["Authorization"] = f"Bearer {self.initial_access_token}"
+        params = dict(request.url.params) if request.method == "GET" else body_of(request)
+        self.exchanges.append(Exchange(request.method, url, params))
+
+    async def on_response(self, response: httpx2.Response) -> None:
+        exchange = self.exchanges[-1]
+        exchange.status = response.status_code
+        exchange.www_authenticate = response.headers.get("WWW-Authenticate", "")
+
+    def since(self, start: int) -> list[Exchange]:
+        return self.exchanges[start:]
+
+
+@dataclass
+class MCPClient:
+    """An MCP client as an assistant runs one: the SDK's OAuth provider in an httpx2 client."""
+
+    server_url: str
+    provider: OAuthClientProvider
+    wire: Wire
+    ca: str
+
+    async def whoami(self) -> dict:
+        context = ssl.create_default_context(cafile=self.ca)
+        hooks = {"request": [self.wire.on_request], "response": [self.wire.on_response]}
+        async with (
+            httpx2.AsyncClient(
+                auth=self.provider, verify=context, event_hooks=hooks, timeout=TIMEOUT
+            ) as http,
+            Client(streamable_http_client(self.server_url, http_client=http)) as mcp,
+        ):
+            result = await mcp.call_tool("whoami", {})
+        assert not result.is_error, result
+        return result.structured_content
+
+
+def client_for(portal, mcp_server, user: User, *, auth_method: str, initial_access_token=None, redirect=None):
+    """An MCP client that has not met the server yet: nothing stored, these client metadata."""
+    metadata = OAuthClientMetadata(
+        client_name="MCP SDK test client",
+        # RFC 8252 §7.3: a native client's loopback redirect, on a port of its choosing.
+        redirect_uris=[redirect or f"http://127.0.0.1:{free_port()}/callback"],
+        grant_types=["authorization_code", "refresh_token"],
+        response_types=["code"],
+        token_endpoint_auth_method=auth_method,
+    )
+    storage = MemoryStorage()
+    provider = OAuthClientProvider(
+        server_url=mcp_server.url,
+        client_metadata=metadata,
+        storage=storage,
+        redirect_handler=user.redirect_handler,
+        callback_handler=user.callback_handler,
+    )
+    wire = Wire(f"{portal.url}/oauth/register", initial_access_token)
+    return MCPClient(mcp_server.url, provider, wire, str(portal.ca)), storage
+
+
+def summary(exchanges: list[Exchange]) -> list[str]:
+    return [str(exchange) for exchange in exchanges]
+
+
+def metadata_url(mcp_url: str) -> str:
+    """RFC 9728 §3.1: the well-known segment inserted before the resource's path."""
+    parts = urlsplit(mcp_url)
+    return f"{parts.scheme}://{parts.netloc}/.well-known/oauth-protected-resource{parts.path}"
+
+
+def connect_refresh_and_revoke(
+    portal, mcp_server, client: MCPClient, storage, user: User, *, registers: bool
+):
+    """The whole life of one MCP client's grant, as the issue asks it proven; returns the App
+    the client is at the portal and the requests of its first connection."""
+    mcp, portal_url = mcp_server.url, portal.url
+
+    # 1. First call: 401, discovery, (registration,) authorization, code exchange, the call.
+    assert anyio.run(client.whoami)["username"] == user.username
+    first = client.wire.exchanges
+    expected = [
+        f"POST {mcp} 401",
+        f"GET {metadata_url(mcp)} 200",
+        f"GET {portal_url}/.well-known/oauth-authorization-server 200",
+        *([f"POST {portal_url}/oauth/register 201"] if registers else []),
+        f"POST {portal_url}/oauth/token.php 200",
+        f"POST {mcp} 200",
+    ]
+    assert summary(first[: len(expected)]) == expected
+    assert f'resource_metadata="{metadata_url(mcp)}"' in first[0].www_authenticate
+    app = App.objects.get(client_id=storage.client_info.client_id)
+    # The authorization request the user's browser was sent with (RFC 7636, RFC 8707).
+    (url,) = user.urls
+    assert url.startswith(f"{portal_url}/oauth/authorize.php?")
+    sent = {name: values[0] for name, values in query(url).items()}
+    assert sent["client_id"] == app.client_id
+    assert sent["code_challenge_method"] == "S256" and len(sent["code_challenge"]) == 43
+    assert sent["resource"] == mcp
+    # RFC 9207: the code came back with the portal's issuer, which the SDK checked.
+    assert query(user.locations[0])["iss"] == [portal_url]
+    exchange = first[len(expected) - 2].params
+    assert exchange["grant_type"] == "authorization_code"
+    assert exchange["resource"] == mcp
+    assert exchange["code_verifier"]
+    # What the portal told the MCP server about the token.
+    introspected = mcp_server.verifier.answers[-1]
+    assert introspected["active"] is True
+    assert introspected["client_id"] == app.client_id
+    assert introspected["username"] == user.username
+    assert introspected["aud"] == [mcp]
+
+    # 2. An hour later (the client's record of the token's expiry has passed) it refreshes.
+    old = storage.tokens.access_token
+    client.provider.context.token_expiry_time = time.time() - 1
+    start = len(client.wire.exchanges)
+    assert anyio.run(client.whoami)["username"] == user.username
+    refresh = client.wire.since(start)[0]
+    assert str(refresh) == f"POST {portal_url}/oauth/token.php 200"
+    assert refresh.params["grant_type"] == "refresh_token"
+    assert refresh.params["resource"] == mcp
+    assert storage.tokens.access_token != old
+    assert AccessToken.objects.filter(application=app).count() == 1  # the old one is gone
+
+    # 3. The grant is revoked (RFC 7009, by its refresh token: the whole family goes). The
+    # server refuses the client's token; sent back to the consent page, the user says no.
+    secret = storage.client_info.client_secret
+    revoked = requests.post(
+        f"{portal_url}/oauth/revoke",
+        data={"token": storage.tokens.refresh_token, "token_type_hint": "refresh_token"}
+        | ({} if secret else {"client_id": app.client_id}),
+        headers={"Authorization": basic(app.client_id, secret)} if secret else {},
+        verify=str(portal.ca),
+        timeout=TIMEOUT,
+    )
+    assert revoked.status_code == 200, revoked.text
+    assert not AccessToken.objects.filter(application=app).exists()
+    user.answer = "deny"
+    start = len(client.wire.exchanges)
+    with pytest.raises(ExceptionGroup) as refused:  # from the client's task group
+        anyio.run(client.whoami)
+    assert refused.group_contains(ConsentRefused)
+    after = client.wire.since(start)
+    assert str(after[0]) == f"POST {mcp} 401"
+    assert mcp_server.verifier.answers[-1] == {"active": False}
+    assert len(user.urls) == 2
+    assert query(user.locations[-1])["error"] == ["access_denied"]
+    assert not AccessToken.objects.filter(application=app).exists()
+    return app, first
+
+
+# --- The flow --------------------------------------------------------------------------------
+
+
+def test_an_app_registered_on_the_portal_connects_with_its_stored_credentials(
+    portal, mcp_server, browser, web_app
+):
+    """Before any registration: an App made on the portal, whose key and secret the client
+    was given, needs only discovery and the code flow."""
+    user = User(browser)
+    client, storage = client_for(
+        portal, mcp_server, user, auth_method="client_secret_basic", redirect=web_app.redirect_uri
+    )
+    storage.client_info = OAuthClientInformationFull(
+        client_id=web_app.client_id,
+        client_secret=web_app.client_secret,
+        redirect_uris=[web_app.redirect_uri],
+        token_endpoint_auth_method="client_secret_basic",
+    )
+
+    app, _ = connect_refresh_and_revoke(portal, mcp_server, client, storage, user, registers=False)
+
+    assert app == web_app
+
+
+def test_open_registration_connects_an_mcp_client_unaided(portal, mcp_server, browser, demo):
+    user = User(browser)
+    client, storage = client_for(portal, mcp_server, user, auth_method="none")
+
+    app, first = connect_refresh_and_revoke(portal, mcp_server, client, storage, user, registers=True)
+
+    registration = first[3].params
+    assert registration["token_endpoint_auth_method"] == "none"
+    assert app.owner.username == OPEN_REGISTRATION_ACCOUNT
+    assert app.is_public and not storage.client_info.client_secret
