@@ -191,6 +191,9 @@ class AccountAction(models.TextChoices):
     REACTIVATE = "reactivate", "Account reactivated"
     LINK_IDENTITY = "link_identity", "Identity linked"
     UNLINK_IDENTITY = "unlink_identity", "Identity unlinked"
+    # RFC 7591 initial access tokens (oauth.services): about the account they register Apps to.
+    IAT_CREATE = "iat_create", "Initial access token created"
+    IAT_REVOKE = "iat_revoke", "Initial access token revoked"
 
 
 class AccountEvent(models.Model):
@@ -222,7 +225,7 @@ class AccountEvent(models.Model):
         related_name="+",
     )
     action = models.CharField("action", max_length=20, choices=AccountAction.choices)
-    source = models.CharField("through", max_length=10, choices=AuditSource.choices)
+    source = models.CharField("through", max_length=20, choices=AuditSource.choices)
     ip_address = models.GenericIPAddressField("from address", null=True, blank=True)
     details = models.JSONField("details", default=dict, blank=True)
 

@@ -50,3 +50,14 @@ class DuplicateAppKey(ValidationError):
         super().__init__(
             {"client_id": ValidationError("An App with this App ID/key exists already.", code="unique")}
         )
+
+
+class PublicClientHasNoSecret(ValidationError):
+    """A public client (RFC 7591 token_endpoint_auth_method "none") has no secret to reveal or
+    regenerate (issue 17)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This App is a public client: it has no secret, and proves itself with PKCE instead.",
+            code="public_client",
+        )

@@ -9,11 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from oauth2_provider.models import (
     AbstractAccessToken,
     AbstractApplication,
     AbstractRefreshToken,
     ApplicationManager,
+    check_redirect_to_uri_allowed,
 )
 
 from accounts.models import Account
@@ -48,6 +50,37 @@ def redirect_uri_schemes(uri: str = "") -> list[str]:
     if settings.OAUTH_ALLOW_LOOPBACK_HTTP and urlsplit(uri).hostname in LOOPBACK_HOSTS:
         return ["https", "http"]
     return ["https"]
+
+
+# RFC 8252 7.3: a native App (a public client) receives its code on a loopback IP literal over
+# plain http, on any port; never "localhost" (8.3), which a hosts file or DNS may redirect.
+NATIVE_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})
+# How many redirect URLs one App may register (the first is its primary one).
+MAX_REDIRECT_URIS = 10
+
+
+def is_native_loopback(uri: str) -> bool:
+    """An http URL on a loopback IP literal: where RFC 8252 7.3 lets a native App take its code."""
+    try:
+        parts = urlsplit(uri)
+        return parts.scheme == "http" and parts.hostname in NATIVE_LOOPBACK_HOSTS
+    except ValueError:
+        return False
+
+
+def validate_native_redirect_uri(value: str) -> None:
+    """A public client's redirect URL: as validate_redirect_uri, and also http on a loopback IP
+    literal with any port (RFC 8252 7.3), whatever OAUTH_ALLOW_LOOPBACK_HTTP says."""
+    if not is_native_loopback(value):
+        validate_redirect_uri(value)
+        return
+    validate_single_line(value)
+    _http_url(value)
+    parts = urlsplit(value)
+    if "#" in value:
+        raise ValidationError("The redirect URL must not contain a fragment (#...).", code="fragment")
+    if parts.username is not None or parts.password is not None:
+        raise ValidationError("The redirect URL must not contain a user name or password.", code="userinfo")
 
 
 def validate_redirect_uri(value: str) -> None:
@@ -133,6 +166,17 @@ class App(AbstractApplication):
         "owned within its owner's Administrator's tree, not only its own.",
     )
     redirect_uri = models.CharField("redirect URL", max_length=2000, validators=[validate_redirect_uri])
+    # RFC 7591 redirect_uris beyond the first (which is `redirect_uri`): each matched exactly.
+    extra_redirect_uris = models.JSONField(
+        "more redirect URLs",
+        default=list,
+        blank=True,
+        help_text="Registered through RFC 7591; each is allowed exactly as the redirect URL is.",
+    )
+    # An App registered through open registration (RFC 7591, no initial access token) that gets
+    # no token before this time is removed (oauth.housekeeping.purge_expired); its first token
+    # clears it (oauth.validator), so an App in use never expires. Empty for every other App.
+    unused_expires = models.DateTimeField("removed unless used by", null=True, blank=True, editable=False)
     enabled = models.BooleanField(
         "enabled", default=True, help_text="A disabled App gets no token and its tokens are refused."
     )
@@ -179,33 +223,92 @@ class App(AbstractApplication):
 
     @property
     def redirect_uris(self) -> str:
-        return self.redirect_uri
+        return " ".join(self.all_redirect_uris)
+
+    @property
+    def all_redirect_uris(self) -> list[str]:
+        """The primary redirect URL, then the others registered through RFC 7591."""
+        return [self.redirect_uri, *(self.extra_redirect_uris or [])]
+
+    @property
+    def is_public(self) -> bool:
+        """A public client (RFC 6749 2.1): no secret, PKCE S256 at authorize and token."""
+        return self.client_type == AbstractApplication.CLIENT_PUBLIC
 
     def get_absolute_url(self) -> str:
         return reverse("apps_registry:edit", args=[self.pk])
 
+    def clean_fields(self, exclude=None) -> None:
+        """The field validators; a public client's redirect URLs may also be RFC 8252 loopback
+        ones (validate_native_redirect_uri), which the field's own validator refuses."""
+        exclude = set(exclude or ())
+        errors: dict[str, list] = {}
+        if self.is_public and "redirect_uri" not in exclude and is_native_loopback(self.redirect_uri or ""):
+            exclude.add("redirect_uri")
+            try:
+                validate_native_redirect_uri(self.redirect_uri)
+            except ValidationError as error:
+                errors["redirect_uri"] = error.error_list
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            for field, messages in error.error_dict.items():
+                errors.setdefault(field, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
+
     def clean(self) -> None:
-        """Field validators carry the single-row rules; django-oauth-toolkit's own checks
-        (schemes from its settings, several URIs, OIDC) do not apply to Apps."""
+        """The redirect URLs beyond the first: a list of at most MAX_REDIRECT_URIS - 1 more,
+        each valid as the first is, none repeated. django-oauth-toolkit's own checks (schemes
+        from its settings, OIDC) do not apply to Apps."""
+        extra = self.extra_redirect_uris
+        if not isinstance(extra, list) or not all(isinstance(uri, str) for uri in extra):
+            raise ValidationError({"extra_redirect_uris": ValidationError("A list of URLs.", code="invalid")})
+        if len(extra) + 1 > MAX_REDIRECT_URIS:
+            raise ValidationError(
+                {
+                    "extra_redirect_uris": ValidationError(
+                        "At most %(max)d redirect URLs.", code="too_many", params={"max": MAX_REDIRECT_URIS}
+                    )
+                }
+            )
+        if len(set(self.all_redirect_uris)) != len(self.all_redirect_uris):
+            raise ValidationError(
+                {"extra_redirect_uris": ValidationError("A redirect URL is listed twice.", code="duplicate")}
+            )
+        validate = validate_native_redirect_uri if self.is_public else validate_redirect_uri
+        for uri in extra:
+            try:
+                validate(uri)
+            except ValidationError as error:
+                raise ValidationError(
+                    {"extra_redirect_uris": ValidationError(f"{uri}: {error.messages[0]}", code=error.code)}
+                ) from None
 
     def get_allowed_schemes(self) -> list[str]:
         """django-oauth-toolkit's redirect schemes, from the same rule as the field validator."""
+        if self.is_public and any(is_native_loopback(uri) for uri in self.all_redirect_uris):
+            return ["https", "http"]
         return redirect_uri_schemes(self.redirect_uri)
 
     def redirect_uri_allowed(self, uri: str) -> bool:
-        """authorize.php: RFC 9700 2.1, the registered URL character for character (django-oauth-
-        toolkit's own check lets the case of the scheme and the host differ), and only while its
-        scheme is allowed (an http loopback URL registered in development is refused once the
-        allowance is off). A loopback IP over http keeps its RFC 8252 7.3 allowance of any port."""
+        """authorize.php: RFC 9700 2.1, one of the registered URLs character for character
+        (django-oauth-toolkit's own check lets the case of the scheme and the host differ), and
+        only while its scheme is allowed (an http loopback URL registered in development is
+        refused once the allowance is off; a public client's RFC 8252 loopback URL always is
+        allowed). A loopback IP over http keeps its RFC 8252 7.3 allowance of any port."""
+        native = self.is_public and is_native_loopback(uri)
         try:
-            if urlsplit(uri).scheme not in redirect_uri_schemes(uri):
+            if not native and urlsplit(uri).scheme not in redirect_uri_schemes(uri):
                 return False
         except ValueError:  # unparsable, e.g. a broken IPv6 literal
             return False
-        parts = urlsplit(self.redirect_uri)
-        if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1"):
-            return super().redirect_uri_allowed(uri)
-        return uri == self.redirect_uri and super().redirect_uri_allowed(uri)
+        for registered in self.all_redirect_uris:
+            if (uri == registered or is_native_loopback(registered)) and check_redirect_to_uri_allowed(
+                uri, [registered]
+            )[0]:
+                return True
+        return False
 
     def check_secret(self, provided: str) -> bool:
         """Constant-time comparison with the stored secret: microseconds, not a password hash."""
@@ -296,7 +399,7 @@ class AuditEvent(models.Model):
     app_name = models.CharField("App name", max_length=255)
     app_client_id = models.CharField("App ID/key", max_length=255)
     action = models.CharField("action", max_length=20, choices=AuditAction.choices)
-    source = models.CharField("through", max_length=10, choices=AuditSource.choices)
+    source = models.CharField("through", max_length=20, choices=AuditSource.choices)
     ip_address = models.GenericIPAddressField("from address", null=True, blank=True)
     details = models.JSONField("details", default=dict, blank=True)
 
@@ -337,3 +440,81 @@ class ConsumedRegistration(models.Model):
 
     def __str__(self) -> str:
         return self.nonce
+
+
+class InitialAccessToken(models.Model):
+    """An RFC 7591 initial access token: whoever holds it may register Apps to `account`
+    through /oauth/register, until it expires, is used up or is revoked. Only its SHA-256
+    checksum is kept; the token itself is shown once, when it is created (oauth.services)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name="account", on_delete=models.CASCADE, related_name="initial_access_tokens"
+    )
+    name = models.CharField("name", max_length=100, validators=[validate_single_line])
+    token_checksum = models.CharField("token checksum", max_length=64, unique=True, editable=False)
+    created = models.DateTimeField("created", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="created by",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires = models.DateTimeField("expires")
+    max_uses = models.PositiveIntegerField("registrations allowed")
+    uses = models.PositiveIntegerField("registrations made", default=0)
+    revoked = models.DateTimeField("revoked", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "initial access token"
+        verbose_name_plural = "initial access tokens"
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def state(self, now=None) -> str:
+        """usable, revoked, expired or used up: what the token list shows."""
+        if self.revoked is not None:
+            return "revoked"
+        if self.expires <= (now or timezone.now()):
+            return "expired"
+        if self.uses >= self.max_uses:
+            return "used up"
+        return "usable"
+
+
+class ClientRegistration(models.Model):
+    """How an App came through RFC 7591 registration: the RFC 7592 registration access token
+    (its SHA-256 checksum), the client metadata as registered, and, for the open registration
+    rate limit, the address it came from. Kept after the App is removed (app is then empty)
+    until the rate-limit window has passed (oauth.housekeeping)."""
+
+    app = models.OneToOneField(
+        App, verbose_name="App", null=True, blank=True, on_delete=models.SET_NULL, related_name="registration"
+    )
+    access_token_checksum = models.CharField(
+        "registration access token checksum", max_length=64, unique=True, editable=False
+    )
+    metadata = models.JSONField("client metadata", default=dict, blank=True)
+    open_registration = models.BooleanField("open registration", default=False)
+    initial_access_token = models.ForeignKey(
+        InitialAccessToken,
+        verbose_name="initial access token",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registrations",
+    )
+    ip_address = models.GenericIPAddressField("from address", null=True, blank=True)
+    created = models.DateTimeField("registered", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "client registration"
+        verbose_name_plural = "client registrations"
+        indexes = [
+            models.Index(fields=["ip_address", "created"], name="registration_ip_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"registration of {self.app_id}"

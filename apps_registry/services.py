@@ -23,7 +23,13 @@ from portal.audit import COMMAND_LINE as COMMAND_LINE  # re-exported, as Origin 
 from portal.audit import Origin
 
 from .crypto import generate_credential, is_credential
-from .exceptions import AppLimitReached, DuplicateAppKey, ResourceServerNotAllowed, UnifiedApiNotAllowed
+from .exceptions import (
+    AppLimitReached,
+    DuplicateAppKey,
+    PublicClientHasNoSecret,
+    ResourceServerNotAllowed,
+    UnifiedApiNotAllowed,
+)
 from .models import AccessToken, Api, App, AuditAction, AuditEvent, RefreshToken
 
 # What an App's owner may change after creation (the API and the owner are fixed).
@@ -37,6 +43,7 @@ EDITABLE_FIELDS = (
     "trusted",
     "resource_server",
     "redirect_uri",
+    "extra_redirect_uris",
 )
 
 
@@ -104,17 +111,22 @@ def app_create(
     resource_server: bool = False,
     client_id: str | None = None,
     client_secret: str | None = None,
+    public: bool = False,
+    extra_redirect_uris: list[str] | None = None,
     origin: Origin,
 ) -> App:
     """Create an App for `owner`, within the owner's App limit and the API its kind allows.
 
     `client_id` and `client_secret` may be given (the Add App form shows the generated pair
-    before it is submitted); otherwise both are generated.
+    before it is submitted); otherwise both are generated. A `public` App (RFC 6749 2.1, from
+    RFC 7591 registration) has no secret and is never trusted.
     """
     _require_manager(actor, owner)
     check_api_allowed(owner=owner, api=api)
     if resource_server and not may_mark_resource_server(actor):
         raise ResourceServerNotAllowed()
+    if public and (trusted or resource_server or client_secret is not None):
+        raise ValueError("A public client has no secret and is neither trusted nor a resource server.")
     if client_id is not None:
         _check_credential(client_id, "client_id")
     if client_secret is not None:
@@ -131,9 +143,12 @@ def app_create(
         trusted=trusted,
         resource_server=resource_server,
         redirect_uri=redirect_uri,
+        extra_redirect_uris=list(extra_redirect_uris or []),
         client_id=client_id or generate_credential(),
+        client_type=App.CLIENT_PUBLIC if public else App.CLIENT_CONFIDENTIAL,
     )
-    app.client_secret = client_secret or generate_credential()
+    if not public:
+        app.client_secret = client_secret or generate_credential()
     # The key's shape is checked above (or it was generated); its uniqueness is left to the
     # INSERT, which says so whether the key was taken long ago or a moment ago.
     app.full_clean(exclude=["client_id"])
@@ -149,7 +164,8 @@ def app_create(
             # The key is taken: in practice the same Add App form sent twice (its signed pair
             # is used once), possibly at the same moment.
             raise DuplicateAppKey() from error
-        _audit(actor=actor, app=app, action=AuditAction.CREATE, origin=origin, details={"api": api})
+        details = {"api": api, "client_type": "public"} if public else {"api": api}
+        _audit(actor=actor, app=app, action=AuditAction.CREATE, origin=origin, details=details)
     return app
 
 
@@ -164,6 +180,17 @@ def app_update(*, actor: Account, app: App, origin: Origin, **changes) -> App:
         changed = [field for field, value in changes.items() if getattr(app, field) != value]
         if "resource_server" in changed and not may_mark_resource_server(actor):
             raise ResourceServerNotAllowed()
+        if app.is_public and (changes.get("trusted") or changes.get("resource_server")):
+            # A public client proves nothing at the token endpoint: never client_credentials.
+            field = "trusted" if changes.get("trusted") else "resource_server"
+            raise ValidationError(
+                {
+                    field: ValidationError(
+                        "A public client can be neither trusted nor a resource server.",
+                        code="public_client",
+                    )
+                }
+            )
         for field in changed:
             setattr(app, field, changes[field])
         app.full_clean()
@@ -178,6 +205,8 @@ def app_update(*, actor: Account, app: App, origin: Origin, **changes) -> App:
 def app_reveal_secret(*, actor: Account, app: App, origin: Origin) -> str:
     """The App secret in clear, for those who manage the App; each reveal is audited."""
     _require_manager(actor, app.owner)
+    if app.is_public:
+        raise PublicClientHasNoSecret()
     with transaction.atomic():
         _audit(actor=actor, app=app, action=AuditAction.REVEAL_SECRET, origin=origin)
     return app.client_secret
@@ -230,6 +259,8 @@ def revoke_account_credentials(*, account: Account) -> dict:
 def app_regenerate_secret(*, actor: Account, app: App, origin: Origin) -> App:
     """Replace the secret and, in the same transaction, every token and unused code of the App."""
     _require_manager(actor, app.owner)
+    if app.is_public:
+        raise PublicClientHasNoSecret()
     app.client_secret = generate_credential()
     app.updated = timezone.now()
     with transaction.atomic():

@@ -6,3 +6,6 @@ class OAuthConfig(AppConfig):
 
     name = "oauth"
     verbose_name = "OAuth 2.0 endpoints"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the checks)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
+from oauth2_provider.oauth2_validators import is_valid_resource_uri
 
 from apps_registry.models import Api
 from portal.issuer import configured_issuer, plain_http_allowed
@@ -140,3 +141,19 @@ def own_resources(api: str) -> list[str]:
     if not issuer:
         return []
     return [resource_id(issuer, r.segment) for r in RESOURCES.values() if r.api == api]
+
+
+def resource_problem(values: list[str], api: str) -> str | None:
+    """Why an App of `api` may not ask for a token bound to `values` (RFC 8707 §2's
+    invalid_target), or None. One resource per request: a token serves one resource (the
+    portal's identifier of the App's API, or a resource server of OAUTH_EXTRA_RESOURCES that
+    accepts that API's tokens)."""
+    if len(values) > 1:
+        return "Ask for one resource per request: a token is bound to one resource."
+    (value,) = values
+    if not is_valid_resource_uri(value):
+        return f"The resource {value!r} is not an absolute URI without a fragment (RFC 8707 §2)."
+    if known_resources().get(value) != api:
+        served = ", ".join(own_resources(api)) or "none while the portal has no issuer configured"
+        return f"The resource {value!r} is not one this App's API serves ({api}: {served})."
+    return None

@@ -13,7 +13,14 @@ from portal.middleware import client_ip
 
 TLS_MESSAGE = "This endpoint must be called over HTTPS (TLS); plain HTTP is refused."
 # Pages a browser opens (an HTML answer); the other TLS paths are called by programs (JSON).
-BROWSER_PATHS = ("/oauth/register.php", "/oauth/authorize.php", "/oauth/register/", "/oauth/authorize/")
+# (/oauth/register and /oauth/register/<client_id>, RFC 7591/7592, are programs' JSON APIs.)
+BROWSER_PATHS = (
+    "/oauth/register.php",
+    "/oauth/authorize.php",
+    "/oauth/register/consent/",
+    "/oauth/register/resume/",
+    "/oauth/authorize/",
+)
 
 
 def _is_loopback(address: str | None) -> bool:

@@ -8,6 +8,9 @@ urlpatterns = [
     path("oauth/register.php", views.register, name="register"),
     path("oauth/register/consent/", views.register_consent, name="register_consent"),
     path("oauth/register/resume/", views.register_resume, name="register_resume"),
+    # RFC 7591 registration and its RFC 7592 client configuration endpoint (JSON APIs).
+    path("oauth/register", views.register_client, name="register_client_create"),
+    path("oauth/register/<str:client_id>", views.client_configuration, name="register_client"),
     path("oauth/authorize.php", views.authorize, name="authorize"),
     path("oauth/authorize/resume/", views.authorize_resume, name="authorize_resume"),
     path("oauth/token.php", views.token, name="token"),

@@ -21,11 +21,13 @@ from apps_registry.models import (
     APP_OWNER_DISABLED,
     SECRET_CHANGED,
     AccessToken,
+    App,
     RedeemedCode,
     RefreshToken,
 )
 from portal.issuer import configured_issuer
 
+from .discovery import resource_problem
 from .housekeeping import purge_redeemed_codes
 
 USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
@@ -104,6 +106,17 @@ class Validator(OAuth2Validator):
             request.absent_client_id = client_id
         return client
 
+    # --- Public clients (RFC 7591 registration): PKCE S256 always -----------------------
+
+    def is_pkce_required(self, client_id, request) -> bool:
+        """A public client proves at the token endpoint only that it holds the PKCE verifier:
+        required at authorize.php and at the token endpoint (RFC 9700 2.1.1). A confidential
+        client: as the PKCE_REQUIRED setting says (honoured when sent, design §6)."""
+        client = getattr(request, "client", None)
+        if client is not None and client.client_id == client_id and client.is_public:
+            return True
+        return super().is_pkce_required(client_id, request)
+
     # --- Scope: a token is bound to its App's API -------------------------------------
 
     def get_default_scopes(self, client_id, request, *args, **kwargs) -> list[str]:
@@ -114,6 +127,16 @@ class Validator(OAuth2Validator):
         clients send no scope (or one of their own), and an unknown field is never an error."""
         request.scopes = [client.api]
         return True
+
+    # --- RFC 8707: what a token is bound to ---------------------------------------------
+
+    def _check_and_set_request_resource(self, request) -> None:
+        """django-oauth-toolkit's (each value an absolute URI; a code's or refresh token's
+        resource inherited, or narrowed within it), and then: one resource, and one that
+        serves the App's API (oauth.discovery.resource_problem), client_credentials included."""
+        super()._check_and_set_request_resource(request)
+        if request.resource and (problem := resource_problem(request.resource, request.client.api)):
+            raise errors.CustomOAuth2Error(error="invalid_target", description=problem, request=request)
 
     # --- What a token acts for, and who asked for it ----------------------------------
 
@@ -135,6 +158,11 @@ class Validator(OAuth2Validator):
         )
         self._set_token_value(access_token, token["access_token"])
         access_token.save()
+        if request.client.unused_expires is not None:
+            # An open-registered App in use never expires (oauth.housekeeping); one query, on
+            # its first token only.
+            App.objects.filter(pk=request.client.pk).update(unused_expires=None)
+            request.client.unused_expires = None
         request.issued_access_token = access_token
         issued_access_token.set(access_token)
         return access_token

@@ -1,5 +1,5 @@
 """What every audit trail shares: where a change came from (the portal, /oauth/register.php,
-the Django admin, the command line) and from which address."""
+the Django admin, the command line, RFC 7591 registration) and from which address."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ class AuditSource(models.TextChoices):
     REGISTER = "register", "/oauth/register.php"
     ADMIN = "admin", "Django admin"
     CLI = "cli", "Command line"
+    # RFC 7591/7592: /oauth/register and its client configuration endpoint.
+    REGISTRATION = "registration", "Registration (RFC 7591)"
 
 
 @dataclass(frozen=True)

@@ -306,6 +306,16 @@ OAUTH_ISSUER = env.str("OAUTH_ISSUER", default=PORTAL_BASE_URL).rstrip("/")
 # "unifiedapi=https://mcp.example.com/mcp,systemapi=https://tools.example.com/".
 OAUTH_EXTRA_RESOURCES = env.list("OAUTH_EXTRA_RESOURCES", default=[])
 
+# --- RFC 7591 registration (oauth/views/registration.py, design §6.1) ---------------------------
+# Open registration: /oauth/register without an initial access token, for public clients only
+# (token_endpoint_auth_method "none", PKCE S256). Off unless this names the account (username,
+# or id) that owns such Apps; docs/deployment.md says what turning it on risks.
+OAUTH_OPEN_REGISTRATION_ACCOUNT = env.str("OAUTH_OPEN_REGISTRATION_ACCOUNT", default="")
+# Open registrations accepted from one client address per hour, and open-registered Apps that
+# may exist at once (beside the owning account's own APP_LIMIT).
+OAUTH_OPEN_REGISTRATION_PER_ADDRESS = env.int("OAUTH_OPEN_REGISTRATION_PER_ADDRESS", default=10)
+OAUTH_OPEN_REGISTRATION_CAP = env.int("OAUTH_OPEN_REGISTRATION_CAP", default=200)
+
 # --- Probes and metrics (docs/deployment.md, section 9) ------------------------------------
 # /healthz and /readyz answer plain HTTP too (exempt from the redirect above): probes speak
 # HTTP to the process, and they take a 301 for success, which would hide a failing database.
@@ -317,8 +327,9 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 
 def _pkce_required(client_id: str) -> bool:
-    """PKCE is honoured when sent, never demanded: every App is a confidential client that
-    authenticates at the token endpoint, and VoipNow Apps do not send it (design §6)."""
+    """PKCE is honoured when sent, not demanded, from a confidential client, which authenticates
+    at the token endpoint (VoipNow Apps do not send it, design §6). A public client (RFC 7591
+    registration) must use it: oauth.validator.Validator.is_pkce_required says so per client."""
     return False
 
 

@@ -14,9 +14,10 @@ from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from accounts.external import external_providers
-from apps_registry.models import App
+from apps_registry.models import App, ClientRegistration
 from portal.http import sensitive
 
+from ..discovery import resource_problem
 from ..forms import ConsentLoginForm
 from ._consent import (
     consent_page,
@@ -47,9 +48,9 @@ def _authorize_error(request: HttpRequest, error: OAuthToolkitError) -> HttpResp
     return redirect_with(oauthlib_error.redirect_uri, oauthlib_error.twotuples)
 
 
-def _authorize_refusal(credentials: dict, description: str) -> HttpResponse:
-    """invalid_request, sent to the redirect URL oauthlib has just checked."""
-    params = [("error", "invalid_request"), ("error_description", description)]
+def _authorize_refusal(credentials: dict, description: str, error: str = "invalid_request") -> HttpResponse:
+    """invalid_request (or `error`), sent to the redirect URL oauthlib has just checked."""
+    params = [("error", error), ("error_description", description)]
     if credentials.get("state"):
         params.append(("state", credentials["state"]))
     return redirect_with(credentials["redirect_uri"], params)
@@ -60,8 +61,13 @@ def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, s
     if app is None or not app.enabled or not app.owner.is_active:
         # Removed or disabled since the page was first shown, or its owner deactivated.
         return error_page(request, "This App cannot be authorized", ["The App was removed or disabled."])
+    registration = ClientRegistration.objects.filter(app=app).only("open_registration").first()
     context = {
         "app": app,
+        # design §6.1: an open-registered App's developer is unverified; say so, with where the
+        # browser goes next.
+        "unverified": registration is not None and registration.open_registration,
+        "redirect_uri": payload["credentials"].get("redirect_uri") or app.redirect_uri,
         "api_label": app.get_api_display(),
         "blob": blob,
         "login_form": form,
@@ -83,7 +89,12 @@ def authorize(request: HttpRequest) -> HttpResponse:
             scopes, credentials = core.validate_authorization_request(request)
         except OAuthToolkitError as error:
             return _authorize_error(request, error)
-        credentials.pop("request", None)
+        client = credentials.pop("request").client
+        if resources := request.GET.getlist("resource"):
+            # RFC 8707 §2: one of our resources, for this App's API; the grant records it.
+            if problem := resource_problem(resources, client.api):
+                return _authorize_refusal(credentials, problem, error="invalid_target")
+            credentials["resource"] = resources
         if credentials.get("code_challenge_method") == "plain":
             # django-oauth-toolkit refuses it only once the user has consented; say so first.
             return _authorize_refusal(credentials, PLAIN_PKCE_REFUSED)

@@ -186,3 +186,19 @@ def test_an_unknown_resource_is_a_json_404(client, issuer):
     response = client.get("/.well-known/oauth-protected-resource/soap")
     assert response.status_code == 404
     assert "uapi" in response.json()["error_description"]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "https://mcp.example/mcp",
+        "soap=https://mcp.example/mcp",
+        "unifiedapi=mcp.example",
+        "unifiedapi=https://x/#f",
+    ],
+)
+def test_a_malformed_extra_resource_is_a_check_error(settings, item):
+    settings.OAUTH_EXTRA_RESOURCES = [item]
+    assert "oauth.E001" in [message.id for message in run_checks()]
+    settings.OAUTH_EXTRA_RESOURCES = ["unifiedapi=https://mcp.example/mcp"]
+    assert "oauth.E001" not in [message.id for message in run_checks()]

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     help = (
         "Delete expired access tokens, authorization codes and revoked refresh tokens (what "
         "`cleartokens` does), and the redeemed-code and consumed-registration records that "
-        "have outlived their use."
+        "have outlived their use, and the open-registered Apps that got no token within a day."
     )
 
     def handle(self, *args, **options):
@@ -17,5 +17,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Deleted {counts['redeemed_codes']} redeemed-code record(s) and "
             f"{counts['consumed_registrations']} consumed-registration record(s); "
+            f"removed {counts['unused_open_registrations']} unused open-registered App(s); "
             "expired tokens and codes cleared."
         )
