@@ -20,12 +20,14 @@ import json
 import ssl
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
 import httpx2
 import pytest
 import requests
+from django.utils import timezone
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
@@ -36,7 +38,9 @@ from mcp.shared.auth import (
     OAuthToken,
 )
 
-from apps_registry.models import AccessToken, App
+from apps_registry.models import AccessToken, Api, App, AuditAction, AuditEvent
+from oauth.services import initial_access_token_create
+from portal.audit import AuditSource, Origin
 from tests.helpers import TIMEOUT, authorize, basic, free_port, query
 from tests.mcp.conftest import OPEN_REGISTRATION_ACCOUNT
 
@@ -123,6 +127,7 @@ class Wire:
     registration_endpoint: str
     initial_access_token: str | None = None
     exchanges: list[Exchange] = field(default_factory=list)
+    presented: list[Exchange] = field(default_factory=list)  # those that carried the token
 
     async def on_request(self, request: httpx2.Request) -> None:
         url = str(request.url.copy_with(query=None))
@@ -130,6 +135,10 @@ class Wire:
             request.headers["Authorization"] = f"Bearer {self.initial_access_token}"
         params = dict(request.url.params) if request.method == "GET" else body_of(request)
         self.exchanges.append(Exchange(request.method, url, params))
+        if self.initial_access_token and self.initial_access_token in request.headers.get(
+            "Authorization", ""
+        ):
+            self.presented.append(self.exchanges[-1])
 
     async def on_response(self, response: httpx2.Response) -> None:
         exchange = self.exchanges[-1]
@@ -164,11 +173,13 @@ class MCPClient:
 
 
 def client_for(portal, mcp_server, user: User, *, auth_method: str, initial_access_token=None, redirect=None):
-    """An MCP client that has not met the server yet: nothing stored, these client metadata."""
+    """An MCP client that has not met the server yet: nothing stored, these client metadata.
+    Without `redirect`, a native client (the SDK's default application_type) taking its code on
+    a loopback port of its choosing (RFC 8252 §7.3); with one, a web client."""
     metadata = OAuthClientMetadata(
         client_name="MCP SDK test client",
-        # RFC 8252 §7.3: a native client's loopback redirect, on a port of its choosing.
         redirect_uris=[redirect or f"http://127.0.0.1:{free_port()}/callback"],
+        application_type="web" if redirect else "native",
         grant_types=["authorization_code", "refresh_token"],
         response_types=["code"],
         token_endpoint_auth_method=auth_method,
@@ -307,5 +318,48 @@ def test_open_registration_connects_an_mcp_client_unaided(portal, mcp_server, br
 
     registration = first[3].params
     assert registration["token_endpoint_auth_method"] == "none"
+    assert registration["redirect_uris"] == [
+        str(uri) for uri in client.provider.context.client_metadata.redirect_uris
+    ]
     assert app.owner.username == OPEN_REGISTRATION_ACCOUNT
+    assert app.api == Api.UNIFIEDAPI
     assert app.is_public and not storage.client_info.client_secret
+    assert app.registration.open_registration
+    assert AuditEvent.objects.get(app_id=app.pk, action=AuditAction.CREATE).source == AuditSource.REGISTRATION
+
+
+def test_an_initial_access_token_registers_a_confidential_mcp_client(portal, mcp_server, browser, demo):
+    """The account owner created an initial access token on the portal and gave it to a web
+    MCP client, which presents it on its registration request only."""
+    owner = demo["organization"]
+    created, initial_access_token = initial_access_token_create(
+        actor=owner,
+        account=owner,
+        name="Assistant on my laptop",
+        expires=timezone.now() + timedelta(days=1),
+        max_uses=1,
+        origin=Origin(AuditSource.PORTAL, "127.0.0.1"),
+    )
+    user = User(browser)
+    client, storage = client_for(
+        portal,
+        mcp_server,
+        user,
+        auth_method="client_secret_basic",
+        initial_access_token=initial_access_token,
+        # A confidential client is a web one: the portal keeps loopback redirects for public
+        # (native) clients, which hold no secret worth the name.
+        redirect="https://assistant.example/oauth/callback",
+    )
+
+    app, first = connect_refresh_and_revoke(portal, mcp_server, client, storage, user, registers=True)
+
+    assert first[3].params["token_endpoint_auth_method"] == "client_secret_basic"
+    assert app.owner == owner
+    assert app.api == Api.UNIFIEDAPI
+    assert not app.is_public and storage.client_info.client_secret
+    assert app.registration.initial_access_token == created
+    created.refresh_from_db()
+    assert created.uses == 1
+    # The token went with the registration request and with nothing else.
+    assert [exchange.url for exchange in client.wire.presented] == [f"{portal.url}/oauth/register"]
