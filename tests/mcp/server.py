@@ -123,7 +123,7 @@ class ServedMCP:
             lifespan="on",
         )
         self.uvicorn = uvicorn.Server(config)
-        self.url, self.verifier = url, verifier
+        self.url, self.verifier, self.ca = url, verifier, verifier.ca
         self.thread = threading.Thread(target=self.uvicorn.run, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 30

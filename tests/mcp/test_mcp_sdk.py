@@ -21,7 +21,7 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import anyio
 import httpx2
@@ -41,7 +41,7 @@ from mcp.shared.auth import (
 from apps_registry.models import AccessToken, Api, App, AuditAction, AuditEvent
 from oauth.services import initial_access_token_create
 from portal.audit import AuditSource, Origin
-from tests.helpers import TIMEOUT, authorize, basic, free_port, query
+from tests.helpers import TIMEOUT, basic, consent_form, free_port, query, submit
 from tests.mcp.conftest import OPEN_REGISTRATION_ACCOUNT
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,18 +76,26 @@ class ConsentRefused(Exception):
 
 @dataclass
 class User:
-    """The person at the browser: opens each authorization URL the client hands over, signs in
-    on the portal's consent page and presses `answer` (allow or deny)."""
+    """The person at the browser: opens each authorization URL the client hands over, reads
+    the portal's consent page, signs in on it if need be and presses `answer` (allow or deny)."""
 
     browser: requests.Session
     username: str = "user"
     answer: str = "allow"
     urls: list[str] = field(default_factory=list)
-    locations: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)  # the consent pages, as HTML
+    locations: list[str] = field(default_factory=list)  # where the portal sent the browser back
 
     async def redirect_handler(self, url: str) -> None:
         self.urls.append(url)
-        self.locations.append(authorize(self.browser, url, username=self.username, action=self.answer))
+        page = self.browser.get(url, allow_redirects=False, timeout=TIMEOUT)
+        form = consent_form(page)
+        self.pages.append(page.text)
+        sign_in = self.answer == "allow" and "password" in form.inputs
+        credentials = {"username": self.username, "password": "demo"} if sign_in else {}
+        answer = submit(self.browser, form, self.answer, **credentials)
+        assert answer.status_code == 302, (answer.status_code, answer.text[:2000])
+        self.locations.append(answer.headers["Location"])
 
     async def callback_handler(self) -> AuthorizationCodeResult:
         params = {name: values[0] for name, values in query(self.locations[-1]).items()}
@@ -325,6 +333,9 @@ def test_open_registration_connects_an_mcp_client_unaided(portal, mcp_server, br
     assert app.api == Api.UNIFIEDAPI
     assert app.is_public and not storage.client_info.client_secret
     assert app.registration.open_registration
+    # The consent page said who vouches for it (nobody) and where the answer goes.
+    assert 'id="unverified-app"' in user.pages[0]
+    assert f'id="consent-redirect-uri">{app.redirect_uri}<' in user.pages[0]
     assert AuditEvent.objects.get(app_id=app.pk, action=AuditAction.CREATE).source == AuditSource.REGISTRATION
 
 
@@ -359,7 +370,78 @@ def test_an_initial_access_token_registers_a_confidential_mcp_client(portal, mcp
     assert app.api == Api.UNIFIEDAPI
     assert not app.is_public and storage.client_info.client_secret
     assert app.registration.initial_access_token == created
+    assert 'id="unverified-app"' not in user.pages[0]  # its account's owner vouched for it
     created.refresh_from_db()
     assert created.uses == 1
     # The token went with the registration request and with nothing else.
     assert [exchange.url for exchange in client.wire.presented] == [f"{portal.url}/oauth/register"]
+
+
+# --- RFC 8707: the MCP server takes only tokens issued for it ----------------------------------
+
+
+def code_flow_token(portal, browser, app, resource: str | None) -> str:
+    """An access token for `app`, granted by the demo User, asked for with `resource` (or
+    without one, as VoipNow's Apps ask today)."""
+    params = {"response_type": "code", "client_id": app.client_id, "redirect_uri": app.redirect_uri}
+    user = User(browser)
+    anyio.run(user.redirect_handler, f"{portal.url}/oauth/authorize.php?{urlencode(params)}")
+    code = query(user.locations[0])["code"][0]
+    answer = requests.post(
+        f"{portal.url}/oauth/token.php",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri}
+        | ({"resource": resource} if resource else {}),
+        headers={"Authorization": basic(app.client_id, app.client_secret)},
+        verify=str(portal.ca),
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
+
+
+def initialize(mcp_server, token: str) -> requests.Response:
+    """The first request of an MCP session, with `token`."""
+    message = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "requests", "version": "1"},
+        },
+    }
+    return requests.post(
+        mcp_server.url,
+        json=message,
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json, text/event-stream"},
+        verify=str(mcp_server.ca),
+        timeout=TIMEOUT,
+    )
+
+
+@pytest.mark.parametrize("bound_to", ["the MCP server", "UnifiedAPI", "nothing"])
+def test_the_mcp_server_takes_only_tokens_issued_for_it(portal, mcp_server, browser, web_app, bound_to):
+    resource = {"the MCP server": mcp_server.url, "UnifiedAPI": f"{portal.url}/uapi", "nothing": None}
+    token = code_flow_token(portal, browser, web_app, resource[bound_to])
+
+    answer = initialize(mcp_server, token)
+
+    introspected = mcp_server.verifier.answers[-1]
+    assert introspected["active"] is True  # a good token, for the user, of this App
+    if bound_to == "the MCP server":
+        assert answer.status_code == 200, answer.text
+        assert introspected["aud"] == [mcp_server.url]
+        # The portal's UnifiedAPI refuses it in turn: the MCP server cannot pass it on.
+        me = requests.get(
+            f"{portal.url}/uapi/@me",
+            headers={"Authorization": f"Bearer {token}"},
+            verify=str(portal.ca),
+            timeout=TIMEOUT,
+        )
+        assert me.status_code == 401
+        assert me.json()["error"]["code"] == "invalid_token"
+    else:
+        assert answer.status_code == 401
+        assert 'error="invalid_token"' in answer.headers["WWW-Authenticate"]
+        assert introspected.get("aud") == ([f"{portal.url}/uapi"] if resource[bound_to] else None)
