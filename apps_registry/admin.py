@@ -64,10 +64,13 @@ class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
             fields.remove("enabled")
         else:
             fields.insert(2, "client_id")
+            fields.insert(3, "client_type")
+            if obj.extra_redirect_uris:
+                fields.insert(fields.index("redirect_uri") + 1, "extra_redirect_uris")
         return fields
 
     def get_readonly_fields(self, request, obj=None):
-        return ["owner", "api", "client_id"] if obj is not None else []
+        return ["owner", "api", "client_id", "client_type", "extra_redirect_uris"] if obj is not None else []
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":
@@ -127,7 +130,7 @@ class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Regenerate the secret of the selected Apps (their tokens stop working)")
     def regenerate_secrets(self, request, queryset):
         origin = services.Origin.from_request(request, AuditSource.ADMIN)
-        for app in queryset:
+        for app in queryset.exclude(client_type=App.CLIENT_PUBLIC):  # a public client has no secret
             services.app_regenerate_secret(actor=request.user, app=app, origin=origin)
         self.message_user(request, "New secrets generated; every token of those Apps was revoked.")
 

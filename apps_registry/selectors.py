@@ -30,7 +30,17 @@ SORTABLE = {
 }
 DEFAULT_ORDER = "name"
 # What a changelist row shows (values, not model instances: make bench, P4).
-CHANGELIST_COLUMNS = ("pk", "name", "description", "client_id", "trusted", "enabled", "created", "image_uri")
+CHANGELIST_COLUMNS = (
+    "pk",
+    "name",
+    "description",
+    "client_id",
+    "trusted",
+    "enabled",
+    "created",
+    "image_uri",
+    "client_type",
+)
 
 
 def manageable_app(actor: Account, pk: int) -> App:

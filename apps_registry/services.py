@@ -43,8 +43,10 @@ EDITABLE_FIELDS = (
     "trusted",
     "resource_server",
     "redirect_uri",
-    "extra_redirect_uris",
 )
+# The redirect URLs beyond the first change only through RFC 7592 registration (oauth.services);
+# the portal's form and the admin show them, read-only.
+REGISTRATION_FIELDS = ("extra_redirect_uris",)
 
 
 def _require_manager(actor: Account, owner: Account) -> None:
@@ -170,8 +172,9 @@ def app_create(
 
 
 def app_update(*, actor: Account, app: App, origin: Origin, **changes) -> App:
-    """Change the editable fields of an App (EDITABLE_FIELDS); records which ones changed."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+    """Change the editable fields of an App (EDITABLE_FIELDS, and REGISTRATION_FIELDS); records
+    which ones changed."""
+    unknown = set(changes) - {*EDITABLE_FIELDS, *REGISTRATION_FIELDS}
     if unknown:
         raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
     _require_manager(actor, app.owner)

@@ -36,7 +36,7 @@ RESOURCES = {
     "unifiedapi": Resource("unifiedapi", Api.UNIFIEDAPI, "UnifiedAPI"),
     "systemapi": Resource("systemapi", Api.SYSTEMAPI, "SystemAPI"),
 }
-# Where each @me path's metadata is (the 401's WWW-Authenticate names it, RFC 9728 §5.1).
+# A token's scope is its App's API (design §6).
 SCOPES = [Api.SYSTEMAPI.value, Api.UNIFIEDAPI.value]
 # How each endpoint authenticates an App (RFC 8414 §2). `none`: a public client (RFC 7591
 # open registration), at the token endpoint with PKCE, and at revocation (RFC 7009 §5).

@@ -55,3 +55,19 @@ class ConsentLoginForm(SignInForm):
         super().__init__(request, *args, **kwargs)
         # The consent page's first job for a signed-out user: the username field has the focus.
         self.fields["username"].widget.attrs["autofocus"] = True
+
+
+class InitialAccessTokenForm(forms.Form):
+    """A new RFC 7591 initial access token of an account (oauth.services checks it again)."""
+
+    name = forms.CharField(max_length=100, help_text='What it is for, e.g. "MCP clients of the sales team".')
+    days = forms.IntegerField(
+        label="Expires after (days)", min_value=1, max_value=90, initial=7, help_text="1 to 90 days."
+    )
+    max_uses = forms.IntegerField(
+        label="Registrations allowed",
+        min_value=1,
+        max_value=1000,
+        initial=1,
+        help_text="How many Apps may register with it.",
+    )

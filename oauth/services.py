@@ -22,6 +22,7 @@ from oauth2_provider.oauth2_backends import get_oauthlib_core
 from accounts.models import Account, AccountAction, AccountEvent
 from accounts.permissions import can_manage_account
 from apps_registry.models import App, ClientRegistration, ConsumedRegistration, InitialAccessToken
+from apps_registry.services import COMMAND_LINE as COMMAND_LINE  # re-exported for the command
 from apps_registry.services import Origin, app_create, app_remove, app_reveal_secret, app_update
 
 from .housekeeping import OPEN_REGISTRATION_UNUSED_LIFETIME, purge_consumed_registrations

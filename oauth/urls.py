@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import initial_tokens
 
 app_name = "oauth"
 
@@ -28,6 +29,17 @@ urlpatterns = [
         ".well-known/oauth-protected-resource/<slug:resource>",
         views.protected_resource_metadata_view,
         name="protected_resource_metadata",
+    ),
+    # An account's RFC 7591 initial access tokens (portal pages).
+    path(
+        "accounts/<int:pk>/initial-access-tokens/",
+        initial_tokens.initial_access_tokens,
+        name="initial_access_tokens",
+    ),
+    path(
+        "accounts/<int:pk>/initial-access-tokens/<int:token_pk>/revoke/",
+        initial_tokens.initial_access_token_revoke_view,
+        name="initial_access_token_revoke",
     ),
     path("uapi/@me", views.me, name="me"),
     path("unifiedapi/@me", views.me, name="unifiedapi_me"),

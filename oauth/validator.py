@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 from contextvars import ContextVar
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.encoding import escape_uri_path
 from oauth2_provider.oauth2_backends import OAuthLibCore as BaseOAuthLibCore
-from oauth2_provider.oauth2_backends import _add_iss_to_redirect as add_iss_to_redirect
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -58,11 +57,14 @@ class OAuthLibCore(BaseOAuthLibCore):
         """As django-oauth-toolkit's, with RFC 9207's `iss` set to the configured issuer, the
         one the metadata names (RFC 8414 §2), rather than one built from the request's Host.
         Without a configured issuer there is no metadata, and `iss` stays the request's."""
-        answer = super().create_authorization_response(request, scopes, credentials, allow)
-        uri, headers, body, status = answer
+        uri, headers, body, status = super().create_authorization_response(
+            request, scopes, credentials, allow
+        )
         issuer = configured_issuer()
-        if uri is not None and issuer and "iss" in parse_qs(urlsplit(uri).query):
-            uri = headers["Location"] = add_iss_to_redirect(uri, issuer)
+        if uri is not None and issuer:
+            parts = urlsplit(uri)
+            query = [pair for pair in parse_qsl(parts.query, keep_blank_values=True) if pair[0] != "iss"]
+            uri = headers["Location"] = urlunsplit(parts._replace(query=urlencode([*query, ("iss", issuer)])))
         return uri, headers, body, status
 
     def _get_escaped_full_path(self, request) -> str:

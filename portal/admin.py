@@ -19,6 +19,7 @@ SECRET_FIELDS = frozenset(
         "secret_version",
         "token",
         "token_checksum",
+        "access_token_checksum",
         "code",
         "code_challenge",
         "code_checksum",

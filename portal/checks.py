@@ -84,3 +84,24 @@ def issuer_is_https(app_configs, **kwargs) -> list[Warning]:
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def open_registration_is_deliberate(app_configs, **kwargs) -> list[Warning]:
+    """Open RFC 7591 registration lets anyone register a public client (rate-limited, capped,
+    shown as unverified on the consent page): a choice the operator acknowledges by silencing
+    this warning (docs/deployment.md)."""
+    if not settings.OAUTH_OPEN_REGISTRATION_ACCOUNT:
+        return []
+    return [
+        Warning(
+            "Open registration is on (OAUTH_OPEN_REGISTRATION_ACCOUNT): anyone can register a "
+            f"public client to {settings.OAUTH_OPEN_REGISTRATION_ACCOUNT!r}, up to "
+            f"{settings.OAUTH_OPEN_REGISTRATION_PER_ADDRESS} an hour per address and "
+            f"{settings.OAUTH_OPEN_REGISTRATION_CAP} at once, and ask your users to consent to it.",
+            hint="Name an account of its own that holds nothing else, keep TRUSTED_PROXIES right "
+            "(the rate limit counts per client address), then add 'oauth.W001' to "
+            "SILENCED_SYSTEM_CHECKS to acknowledge it (docs/deployment.md, open registration).",
+            id="oauth.W001",
+        )
+    ]

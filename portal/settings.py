@@ -278,6 +278,8 @@ AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
 
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# More, from the environment: e.g. oauth.W001 once open registration is a deliberate choice.
+SILENCED_SYSTEM_CHECKS += env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 # design §7: plain-HTTP requests to the OAuth endpoints and the APIs are refused with a clear
 # error (oauth.middleware.RequireTLSMiddleware), never redirected: by then the secret or the

@@ -18,7 +18,7 @@ register = template.Library()
 ROW_HTML = """<tr>
         <td class="col-check"><input class="form-check-input" type="checkbox" name="app" value="{pk}" aria-label="Select {name}"></td>
         <td class="col-image">{image}</td>
-        <td class="app-name"><a href="{edit_url}" id="app-{pk}" hx-get="{edit_url}" hx-target="#modal-content" hx-swap="innerHTML" hx-push-url="false">{name}</a>{description}<div class="font-monospace small key key-under-name">{client_id}</div></td>
+        <td class="app-name"><a href="{edit_url}" id="app-{pk}" hx-get="{edit_url}" hx-target="#modal-content" hx-swap="innerHTML" hx-push-url="false">{name}</a>{public}{description}<div class="font-monospace small key key-under-name">{client_id}</div></td>
         <td class="col-key font-monospace small key">{client_id}</td>
         <td class="col-trusted">{trusted}</td>
         <td class="col-enabled">{enabled}</td>
@@ -29,6 +29,7 @@ NO_IMAGE_HTML = '<span class="app-image-placeholder" aria-hidden="true"></span>'
 DESCRIPTION_HTML = '<div class="small text-body-secondary app-description">{}</div>'
 DESCRIPTION_LENGTH = 80
 DISABLED_HTML = '<span class="badge text-bg-warning">No</span>'
+PUBLIC_HTML = ' <span class="badge text-bg-info">Public client</span>'
 
 
 def url_for_pk(name: str):
@@ -59,6 +60,7 @@ def app_rows(apps) -> SafeString:
                 image=IMAGE_HTML.format(escape(image)) if image.startswith("https://") else NO_IMAGE_HTML,
                 edit_url=escape(edit_url(app["pk"])),
                 client_id=escape(app["client_id"]),
+                public=PUBLIC_HTML if app["client_type"] == "public" else "",
                 trusted="Yes" if app["trusted"] else "No",
                 enabled="Yes" if app["enabled"] else DISABLED_HTML,
                 created_iso=created.isoformat(),

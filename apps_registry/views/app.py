@@ -19,7 +19,7 @@ from django_htmx.http import trigger_client_event
 from accounts.selectors import breadcrumb, manageable_account
 from portal.forms import add_service_errors
 
-from ..exceptions import DuplicateAppKey, UnifiedApiNotAllowed
+from ..exceptions import DuplicateAppKey, PublicClientHasNoSecret, UnifiedApiNotAllowed
 from ..forms import AppAddForm, AppForm, selected_ids
 from ..models import Api, App
 from ..selectors import app_made_by_form, app_twin, live_tokens, manageable_app
@@ -253,6 +253,8 @@ def _edit_page(request: HttpRequest, app: App, form: AppForm, secret: str | None
 def app_reveal_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the secret in clear (recorded in the audit trail)."""
     app = manageable_app(request.user, pk)
+    if app.is_public:
+        return _no_secret(request, app)
     secret = app_reveal_secret(actor=request.user, app=app, origin=_origin(request))
     if _partial(request):
         return render(request, "apps_registry/app_edit.html#secret", {"app": app, "secret": secret})
@@ -265,6 +267,12 @@ def app_reveal_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 REVEALED_SESSION_KEY = "apps_registry:revealed"
+
+
+def _no_secret(request: HttpRequest, app: App) -> HttpResponse:
+    """Reveal or Regenerate on a public client, which has no secret: say so on its page."""
+    messages.error(request, PublicClientHasNoSecret().messages[0])
+    return redirect(app.get_absolute_url())
 
 
 def _take_revealed(request: HttpRequest, app: App) -> str | None:
@@ -287,6 +295,8 @@ def _take_revealed(request: HttpRequest, app: App) -> str | None:
 def app_regenerate_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Replace the secret after a confirmation; every token of the App stops working."""
     app = manageable_app(request.user, pk)
+    if app.is_public:
+        return _no_secret(request, app)
     if request.method == "POST":
         with removed_meanwhile_is_404():
             app = app_regenerate_secret(actor=request.user, app=app, origin=_origin(request))

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import breadcrumb, manageable_account
 
+from ..exceptions import PublicClientHasNoSecret
 from ..forms import selected_ids
 from ..models import Api, App
 from ..selectors import (
@@ -182,14 +183,22 @@ def app_bulk_action(request: HttpRequest, pk: int, action: str | None = None) ->
         messages.warning(request, f"Select one or more Apps to {action}.")
         return _redirect(request, list_url)
     if request.method == "POST" and data.get("confirmed") == "yes":
-        done = 0
+        done = public = 0
         for app in apps:
             try:
                 _run_action(request, action, app)
             except App.DoesNotExist:
                 continue  # removed meanwhile by someone else: nothing left to do
+            except PublicClientHasNoSecret:
+                public += 1  # no secret to regenerate
+                continue
             done += 1
         messages.success(request, f"{words['done']} {done} App{'s' if done != 1 else ''}.")
+        if public:
+            messages.warning(
+                request,
+                f"{public} public client{'s have' if public != 1 else ' has'} no secret to regenerate.",
+            )
         return _redirect(request, list_url)
     return render(
         request,

@@ -16,6 +16,7 @@ from oauth2_provider.oauth2_backends import get_oauthlib_core
 from accounts.external import external_providers
 from apps_registry.models import App, ClientRegistration
 from portal.http import sensitive
+from portal.issuer import configured_issuer
 
 from ..discovery import resource_problem
 from ..forms import ConsentLoginForm
@@ -45,7 +46,14 @@ def _authorize_error(request: HttpRequest, error: OAuthToolkitError) -> HttpResp
     if isinstance(error, FatalClientError) or not oauthlib_error.redirect_uri:
         description = oauthlib_error.description or oauthlib_error.error
         return error_page(request, "This authorization request is invalid", [description])
-    return redirect_with(oauthlib_error.redirect_uri, oauthlib_error.twotuples)
+    return redirect_with(oauthlib_error.redirect_uri, _with_iss(oauthlib_error.twotuples))
+
+
+def _with_iss(params: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """An error response's parameters with the issuer's `iss` (RFC 9207 §2: error responses
+    carry it too, as the metadata promises), when an issuer is configured."""
+    issuer = configured_issuer()
+    return [*params, ("iss", issuer)] if issuer else params
 
 
 def _authorize_refusal(credentials: dict, description: str, error: str = "invalid_request") -> HttpResponse:
@@ -53,7 +61,7 @@ def _authorize_refusal(credentials: dict, description: str, error: str = "invali
     params = [("error", error), ("error_description", description)]
     if credentials.get("state"):
         params.append(("state", credentials["state"]))
-    return redirect_with(credentials["redirect_uri"], params)
+    return redirect_with(credentials["redirect_uri"], _with_iss(params))
 
 
 def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, status: int = 200):

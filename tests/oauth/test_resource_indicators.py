@@ -110,6 +110,15 @@ def test_the_authorization_response_iss_is_the_issuer_whatever_the_host(client, 
     assert query(response["Location"])["iss"] == [ISSUER]
 
 
+def test_an_error_response_carries_iss_too(client, web_app, demo):
+    client.force_login(demo["user"])
+    params = {"response_type": "code", "client_id": web_app.client_id, "redirect_uri": web_app.redirect_uri}
+    page = client.get("/oauth/authorize.php", params)
+    response = client.post("/oauth/authorize.php", {"request": page.context["blob"], "action": "deny"})
+    got = query(response["Location"])
+    assert got["error"] == ["access_denied"] and got["iss"] == [ISSUER]
+
+
 # --- authorize.php and token.php -----------------------------------------------------------
 
 
@@ -181,7 +190,7 @@ def test_a_bad_resource_at_authorize_is_invalid_target_at_the_redirect_url(
     assert response.status_code == 302
     assert response["Location"].startswith(web_app.redirect_uri + "?")
     got = query(response["Location"])
-    assert got["error"] == ["invalid_target"] and got["state"] == ["s1"]
+    assert got["error"] == ["invalid_target"] and got["state"] == ["s1"] and got["iss"] == [ISSUER]
     assert says in got["error_description"][0]
     assert not Grant.objects.exists()
 
