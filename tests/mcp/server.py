@@ -3,11 +3,17 @@ deployed: its own resource (RFC 9728 metadata naming the portal as its authoriza
 that checks each bearer token with the portal's introspection (RFC 7662), authenticating as a
 resource-server App. One tool, `whoami`, answers who the token acts for.
 
-It serves HTTPS on loopback from a thread (uvicorn), with a certificate from the tests' CA.
+The tests serve it over HTTPS on loopback from a thread (uvicorn), with a certificate from the
+tests' CA. It also runs on its own, against a portal of `make run` (README, "Connect an MCP
+client"):
+
+    .venv/bin/python -m tests.mcp.server --portal http://127.0.0.1:8000 --port 8001 \
+        --client-id KEY --client-secret SECRET
 """
 
 from __future__ import annotations
 
+import argparse
 import ssl
 import threading
 import time
@@ -38,11 +44,11 @@ class PortalIntrospection(TokenVerifier):
     client_id: str
     client_secret: str
     resource: str
-    ca: Path
+    ca: Path | None = None  # the CA the portal's certificate is checked against; None: the system's
     answers: list[dict] = field(default_factory=list)
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        context = ssl.create_default_context(cafile=str(self.ca))
+        context = ssl.create_default_context(cafile=str(self.ca) if self.ca else None)
         async with httpx2.AsyncClient(verify=context, timeout=10) as client:
             response = await client.post(
                 self.introspection_endpoint,
@@ -104,11 +110,17 @@ def build_server(*, issuer: str, public_url: str, verifier: PortalIntrospection)
 
 
 class ServedMCP:
-    """The MCP server of `verifier` over HTTPS at `url` (on 127.0.0.1), from a uvicorn thread,
-    until `stop()`."""
+    """The MCP server of `verifier` at `url` (on 127.0.0.1; HTTPS when given a certificate and
+    its key), from a uvicorn thread, until `stop()`."""
 
     def __init__(
-        self, *, issuer: str, url: str, verifier: PortalIntrospection, certificate: Path, key: Path
+        self,
+        *,
+        issuer: str,
+        url: str,
+        verifier: PortalIntrospection,
+        certificate: Path | None = None,
+        key: Path | None = None,
     ) -> None:
         public_url, port = url.removesuffix(MCP_PATH), urlsplit(url).port
         server = build_server(issuer=issuer, public_url=public_url, verifier=verifier)
@@ -117,8 +129,8 @@ class ServedMCP:
             app,
             host="127.0.0.1",
             port=port,
-            ssl_certfile=str(certificate),
-            ssl_keyfile=str(key),
+            ssl_certfile=str(certificate) if certificate else None,
+            ssl_keyfile=str(key) if key else None,
             log_level="warning",
             lifespan="on",
         )
@@ -134,3 +146,40 @@ class ServedMCP:
     def stop(self) -> None:
         self.uvicorn.should_exit = True
         self.thread.join(30)
+
+
+def main() -> None:
+
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--portal", default="http://127.0.0.1:8000", help="the portal's OAUTH_ISSUER")
+    parser.add_argument("--port", type=int, default=8001, help="where to serve /mcp on 127.0.0.1")
+    parser.add_argument("--client-id", required=True, help="a resource-server App's key")
+    parser.add_argument("--client-secret", required=True, help="and its secret")
+    parser.add_argument("--ca", type=Path, help="a CA file to check the portal's certificate with")
+    parser.add_argument("--certfile", type=Path, help="serve HTTPS with this certificate")
+    parser.add_argument("--keyfile", type=Path, help="and this key")
+    options = parser.parse_args()
+    portal = options.portal.rstrip("/")
+    scheme = "https" if options.certfile else "http"
+    url = f"{scheme}://127.0.0.1:{options.port}{MCP_PATH}"
+    verifier = PortalIntrospection(
+        introspection_endpoint=f"{portal}/oauth/introspect",
+        client_id=options.client_id,
+        client_secret=options.client_secret,
+        resource=url,
+        ca=options.ca,
+    )
+    served = ServedMCP(
+        issuer=portal, url=url, verifier=verifier, certificate=options.certfile, key=options.keyfile
+    )
+    print(f"MCP server at {url} (tokens from {portal}); Ctrl-C stops it.", flush=True)
+    try:
+        served.thread.join()
+    except KeyboardInterrupt:
+        served.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,9 +9,11 @@ its grant is revoked.
 
 The SDK is configured only through its public surface: an OAuthClientProvider with client
 metadata, a TokenStorage, and redirect/callback handlers, inside an httpx2 client that trusts
-the tests' CA. The initial access token is the one thing added from outside: an httpx2 event
-hook puts `Authorization: Bearer <token>` on the registration request only, as RFC 7591 §3
-expects of a client given one out of band (the SDK has no setting for it).
+the tests' CA. Two things come from outside it. The initial access token: an httpx2 event hook
+(tests/mcp/client.py) puts `Authorization: Bearer <token>` on the registration request only, as
+RFC 7591 §3 expects of a client given one out of band (the SDK has no setting for it). And the
+passing of an hour: the test moves the provider's record of the token's expiry
+(`provider.context.token_expiry_time`) into the past, which is what the SDK reads to refresh.
 """
 
 from __future__ import annotations
@@ -29,45 +31,25 @@ import pytest
 import requests
 from django.utils import timezone
 from mcp import Client
-from mcp.client.auth import OAuthClientProvider, TokenStorage
+from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import (
     AuthorizationCodeResult,
     OAuthClientInformationFull,
     OAuthClientMetadata,
-    OAuthToken,
 )
 
 from apps_registry.models import AccessToken, Api, App, AuditAction, AuditEvent
 from oauth.services import initial_access_token_create
 from portal.audit import AuditSource, Origin
 from tests.helpers import TIMEOUT, basic, consent_form, free_port, query, submit
+from tests.mcp.client import MemoryStorage, initial_access_token_hook
 from tests.mcp.conftest import OPEN_REGISTRATION_ACCOUNT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 # --- What the client is given ----------------------------------------------------------------
-
-
-class MemoryStorage(TokenStorage):
-    """The SDK's TokenStorage, in memory: what a desktop client keeps between runs."""
-
-    def __init__(self) -> None:
-        self.tokens: OAuthToken | None = None
-        self.client_info: OAuthClientInformationFull | None = None
-
-    async def get_tokens(self) -> OAuthToken | None:
-        return self.tokens
-
-    async def set_tokens(self, tokens: OAuthToken) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self) -> OAuthClientInformationFull | None:
-        return self.client_info
-
-    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-        self.client_info = client_info
 
 
 class ConsentRefused(Exception):
@@ -129,18 +111,15 @@ def body_of(request: httpx2.Request) -> dict:
 
 @dataclass
 class Wire:
-    """Every request of the client's httpx2 client, in order; and, when given an initial
-    access token, the hook that presents it on the registration request (and nowhere else)."""
+    """Every request of the client's httpx2 client, in order, as sent (after the hook that
+    presents an initial access token, when there is one)."""
 
-    registration_endpoint: str
     initial_access_token: str | None = None
     exchanges: list[Exchange] = field(default_factory=list)
     presented: list[Exchange] = field(default_factory=list)  # those that carried the token
 
     async def on_request(self, request: httpx2.Request) -> None:
         url = str(request.url.copy_with(query=None))
-        if self.initial_access_token and request.method == "POST" and url == self.registration_endpoint:
-            request.headers["Authorization"] = f"Bearer {self.initial_access_token}"
         params = dict(request.url.params) if request.method == "GET" else body_of(request)
         self.exchanges.append(Exchange(request.method, url, params))
         if self.initial_access_token and self.initial_access_token in request.headers.get(
@@ -168,7 +147,11 @@ class MCPClient:
 
     async def whoami(self) -> dict:
         context = ssl.create_default_context(cafile=self.ca)
-        hooks = {"request": [self.wire.on_request], "response": [self.wire.on_response]}
+        presenting = [initial_access_token_hook(self.provider, self.wire.initial_access_token)]
+        hooks = {
+            "request": [*(presenting if self.wire.initial_access_token else []), self.wire.on_request],
+            "response": [self.wire.on_response],
+        }
         async with (
             httpx2.AsyncClient(
                 auth=self.provider, verify=context, event_hooks=hooks, timeout=TIMEOUT
@@ -200,7 +183,7 @@ def client_for(portal, mcp_server, user: User, *, auth_method: str, initial_acce
         redirect_handler=user.redirect_handler,
         callback_handler=user.callback_handler,
     )
-    wire = Wire(f"{portal.url}/oauth/register", initial_access_token)
+    wire = Wire(initial_access_token)
     return MCPClient(mcp_server.url, provider, wire, str(portal.ca)), storage
 
 
