@@ -1,6 +1,7 @@
-"""The developer playground: register an App through /oauth/register.php, or authorize an
-existing one through /oauth/authorize.php, and watch what the App receives; then take each
-next step (token, refresh, /uapi/@me, introspect, revoke, client_credentials).
+"""The developer playground: register an App through /oauth/register.php or with RFC 7591
+(/oauth/register, JSON), or authorize an existing one through /oauth/authorize.php, and watch
+what the App receives; then take each next step (token, refresh, /uapi/@me, introspect,
+revoke, client_credentials).
 
 Nothing is short-circuited: the browser goes to the real consent pages, and each next step is
 the request an App would send (method, path, headers, body), served in this process by the
@@ -147,6 +148,7 @@ def start(request: HttpRequest) -> HttpResponse:
         # The same request as a link an App could put on its page (playground.js keeps it in
         # step with the form).
         "register_link": register_url + "?" + urlencode({k: v for k, v in defaults.items() if v}),
+        "rfc7591_url": base_url(request) + reverse("oauth:register_client_create"),
         "callback": callback,
         "callback_problem": callback_problem(callback),
         "defaults": defaults,
@@ -188,7 +190,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         "app": app,
         "carry": carry,
         "next_steps": [("token", STEPS["token"][0])] if can_exchange else [],
-        "needs_secret": can_exchange and not carry.get("client_secret"),
+        "needs_secret": can_exchange and not carry.get("client_secret") and not (app and app.is_public),
     }
     return page(request, "playground/callback.html", context)
 
@@ -290,6 +292,7 @@ class Call:
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     form: dict[str, str] = field(default_factory=dict)
+    json: dict | None = None  # a JSON body instead of a form (RFC 7591 registration)
 
     @property
     def target(self) -> str:
@@ -297,19 +300,24 @@ class Call:
 
     @property
     def body(self) -> bytes:
+        if self.json is not None:
+            return json.dumps(self.json, indent=2).encode("utf-8")
         return urlencode(self.form).encode("ascii") if self.form else b""
 
     def wire_headers(self, host: str) -> dict[str, str]:
         """The headers as sent: Host, the step's own, and the body's type and length."""
         headers = {"Host": host, "User-Agent": USER_AGENT, **self.headers}
-        if self.form:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.json is not None or self.form:
+            json_body = self.json is not None
+            headers["Content-Type"] = "application/json" if json_body else "application/x-www-form-urlencoded"
             headers["Content-Length"] = str(len(self.body))
         return headers
 
 
 def build_call(step: str, data: dict) -> Call:
-    credentials = {"client_id": data["client_id"], "client_secret": data["client_secret"]}
+    credentials = {"client_id": data["client_id"]}
+    if data["client_secret"]:  # a public client sends its client_id alone
+        credentials["client_secret"] = data["client_secret"]
     token_path = reverse("oauth:token")
     if step == "token":
         form = {"grant_type": "authorization_code", "code": data["code"], **credentials}
@@ -335,7 +343,7 @@ def build_call(step: str, data: dict) -> Call:
 def request_text(call: Call, host: str) -> str:
     lines = [f"{call.method} {call.target} HTTP/1.1"]
     lines += [f"{name}: {value}" for name, value in call.wire_headers(host).items()]
-    return "\n".join(lines) + "\n\n" + call.body.decode("ascii")
+    return "\n".join(lines) + "\n\n" + call.body.decode("utf-8")
 
 
 def curl_command(call: Call, base: str) -> str:
@@ -343,6 +351,8 @@ def curl_command(call: Call, base: str) -> str:
     lines = [f"curl -sS -i {shlex.quote(base + call.target)}"]
     lines += [f"-H {shlex.quote(f'{name}: {value}')}" for name, value in call.headers.items()]
     lines += [f"--data-urlencode {shlex.quote(f'{key}={value}')}" for key, value in call.form.items()]
+    if call.json is not None:
+        lines += ["-H 'Content-Type: application/json'", f"--data-raw {shlex.quote(json.dumps(call.json))}"]
     return " \\\n     ".join(lines)
 
 
@@ -484,6 +494,8 @@ def step(request: HttpRequest) -> HttpResponse:
     app = None
     if data["app"]:
         app = get_object_or_404(App.objects.manageable_by(request.user), pk=data["app"])
+        if app.is_public:  # no secret: PKCE instead (its verifier travels with the code)
+            needs = tuple(need for need in needs if need != "client_secret")
     if "client_secret" in needs and form.cleaned_data["use_app_secret"] and not data["client_secret"]:
         if app is None:
             return page(request, "playground/step.html", {"problems": [MISSING["client_secret"]]}, status=400)
@@ -519,3 +531,50 @@ def step(request: HttpRequest) -> HttpResponse:
 
 def _problems(form: forms.Form) -> list[str]:
     return [f"{name}: {message}" for name, messages in form.errors.items() for message in messages]
+
+
+# --- RFC 7591 registration (design §6.1), beside register.php ---------------------------------
+
+AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post")
+
+
+class Rfc7591Form(forms.Form):
+    """The client metadata the playground sends to /oauth/register, and the initial access
+    token (pasted; none: open registration, when the operator turned it on)."""
+
+    client_name = forms.CharField(max_length=255)
+    redirect_uri = forms.CharField(max_length=2000)
+    token_endpoint_auth_method = forms.ChoiceField(choices=[(method, method) for method in AUTH_METHODS])
+    scope = forms.ChoiceField(choices=Api.choices)
+    initial_access_token = forms.CharField(required=False, max_length=255, strip=True)
+
+
+@sensitive_post_parameters("initial_access_token")
+@require_POST
+def register_rfc7591(request: HttpRequest) -> HttpResponse:
+    """Send the RFC 7591 registration request an App would send, in this process, and show it;
+    then the new App's playground page when the signed-in account manages it."""
+    form = Rfc7591Form(request.POST)
+    title = "Register with RFC 7591 at /oauth/register"
+    if not form.is_valid():
+        context = {"title": title, "problems": _problems(form), "carry": {}}
+        return page(request, "playground/step.html", context, status=400)
+    data = form.cleaned_data
+    metadata = {
+        "client_name": data["client_name"],
+        "redirect_uris": [data["redirect_uri"]],
+        "token_endpoint_auth_method": data["token_endpoint_auth_method"],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "scope": data["scope"],
+    }
+    headers = {"Accept": "application/json"}
+    if data["initial_access_token"]:
+        headers["Authorization"] = f"Bearer {data['initial_access_token']}"
+    call = Call("POST", reverse("oauth:register_client_create"), headers=headers, json=metadata)
+    exchange = perform(request, call)
+    app = None
+    if exchange.status == 201 and exchange.body.get("client_id"):
+        app = App.objects.manageable_by(request.user).filter(client_id=exchange.body["client_id"]).first()
+    context = {"title": title, "exchange": exchange, "app": app, "carry": {}}
+    return page(request, "playground/step.html", context)

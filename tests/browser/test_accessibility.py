@@ -158,3 +158,54 @@ def test_the_consent_pages_have_no_axe_violations(tab, demo):
     check(page, "authorize, signed in", found)
 
     assert_none(found)
+
+
+def test_the_registration_pages_have_no_axe_violations(tab, demo, settings):
+    """RFC 7591 (design §6.1): the initial access tokens page (empty, a token just created, the
+    revoke confirmation), a public client's App page, and authorize.php's unverified-developer
+    warning for an open-registered App."""
+    from oauth.registration import parse_client_metadata
+    from oauth.services import registration_create
+    from portal.audit import COMMAND_LINE
+
+    page, found = tab, {}
+    owner = demo["organization"]
+    settings.OAUTH_OPEN_REGISTRATION_ACCOUNT = "organization"
+    metadata = parse_client_metadata(
+        {
+            "client_name": "Native Tool",
+            "redirect_uris": ["http://127.0.0.1:4000/cb", "https://tool.example/cb"],
+            "token_endpoint_auth_method": "none",
+        }
+    )
+    app = registration_create(
+        metadata=metadata, initial_access_token=None, ip_address="127.0.0.1", origin=COMMAND_LINE
+    ).app
+
+    page.goto("/accounts/login/")
+    sign_in(page, "organization")
+    page.goto(f"/accounts/{owner.pk}/initial-access-tokens/")
+    check(page, "initial access tokens, none yet", found)
+    page.get_by_label("Name").fill("MCP clients")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("#created-token")).to_be_visible()
+    check(page, "initial access tokens, one just created", found)
+    page.get_by_role("link", name="Revoke MCP clients").click()
+    check(page, "revoke an initial access token", found)
+    page.goto(f"/apps/{app.pk}/")
+    expect(page.locator("#public-client")).to_be_visible()
+    check(page, "a public client's App page", found)
+
+    challenge = "c" * 43
+    authorize = {
+        "response_type": "code",
+        "client_id": app.client_id,
+        "redirect_uri": app.redirect_uri,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    page.goto(f"/oauth/authorize.php?{urlencode(authorize)}")
+    expect(page.locator("#unverified-app")).to_be_visible()
+    check(page, "authorize, an open-registered App", found)
+
+    assert_none(found)

@@ -143,6 +143,16 @@ def test_check_deploy_warns_that_the_old_proxy_switches_are_gone():
     assert "TRUST_X_FORWARDED_FOR" in result.stdout + result.stderr
 
 
+def test_check_deploy_warns_while_open_registration_is_on_until_acknowledged():
+    result = deploy_check(OAUTH_OPEN_REGISTRATION_ACCOUNT="open-clients")
+    assert result.returncode != 0
+    assert "oauth.W001" in result.stdout + result.stderr and "'open-clients'" in result.stdout + result.stderr
+    acknowledged = deploy_check(
+        OAUTH_OPEN_REGISTRATION_ACCOUNT="open-clients", SILENCED_SYSTEM_CHECKS="oauth.W001"
+    )
+    assert acknowledged.returncode == 0, acknowledged.stdout + acknowledged.stderr
+
+
 def test_check_deploy_fails_when_debug_is_on():
     result = deploy_check(DEBUG="true")
     assert result.returncode != 0
