@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -47,6 +48,13 @@ from tests.mcp.client import MemoryStorage, initial_access_token_hook
 from tests.mcp.conftest import OPEN_REGISTRATION_ACCOUNT
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run(function, *args):
+    """`anyio.run` in a thread of its own: the browser tests' Playwright (sync API) keeps an
+    event loop running in the test thread for the whole session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, function, *args).result()
 
 
 # --- What the client is given ----------------------------------------------------------------
@@ -205,7 +213,7 @@ def connect_refresh_and_revoke(
     mcp, portal_url = mcp_server.url, portal.url
 
     # 1. First call: 401, discovery, (registration,) authorization, code exchange, the call.
-    assert anyio.run(client.whoami)["username"] == user.username
+    assert run(client.whoami)["username"] == user.username
     first = client.wire.exchanges
     expected = [
         f"POST {mcp} 401",
@@ -242,7 +250,7 @@ def connect_refresh_and_revoke(
     old = storage.tokens.access_token
     client.provider.context.token_expiry_time = time.time() - 1
     start = len(client.wire.exchanges)
-    assert anyio.run(client.whoami)["username"] == user.username
+    assert run(client.whoami)["username"] == user.username
     refresh = client.wire.since(start)[0]
     assert str(refresh) == f"POST {portal_url}/oauth/token.php 200"
     assert refresh.params["grant_type"] == "refresh_token"
@@ -266,7 +274,7 @@ def connect_refresh_and_revoke(
     user.answer = "deny"
     start = len(client.wire.exchanges)
     with pytest.raises(ExceptionGroup) as refused:  # from the client's task group
-        anyio.run(client.whoami)
+        run(client.whoami)
     assert refused.group_contains(ConsentRefused)
     after = client.wire.since(start)
     assert str(after[0]) == f"POST {mcp} 401"
@@ -368,7 +376,7 @@ def code_flow_token(portal, browser, app, resource: str | None) -> str:
     without one, as VoipNow's Apps ask today)."""
     params = {"response_type": "code", "client_id": app.client_id, "redirect_uri": app.redirect_uri}
     user = User(browser)
-    anyio.run(user.redirect_handler, f"{portal.url}/oauth/authorize.php?{urlencode(params)}")
+    run(user.redirect_handler, f"{portal.url}/oauth/authorize.php?{urlencode(params)}")
     code = query(user.locations[0])["code"][0]
     answer = requests.post(
         f"{portal.url}/oauth/token.php",
