@@ -137,6 +137,7 @@ FIELD_WORDS = {
     "phone": "admin phone",
     "trusted": "trusted",
     "redirect_uri": "redirect URL",
+    "extra_redirect_uris": "more redirect URLs",
 }
 ACCOUNT_FIELD_WORDS = {"email": "e-mail", "is_active": "active", "parent": "parent account"}
 COUNT_WORDS = (
