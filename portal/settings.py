@@ -308,6 +308,7 @@ OAUTH_ISSUER = env.str("OAUTH_ISSUER", default=PORTAL_BASE_URL).rstrip("/")
 # token asked for with `resource=` one of them is bound to it), e.g. a VoipNow MCP server:
 # "unifiedapi=https://mcp.example.com/mcp,systemapi=https://tools.example.com/".
 OAUTH_EXTRA_RESOURCES = env.list("OAUTH_EXTRA_RESOURCES", default=[])
+
 # --- E-mail: the notices of App changes (design §3, apps_registry/notices.py) ----------------
 # EMAIL_URL (django-environ): smtp://host:25, smtp+tls://user:password@host:587 (STARTTLS),
 # smtp+ssl://user:password@host:465 (TLS from the start), consolemail:// (printed on stdout),
@@ -331,6 +332,7 @@ EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=5.0)
 # placeholder when mail goes to an SMTP server), and of Django's own error mails.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="") or "webmaster@localhost"
 SERVER_EMAIL = env.str("SERVER_EMAIL", default="") or DEFAULT_FROM_EMAIL
+
 # --- RFC 7591 registration (oauth/views/registration.py, design §6.1) ---------------------------
 # Open registration: /oauth/register without an initial access token, for public clients only
 # (token_endpoint_auth_method "none", PKCE S256). Off unless this names the account (username,

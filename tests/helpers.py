@@ -264,10 +264,13 @@ def free_port() -> int:
 
 class Gunicorn:
     """One portal process: `gunicorn portal.wsgi` on a free loopback port; `https` when given
-    `--certfile` and `--keyfile` among `options`. `log` collects its output (the access log)."""
+    `--certfile` and `--keyfile` among `options`. `log` collects its output (the access log).
+    `port` when the caller must know the address before it starts (to configure it)."""
 
-    def __init__(self, env: dict[str, str], *options: str, timeout: float = 60) -> None:
-        address = f"127.0.0.1:{free_port()}"
+    def __init__(
+        self, env: dict[str, str], *options: str, timeout: float = 60, port: int | None = None
+    ) -> None:
+        address = f"127.0.0.1:{port or free_port()}"
         self.url = ("https://" if "--certfile" in options else "http://") + address
         self.timeout = timeout
         self.log: list[str] = []
@@ -299,6 +302,48 @@ class Gunicorn:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(self.timeout)
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django made for this run, for another process."""
+    from django.db import connections
+
+    name = connections["default"].settings_dict["NAME"]
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return url.rsplit("/", 1)[0] + "/" + name
+    return f"sqlite:///{name}"
+
+
+test_database_url.__test__ = False  # a helper, not a test
+
+
+def served_portal_env(static_root: Path, **settings: str) -> dict[str, str]:
+    """The environment of a portal process served as in production (DEBUG off, the real
+    middleware, nothing trusted from X-Forwarded-*) on the test database, with the test
+    process's keys (the tests write the Apps; the portal must decrypt their secrets) and
+    `settings` on top."""
+    from django.conf import settings as django_settings
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DEBUG", "OAUTH_", "TRUST_", "SECURE_", "AXES_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DEBUG="false",
+        SECRET_KEY=django_settings.SECRET_KEY,
+        APP_SECRET_KEYS=",".join(django_settings.APP_SECRET_KEYS),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=test_database_url(),
+        STATIC_ROOT=str(static_root),
+        TRUST_X_FORWARDED_PROTO="false",
+        TRUST_X_FORWARDED_FOR="false",
+        PYTHONUNBUFFERED="1",  # the access log reaches Gunicorn.log as each request ends
+        **settings,
+    )
+    return env
 
 
 @dataclass

@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connections
 
-from tests.helpers import Gunicorn, loopback_tls
+from tests.helpers import Gunicorn, loopback_tls, served_portal_env
 
 # What each runtime is, how to tell it is usable, and the Debian packages `make clients` installs.
 RUNTIMES = {
@@ -62,41 +60,12 @@ class Portal:
     log: list[str]  # gunicorn's output: its access log
 
 
-def test_database_url() -> str:
-    """The URL of the database pytest-django made for this run, for another process."""
-    name = connections["default"].settings_dict["NAME"]
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        return url.rsplit("/", 1)[0] + "/" + name
-    return f"sqlite:///{name}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
-
-
 @pytest.fixture(scope="session")
 def portal(django_db_setup, django_db_blocker, tmp_path_factory) -> Portal:
     """The portal as deployment.md runs it, minus the proxy: gunicorn terminates TLS itself with
     a certificate from a throwaway CA, and nothing forwards X-Forwarded-* headers."""
     tls = loopback_tls(tmp_path_factory.mktemp("tls"))
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DEBUG", "OAUTH_", "TRUST_", "SECURE_", "AXES_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        DEBUG="false",
-        SECRET_KEY=settings.SECRET_KEY,
-        # The test process writes the Apps; the portal must decrypt their secrets.
-        APP_SECRET_KEYS=",".join(settings.APP_SECRET_KEYS),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=test_database_url(),
-        STATIC_ROOT=str(tmp_path_factory.mktemp("static")),
-        TRUST_X_FORWARDED_PROTO="false",
-        TRUST_X_FORWARDED_FOR="false",
-        PYTHONUNBUFFERED="1",  # the access log reaches Portal.log as each request ends
-    )
+    env = served_portal_env(tmp_path_factory.mktemp("static"))
     server = Gunicorn(env, "--certfile", str(tls.certificate), "--keyfile", str(tls.key))
     try:
         yield Portal(url=server.url, ca=tls.ca, log=server.log)
