@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountAction, AccountEvent
 from accounts.selectors import account_events
 
-from .models import AccessToken, Api, App, AuditAction, AuditEvent
+from .models import AccessToken, Api, App, AuditAction, AuditEvent, live_token_q
 
 APPS_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
@@ -45,7 +45,7 @@ def manageable_app(actor: Account, pk: int) -> App:
 
 
 def live_tokens(app: App) -> QuerySet[AccessToken]:
-    """The App's access tokens that have not expired."""
+    """The App's access tokens that have not expired (nor lost their secret: the manager)."""
     return AccessToken.objects.filter(application_id=app.pk, expires__gt=timezone.now())
 
 
@@ -209,7 +209,12 @@ def apps_to_remove(actor: Account, account: Account, ids: list[int] | None, *, a
         App.objects.manageable_by(actor)
         .filter(selected, owner=account)
         .select_related("owner")
-        .annotate(live_tokens=Count("accesstoken", filter=Q(accesstoken__expires__gt=timezone.now())))
+        .annotate(
+            live_tokens=Count(
+                "accesstoken",
+                filter=Q(accesstoken__expires__gt=timezone.now()) & live_token_q("accesstoken__"),
+            )
+        )
         .order_by("name", "pk")
     )
 

@@ -4,11 +4,12 @@ for, which scope it carries, and what a replayed authorization code does."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from contextvars import ContextVar
 from urllib.parse import unquote, urlencode
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, FilteredRelation, Q
 from django.utils.encoding import escape_uri_path
 from oauth2_provider.oauth2_backends import OAuthLibCore as BaseOAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -20,9 +21,12 @@ from apps_registry.models import (
     APP_OWNER_DISABLED,
     SECRET_CHANGED,
     AccessToken,
+    App,
+    AppSecret,
     RedeemedCode,
     RefreshToken,
 )
+from apps_registry.services import record_secret_use
 
 from .housekeeping import purge_redeemed_codes
 
@@ -31,10 +35,44 @@ USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
 # The access token the token endpoint just saved, for the view to hand to app_authorized
 # without reading it back (oauth.views.token.Token).
 issued_access_token: ContextVar[AccessToken | None] = ContextVar("issued_access_token", default=None)
+# The oauthlib request whose client is being authenticated (Validator.authenticate_client):
+# django-oauth-toolkit hands _check_secret the provided and the stored secret only.
+authenticating: ContextVar = ContextVar("authenticating", default=None)
 
 
 def checksum(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def load_app_with_secrets(client_id: str) -> App | None:
+    """The App with this key and its live secrets, in ONE query (a row per secret, at most
+    two): the token endpoint pays for rotation no query of its own."""
+    rows = list(
+        App.objects.filter(client_id=client_id)
+        .annotate(
+            live=FilteredRelation("secrets", condition=Q(secrets__removed__isnull=True)),
+            secret_pk=F("live__pk"),
+            secret_ciphertext=F("live__encrypted_secret"),
+            secret_created=F("live__created"),
+            secret_last_used=F("live__last_used"),
+        )
+        .order_by("secret_created", "secret_pk")
+    )
+    if not rows:
+        return None
+    app = rows[0]
+    app.live_secrets = [
+        AppSecret(
+            pk=row.secret_pk,
+            app_id=app.pk,
+            encrypted_secret=row.secret_ciphertext,
+            created=row.secret_created,
+            last_used=row.secret_last_used,
+        )
+        for row in rows
+        if row.secret_pk is not None
+    ]
+    return app
 
 
 def received_credential(value: str | None) -> str | None:
@@ -62,10 +100,30 @@ class OAuthLibCore(BaseOAuthLibCore):
 class Validator(OAuth2Validator):
     # --- The App: looked up once, its secret compared in constant time ------------------
 
+    def authenticate_client(self, request, *args, **kwargs) -> bool:
+        """django-oauth-toolkit's (Basic, then the body), with the request at hand for
+        _check_secret, which records which of the App's secrets matched."""
+        reset = authenticating.set(request)
+        try:
+            return super().authenticate_client(request, *args, **kwargs)
+        finally:
+            authenticating.reset(reset)
+
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
-        """App secrets are encrypted, not hashed: a constant-time comparison of the decrypted
-        secret costs microseconds, so a flood of wrong secrets costs no password-hash work."""
-        return secret_matches(provided_secret, stored_secret)
+        """App secrets are encrypted, not hashed: a constant-time comparison with each of the
+        App's live secrets (two while it rotates) costs microseconds, so a flood of wrong
+        secrets costs no password-hash work. The matching secret is kept on the request, for
+        the tokens to remember it, and its use recorded (at most once a minute)."""
+        request = authenticating.get()
+        client = getattr(request, "client", None)
+        if not isinstance(client, App):
+            return secret_matches(provided_secret, stored_secret)
+        secret = client.matching_secret(provided_secret)
+        request.authenticated_secret = secret
+        if secret is None:
+            return False
+        record_secret_use(secret)
+        return True
 
     def _authenticate_request_body(self, request) -> bool:
         """Credentials in the body, percent-decoded once more where they hold an escape
@@ -86,9 +144,14 @@ class Validator(OAuth2Validator):
         PostgreSQL refuses one in a query (a 500): such an App is simply unknown."""
         if not client_id or "\x00" in client_id or getattr(request, "absent_client_id", None) == client_id:
             return None
-        client = super()._load_application(client_id, request)
-        if client is None:
-            request.absent_client_id = client_id
+        client = request.client
+        if not (isinstance(client, App) and client.client_id == client_id and client.is_usable(request)):
+            client = load_app_with_secrets(client_id)
+            if client is None or not client.is_usable(request):
+                request.absent_client_id = client_id
+                request.client = None
+                return None
+            request.client = client
         return client
 
     # --- Scope: a token is bound to its App's API -------------------------------------
@@ -107,8 +170,8 @@ class Validator(OAuth2Validator):
     def _create_access_token(self, expires, request, token, source_refresh_token=None) -> AccessToken:
         """As django-oauth-toolkit's, except that a client_credentials token acts as the
         account that owns the App (it sets no user), the client's User-Agent is kept for the
-        App's token list, and the token carries the secret version its client authenticated
-        against (the database refuses it if that changed meanwhile)."""
+        App's token list, and the token remembers the secret its client authenticated with
+        (the database refuses it if that secret was removed meanwhile)."""
         user_id = request.client.owner_id if request.grant_type == "client_credentials" else request.user.pk
         access_token = AccessToken(
             user_id=user_id,
@@ -118,7 +181,7 @@ class Validator(OAuth2Validator):
             source_refresh_token=source_refresh_token,
             resource=getattr(request, "resource", []),
             user_agent=(request.headers.get("HTTP_USER_AGENT") or "")[:USER_AGENT_MAX],
-            secret_version=request.client.secret_version,
+            secret=getattr(request, "authenticated_secret", None),
         )
         self._set_token_value(access_token, token["access_token"])
         access_token.save()
@@ -127,9 +190,18 @@ class Validator(OAuth2Validator):
         return access_token
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):
-        refresh_token = super()._create_refresh_token(
-            request, refresh_token_code, access_token, previous_refresh_token
+        """As django-oauth-toolkit's, plus the secret this request authenticated with (a
+        refresh with the new secret moves the token to it)."""
+        refresh_token = RefreshToken(
+            user=request.user,
+            application=request.client,
+            access_token=access_token,
+            token_family=previous_refresh_token.token_family if previous_refresh_token else uuid.uuid4(),
+            resource=getattr(request, "resource", []),
+            secret=getattr(request, "authenticated_secret", None),
         )
+        self._set_token_value(refresh_token, refresh_token_code)
+        refresh_token.save()
         request.issued_token_family = refresh_token.token_family
         return refresh_token
 
@@ -139,9 +211,10 @@ class Validator(OAuth2Validator):
         try:
             super()._save_bearer_token(token, request, *args, **kwargs)
         except IntegrityError as error:
-            # design §3: after a regenerate no token minted with the old secret is alive. The
-            # database refused this one (migration 0004): the secret this client proved it
-            # holds was replaced, or the App disabled or removed, since it authenticated.
+            # design §3: once a secret is removed (or regenerated) no token minted with it is
+            # alive. The database refused this one (migration 0007): the secret this client
+            # proved it holds was removed, or the App disabled or removed, since it
+            # authenticated.
             if SECRET_CHANGED in str(error):
                 raise errors.InvalidClientError(request=request) from None
             # The App's owner is deactivated (migration 0005): the App is unusable, as if
