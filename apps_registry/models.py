@@ -203,6 +203,10 @@ class App(AbstractApplication):
     def redirect_uris(self) -> str:
         return self.redirect_uri
 
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._live_secrets = None  # read again when asked
+
     def get_absolute_url(self) -> str:
         return reverse("apps_registry:edit", args=[self.pk])
 

@@ -49,6 +49,22 @@ def live_tokens(app: App) -> QuerySet[AccessToken]:
     return AccessToken.objects.filter(application_id=app.pk, expires__gt=timezone.now())
 
 
+def app_secrets(app: App, *, revealed: tuple[int, str] | None = None) -> list:
+    """The App's live secrets, oldest first, each with `live_tokens` (its unexpired access
+    tokens: one query for all) and `shown` (masked to its last 4 characters, or in clear for
+    the one `revealed` names)."""
+    counts = dict(
+        live_tokens(app).filter(secret__isnull=False).values_list("secret_id").annotate(count=Count("pk"))
+    )
+    secrets = app.live_secrets
+    for secret in secrets:
+        secret.live_tokens = counts.get(secret.pk, 0)
+        clear = secret.secret
+        secret.revealed = revealed is not None and revealed[0] == secret.pk
+        secret.shown = revealed[1] if secret.revealed else "•" * (len(clear) - 4) + clear[-4:]
+    return secrets
+
+
 @dataclass(frozen=True)
 class ListFilter:
     """One filter of the changelist's sidebar: its parameter, title and choices (value, label)."""
