@@ -295,12 +295,19 @@ class AppSecret(models.Model):
 
     @property
     def secret(self) -> str:
-        """The secret in clear ("" once removed)."""
-        return decrypt_secret(self.encrypted_secret) if self.encrypted_secret else ""
+        """The secret in clear ("" once removed), decrypted once per instance."""
+        if not self.encrypted_secret:
+            return ""
+        if self._clear is None or self._clear[0] != self.encrypted_secret:
+            self._clear = (self.encrypted_secret, decrypt_secret(self.encrypted_secret))
+        return self._clear[1]
 
     @secret.setter
     def secret(self, value: str) -> None:
         self.encrypted_secret = encrypt_secret(value)
+        self._clear = (self.encrypted_secret, value)
+
+    _clear: tuple[str, str] | None = None
 
     @property
     def masked(self) -> str:

@@ -27,10 +27,21 @@ SORTABLE = {
     "trusted": "trusted",
     "enabled": "enabled",
     "created": "created",
+    "last_used": "last_used",
 }
 DEFAULT_ORDER = "name"
 # What a changelist row shows (values, not model instances: make bench, P4).
-CHANGELIST_COLUMNS = ("pk", "name", "description", "client_id", "trusted", "enabled", "created", "image_uri")
+CHANGELIST_COLUMNS = (
+    "pk",
+    "name",
+    "description",
+    "client_id",
+    "trusted",
+    "enabled",
+    "created",
+    "image_uri",
+    "last_used",
+)
 
 
 def manageable_app(actor: Account, pk: int) -> App:

@@ -26,6 +26,7 @@ COLUMNS = [
     ("trusted", "Trusted"),
     ("enabled", "Enabled"),
     ("created", "Created"),
+    ("last_used", "Last used"),
 ]
 
 

@@ -21,8 +21,7 @@ def snapshot(app: App) -> dict:
     app.refresh_from_db()
     return {
         "fields": {
-            field: getattr(app, field)
-            for field in ("name", "homepage", "redirect_uri", "trusted", "enabled")
+            field: getattr(app, field) for field in ("name", "homepage", "redirect_uri", "trusted", "enabled")
         },
         "secrets": list(app.secrets.values_list("pk", "encrypted_secret", "removed")),
         "tokens": AccessToken.objects.filter(application=app).count(),
@@ -1079,7 +1078,11 @@ def test_numbered_pages_with_first_last_and_ellipses_keep_the_query(demo, client
     ("action", "done", "check"),
     [
         ("disable", "Disabled 2 Apps.", lambda app: app is not None and not app.enabled),
-        ("regenerate", "Regenerated the secrets of 2 Apps.", lambda app: app and app.live_secrets[0].added_by),
+        (
+            "regenerate",
+            "Regenerated the secrets of 2 Apps.",
+            lambda app: app and app.live_secrets[0].added_by,
+        ),
         ("remove", "Removed 2 Apps.", lambda app: app is None),
     ],
 )

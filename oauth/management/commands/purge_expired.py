@@ -8,14 +8,16 @@ from oauth.housekeeping import purge_expired
 class Command(BaseCommand):
     help = (
         "Delete expired access tokens, authorization codes and revoked refresh tokens (what "
-        "`cleartokens` does), and the redeemed-code and consumed-registration records that "
-        "have outlived their use."
+        "`cleartokens` does), the tokens of removed App secrets (refused since; deleted in "
+        "batches) and the redeemed-code and consumed-registration records that have outlived "
+        "their use."
     )
 
     def handle(self, *args, **options):
         counts = purge_expired()
         self.stdout.write(
             f"Deleted {counts['redeemed_codes']} redeemed-code record(s) and "
-            f"{counts['consumed_registrations']} consumed-registration record(s); "
-            "expired tokens and codes cleared."
+            f"{counts['consumed_registrations']} consumed-registration record(s), and "
+            f"{counts['tokens_of_removed_secrets']} token(s) of {counts['removed_secrets']} removed "
+            "secret(s); expired tokens and codes cleared."
         )
