@@ -367,10 +367,8 @@ def app_regenerate_secret(*, actor: Account, app: App, origin: Origin) -> App:
         access_table, refresh_table = quote(AccessToken._meta.db_table), quote(RefreshToken._meta.db_table)
         secret_table = quote(AppSecret._meta.db_table)
         # The App's tokens not refused already (by a secret removed before, not yet purged).
-        alive = (
-            "application_id = %s AND (secret_id IS NULL OR secret_id IN "
-            f"(SELECT id FROM {secret_table} WHERE app_id = %s AND removed IS NULL))"  # noqa: S608
-        )
+        live_ids = f"SELECT id FROM {secret_table} WHERE app_id = %s AND removed IS NULL"  # noqa: S608
+        alive = f"application_id = %s AND (secret_id IS NULL OR secret_id IN ({live_ids}))"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT (SELECT COUNT(*) FROM {refresh_table} WHERE {alive}), "  # noqa: S608
