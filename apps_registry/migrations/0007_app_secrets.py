@@ -7,10 +7,12 @@ rotation"), and every existing token is stamped with it: they were all minted wi
 regenerate deleted the others).
 
 The trigger refuses an access token whose secret is removed (or not its App's), or whose App
-is disabled or gone. On PostgreSQL it takes a share lock on the secret's row and the App's, so
-removing a secret (an UPDATE of that row), regenerating (the same for each secret), disabling
-(an UPDATE of the App) and removing the App (SELECT ... FOR UPDATE) wait for token inserts in
-flight, and an insert behind them waits and then sees the secret removed. SQLite runs one
+is disabled or gone. On PostgreSQL it takes a share lock on the App's row, then on the
+secret's, in that order; removing a secret (SELECT ... FOR UPDATE of the App, then an UPDATE
+of the secret), regenerating (an UPDATE of the App, then of its secrets), disabling (an UPDATE
+of the App) and removing the App (SELECT ... FOR UPDATE) take them in the same order, so they
+wait for token inserts in flight without a deadlock, and an insert behind them waits and then
+sees the secret removed. SQLite runs one
 writer at a time. The tokens of a removed secret are refused at every read from that moment
 (AppSecret), so the trigger is what keeps the token endpoint from answering with a token that
 is dead on arrival. A refresh token is only ever saved after its access token, in the same
@@ -41,11 +43,15 @@ POSTGRESQL = [
     CREATE OR REPLACE FUNCTION apps_registry_accesstoken_secret_check() RETURNS trigger AS $$
     BEGIN
         IF NEW.secret_id IS NOT NULL THEN
-            PERFORM 1 FROM apps_registry_appsecret secret
-              JOIN apps_registry_app app ON app.id = secret.app_id
-             WHERE secret.id = NEW.secret_id AND secret.app_id = NEW.application_id
-               AND secret.removed IS NULL AND app.enabled
-               FOR SHARE;
+            -- The App's row first, then the secret's: the order in which removing a secret
+            -- and regenerating lock them (no deadlock). Each statement sees what committed
+            -- while it waited.
+            PERFORM 1 FROM apps_registry_app WHERE id = NEW.application_id AND enabled FOR SHARE;
+            IF FOUND THEN
+                PERFORM 1 FROM apps_registry_appsecret
+                 WHERE id = NEW.secret_id AND app_id = NEW.application_id AND removed IS NULL
+                   FOR SHARE;
+            END IF;
             IF NOT FOUND THEN
                 RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'integrity_constraint_violation';
             END IF;
