@@ -317,12 +317,20 @@ def _new_secret_page(
     request: HttpRequest, app: App, secret: str, *, heading: str, message: str
 ) -> HttpResponse:
     """The new secret, shown once (it stays revealable, audited, from the App's page); with
-    htmx the App page's secret list is updated out of band."""
+    htmx the App page's secret list is updated out of band, the new one in clear there too."""
+    new = next(each for each in reversed(app.live_secrets) if each.secret == secret)
     return _render(
         request,
         "apps_registry/app_secret_new.html",
         "dialog",
-        _app_context(request, app, secret=secret, heading=heading, message=message, **_secrets_context(app)),
+        _app_context(
+            request,
+            app,
+            secret=secret,
+            heading=heading,
+            message=message,
+            **_secrets_context(app, (new.pk, secret)),
+        ),
     )
 
 

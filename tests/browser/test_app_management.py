@@ -302,8 +302,15 @@ def test_rotate_a_secret_on_the_app_page_add_then_remove_the_old_one(page, demo)
     dialog.get_by_role("link", name="Done").click()
     expect(dialog).to_be_hidden()
     expect(page.locator("#client-secret")).to_have_value("•" * 28 + old[-4:])
+    expect(page.locator("#client-secret-2")).to_have_value(new)  # as the modal showed it
+    page.reload()
     expect(page.locator("#client-secret-2")).to_have_value("•" * 28 + new[-4:])
+    page.locator("#app-secret").scroll_into_view_if_needed()
     screenshot(page, "app-secrets.png")
+    # Reveal names the secret it shows (htmx swaps the list in place).
+    page.get_by_role("button", name=f"Reveal the secret ending {new[-4:]}").click()
+    expect(page.locator("#client-secret-2")).to_have_value(new)
+    expect(page.locator("#client-secret")).to_have_value("•" * 28 + old[-4:])
 
     page.get_by_role("link", name=f"Remove the secret ending {old[-4:]}").click()
     expect(
