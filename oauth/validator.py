@@ -141,7 +141,9 @@ class Validator(OAuth2Validator):
         """As django-oauth-toolkit's, minus the queries that cannot find an App: none without a
         client_id (Basic credentials failed and the body has none: it looked up `IS NULL`), and
         one per request for a client_id that is not there. No App ID/key holds a NUL, and
-        PostgreSQL refuses one in a query (a 500): such an App is simply unknown."""
+        PostgreSQL refuses one in a query (a 500): such an App is simply unknown. The App comes
+        with its live secrets, in the same query (load_app_with_secrets). django-oauth-toolkit's
+        Client ID Metadata Documents (CIMD_ENABLED) are off here and not looked up."""
         if not client_id or "\x00" in client_id or getattr(request, "absent_client_id", None) == client_id:
             return None
         client = request.client
