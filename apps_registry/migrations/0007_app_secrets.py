@@ -258,6 +258,12 @@ class Migration(migrations.Migration):
         ),
         migrations.RemoveField(model_name="accesstoken", name="secret_version"),
         migrations.RemoveField(model_name="app", name="secret_version"),
+        # With a default, so that migrating backwards can add the column again.
+        migrations.AlterField(
+            model_name="app",
+            name="encrypted_secret",
+            field=models.TextField(default="", editable=False, verbose_name="encrypted App secret"),
+        ),
         migrations.RemoveField(model_name="app", name="encrypted_secret"),
         migrations.AlterField(
             model_name="auditevent",
