@@ -8,8 +8,8 @@ from accounts.models import Account
 from portal.admin import ScopedAdminMixin, ServiceErrorsMixin
 
 from . import services
-from .exceptions import AppLimitReached, UnifiedApiNotAllowed
-from .models import App, AppAuthorization, AuditEvent, AuditSource
+from .exceptions import AppLimitReached, SecretLimitReached, UnifiedApiNotAllowed
+from .models import App, AppAuthorization, AppSecret, AuditEvent, AuditSource
 
 # Apps and their tokens are managed through the services, never through
 # django-oauth-toolkit's own admin pages, which would bypass every rule and every scope.
@@ -45,18 +45,71 @@ class AppAdminForm(forms.ModelForm):
         return data
 
 
+class AppSecretInline(admin.TabularInline):
+    """The App's live secrets, masked. Ticking "Remove" and saving removes one through
+    app_remove_secret (its tokens stop working; the last secret stays: an error message);
+    "Add a second secret" is an action of the App list."""
+
+    model = AppSecret
+    fields = ["masked", "created", "added_by_username", "last_used"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0  # added through the action, never through this form
+    can_delete = True
+    verbose_name = "secret"
+    verbose_name_plural = "secrets (two while the App rotates; tick Remove and save to remove one)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).live()
+
+    @admin.display(description="secret")
+    def masked(self, obj: AppSecret) -> str:
+        return obj.masked
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_view_permission(request, obj)
+
+
 @admin.register(App)
 class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = AppAdminForm
-    list_display = ["name", "owner", "api", "client_id", "trusted", "enabled", "created"]
+    inlines = [AppSecretInline]
+    list_display = ["name", "owner", "api", "client_id", "trusted", "enabled", "created", "last_used"]
     list_filter = ["api", "trusted", "enabled"]
     list_select_related = ["owner"]
     search_fields = ["name", "client_id", "owner__username"]
     ordering = ["name"]
-    actions = ["remove_selected", "regenerate_secrets", "disable_selected", "enable_selected"]
+    actions = ["remove_selected", "add_secrets", "regenerate_secrets", "disable_selected", "enable_selected"]
 
     def get_queryset(self, request):
-        return App.objects.manageable_by(request.user).defer("encrypted_secret")
+        return App.objects.manageable_by(request.user)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # app_create gives a new App its secret
+
+    def save_formset(self, request, form, formset, change):
+        """The secrets' inline saves nothing itself: each secret ticked Remove goes through
+        app_remove_secret (a refused rule rolls the whole save back, with its message)."""
+        if formset.model is not AppSecret:
+            return super().save_formset(request, form, formset, change)
+        origin = services.Origin.from_request(request, AuditSource.ADMIN)
+        for secret_form in formset.deleted_forms:
+            secret = secret_form.instance
+            if secret.pk is not None:
+                services.app_remove_secret(
+                    actor=request.user, app=form.instance, secret_id=secret.pk, origin=origin
+                )
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        return None
 
     def get_fields(self, request, obj=None):
         fields = list(AppAdminForm.Meta.fields)
@@ -126,6 +179,27 @@ class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
         count = queryset.count()
         self.delete_queryset(request, queryset)
         self.message_user(request, f"Removed {count} App(s) and their tokens.", messages.SUCCESS)
+
+    @admin.action(description="Add a second secret to the selected Apps (to rotate without downtime)")
+    def add_secrets(self, request, queryset):
+        origin = services.Origin.from_request(request, AuditSource.ADMIN)
+        added, full = 0, []
+        for app in queryset:
+            try:
+                services.app_add_secret(actor=request.user, app=app, origin=origin)
+                added += 1
+            except SecretLimitReached:
+                full.append(app.name)
+        # The new secrets are never put in a message (kept in the session or a cookie).
+        self.message_user(
+            request,
+            f"Added a second secret to {added} App(s); reveal it on the App's page in the portal.",
+            messages.SUCCESS,
+        )
+        if full:
+            self.message_user(
+                request, f"Not added (two secrets already): {', '.join(full)}.", messages.WARNING
+            )
 
     @admin.action(description="Regenerate the secret of the selected Apps (their tokens stop working)")
     def regenerate_secrets(self, request, queryset):

@@ -68,3 +68,31 @@ class AppNotAuthorized(ValidationError):
 
     def __init__(self) -> None:
         super().__init__("This App is not authorized to act for this account.", code="app_not_authorized")
+
+
+class SecretLimitReached(ValidationError):
+    """An App holds at most MAX_SECRETS secrets at once (two, while it rotates)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "This App holds %(limit)d secrets already, the most it may hold. Remove the old one "
+            "before adding another.",
+            code="secret_limit_reached",
+            params={"limit": limit},
+        )
+
+
+class LastSecret(ValidationError):
+    """An App keeps at least one secret: the last one is replaced by Regenerate, not removed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This is the App's only secret. Add a new one first, or regenerate it.", code="last_secret"
+        )
+
+
+class SecretNotFound(ValidationError):
+    """No live secret of this App has that id (removed already, or another App's)."""
+
+    def __init__(self) -> None:
+        super().__init__("This App has no such secret (it may have been removed).", code="secret_not_found")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.models import (
@@ -27,8 +28,11 @@ from .crypto import decrypt_secret, encrypt_secret, generate_credential, secret_
 _http_url = URLValidator(schemes=["http", "https"], message="Enter an absolute http:// or https:// URL.")
 _https_url = URLValidator(schemes=["https"], message="Enter an absolute https:// URL.")
 
-# What the trigger of migration 0004 says when it refuses a token (see App.secret_version).
+# What the trigger of migration 0007 (0004 before it) says when it refuses a token: the
+# secret its client authenticated with was removed, or the App disabled, since (AppSecret).
 SECRET_CHANGED = "app_secret_changed"  # noqa: S105 - an error marker, not a secret
+# How many secrets an App holds at once: two while it rotates, one otherwise (design §3).
+MAX_SECRETS = 2
 # What the triggers of migration 0005 say when a token's App owner, or its user, is inactive.
 APP_OWNER_DISABLED = "app_owner_disabled"
 ACCOUNT_DISABLED = "account_disabled"
@@ -120,9 +124,10 @@ class AppManager(ApplicationManager.from_queryset(AppQuerySet)):
 class App(AbstractApplication):
     """A third-party client of SystemAPI or UnifiedAPI, owned by one account.
 
-    The secret is stored only encrypted (`encrypted_secret`); `client_secret` decrypts it
-    on demand, which is what django-oauth-toolkit reads. `redirect_uris` likewise is the
-    single `redirect_uri` under the name django-oauth-toolkit expects.
+    Its secrets are AppSecret rows (two while it rotates), stored only encrypted;
+    `client_secret` is the newest one in clear, which is what django-oauth-toolkit reads.
+    `redirect_uris` likewise is the single `redirect_uri` under the name django-oauth-toolkit
+    expects.
     """
 
     # django-oauth-toolkit's `user` is `owner` here; its `client_secret` and `redirect_uris`
@@ -180,12 +185,9 @@ class App(AbstractApplication):
     enabled = models.BooleanField(
         "enabled", default=True, help_text="A disabled App gets no token and its tokens are refused."
     )
-    encrypted_secret = models.TextField("encrypted App secret", editable=False)
-    # Raised by every regenerate. A token is saved with the version its client authenticated
-    # against, and a database trigger refuses the row unless that is still the App's version
-    # and the App is enabled (migration 0004): no token minted with an old secret outlives the
-    # regenerate, without a query of its own on the token endpoint.
-    secret_version = models.PositiveBigIntegerField("secret version", default=1, editable=False)
+    # When one of its secrets last authenticated a client (at most a minute old: see
+    # AppSecret.last_used).
+    last_used = models.DateTimeField("last used", null=True, blank=True, editable=False)
     client_type = models.CharField(
         max_length=32,
         choices=AbstractApplication.CLIENT_TYPES,
@@ -213,13 +215,32 @@ class App(AbstractApplication):
         return self.name
 
     @property
-    def client_secret(self) -> str:
-        """The App secret in clear, decrypted from `encrypted_secret` when asked for."""
-        return decrypt_secret(self.encrypted_secret) if self.encrypted_secret else ""
+    def live_secrets(self) -> list[AppSecret]:
+        """The App's secrets that authenticate, oldest first (one query, then kept; the token
+        endpoint loads them with the App: oauth.validator)."""
+        if self._live_secrets is None:
+            self._live_secrets = list(self.secrets.live().order_by("created", "pk"))
+        return self._live_secrets
 
-    @client_secret.setter
-    def client_secret(self, value: str) -> None:
-        self.encrypted_secret = encrypt_secret(value)
+    @live_secrets.setter
+    def live_secrets(self, value: list[AppSecret]) -> None:
+        self._live_secrets = value
+
+    _live_secrets: list[AppSecret] | None = None
+
+    @property
+    def client_secret(self) -> str:
+        """The App's newest secret in clear ("" for an App without one)."""
+        newest = self.live_secrets[-1] if self.live_secrets else None
+        return newest.secret if newest else ""
+
+    def matching_secret(self, provided: str) -> AppSecret | None:
+        """The live secret `provided` is, compared in constant time with each of them."""
+        found = None
+        for secret in self.live_secrets:
+            if secret_matches(provided, secret.secret) and found is None:
+                found = secret
+        return found
 
     @property
     def redirect_uris(self) -> str:
@@ -234,6 +255,10 @@ class App(AbstractApplication):
     def is_public(self) -> bool:
         """A public client (RFC 6749 2.1): no secret, PKCE S256 at authorize and token."""
         return self.client_type == AbstractApplication.CLIENT_PUBLIC
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._live_secrets = None  # read again when asked
 
     def get_absolute_url(self) -> str:
         return reverse("apps_registry:edit", args=[self.pk])
@@ -311,8 +336,8 @@ class App(AbstractApplication):
         return False
 
     def check_secret(self, provided: str) -> bool:
-        """Constant-time comparison with the stored secret: microseconds, not a password hash."""
-        return secret_matches(provided, self.client_secret)
+        """Constant-time comparison with each live secret: microseconds, not a password hash."""
+        return self.matching_secret(provided) is not None
 
     def allows_grant_type(self, *grant_types: str) -> bool:
         """Every App may use the authorization code flow; only trusted Apps client_credentials."""
@@ -324,6 +349,101 @@ class App(AbstractApplication):
     def is_usable(self, request) -> bool:
         """A disabled App gets no token (django-oauth-toolkit asks this on every token request)."""
         return self.enabled
+
+
+class AppSecretQuerySet(models.QuerySet):
+    def live(self) -> AppSecretQuerySet:
+        return self.filter(removed__isnull=True)
+
+
+class AppSecret(models.Model):
+    """One secret of an App, stored only encrypted. An App holds one, or two while it rotates.
+
+    Each token remembers the secret its client authenticated with (`secret` on the tokens).
+    Removing a secret (or Regenerate, which removes every one) only marks it `removed` and
+    forgets its ciphertext: from that moment its tokens are refused at every read (the
+    tokens' default manager, /uapi/@me's query) and a database trigger refuses new ones
+    (migration 0007); the rows go later, in bounded batches (`services.purge_removed_secrets`),
+    and the secret's row with its last token.
+    """
+
+    app = models.ForeignKey(App, verbose_name="App", on_delete=models.CASCADE, related_name="secrets")
+    encrypted_secret = models.TextField("encrypted secret", editable=False)
+    created = models.DateTimeField("added", default=timezone.now, editable=False)
+    # Empty for the secret every App had before rotation existed (migration 0007).
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="added by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_by_username = models.CharField("added by (username)", max_length=150, blank=True)
+    # Written at most once a minute per secret, by the request that finds it older (never
+    # once per token request): oauth.validator.
+    last_used = models.DateTimeField("last used", null=True, blank=True, editable=False)
+    removed = models.DateTimeField("removed", null=True, blank=True, editable=False)
+
+    objects = AppSecretQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "App secret"
+        verbose_name_plural = "App secrets"
+        ordering = ["created", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.masked} of {self.app_id}"
+
+    @property
+    def secret(self) -> str:
+        """The secret in clear ("" once removed), decrypted once per instance."""
+        if not self.encrypted_secret:
+            return ""
+        if self._clear is None or self._clear[0] != self.encrypted_secret:
+            self._clear = (self.encrypted_secret, decrypt_secret(self.encrypted_secret))
+        return self._clear[1]
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.encrypted_secret = encrypt_secret(value)
+        self._clear = (self.encrypted_secret, value)
+
+    _clear: tuple[str, str] | None = None
+
+    @property
+    def masked(self) -> str:
+        """The secret as the portal lists it: its last 4 characters only."""
+        return f"…{self.secret[-4:]}" if self.encrypted_secret else "(removed)"
+
+    @property
+    def is_live(self) -> bool:
+        return self.removed is None
+
+
+def live_secret_q() -> Q:
+    """A token whose secret still authenticates, or that has none (a public client's, or one
+    made outside the token endpoint): the condition every read of a token applies."""
+    return Q(secret__isnull=True) | Q(
+        Exists(AppSecret.objects.filter(pk=OuterRef("secret_id"), removed__isnull=True))
+    )
+
+
+def live_token_q(prefix: str) -> Q:
+    """live_secret_q through a join (`prefix` is e.g. "accesstoken__"), for counts over an
+    App's tokens: a token with no secret, or whose secret is not removed. (A secret's row
+    goes only after its last token, so the joined row is never missing.)"""
+    return Q(**{f"{prefix}secret__isnull": True}) | Q(**{f"{prefix}secret__removed__isnull": True})
+
+
+class LiveTokenManager(models.Manager):
+    """The default manager of both token models: only tokens whose secret is live. Every
+    read goes through it, django-oauth-toolkit's too (bearer validation, the refresh grant,
+    revocation), as do the portal's lists and counts. `all_objects` sees the dead rows
+    too, for the purge that deletes them."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(live_secret_q())
 
 
 # The two links between an access token and a refresh token of the same App carry no
@@ -346,12 +466,27 @@ class AccessToken(AbstractAccessToken):
         verbose_name="source refresh token",
     )
     user_agent = models.CharField("user agent", max_length=512, blank=True)
-    # The App's secret_version its client authenticated against (token endpoint only; empty
-    # for tokens made otherwise): see App.secret_version.
-    secret_version = models.PositiveBigIntegerField("secret version", null=True, blank=True, editable=False)
+    # The secret its client authenticated with (empty for a client without one, or a token
+    # made outside the token endpoint): see AppSecret.
+    secret = models.ForeignKey(
+        AppSecret,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        editable=False,
+        verbose_name="secret",
+    )
+
+    objects = LiveTokenManager()
+    all_objects = models.Manager()
 
     class Meta(AbstractAccessToken.Meta):
         verbose_name = "access token"
+        # The purge deletes a removed secret's tokens by it; Regenerate those without one.
+        indexes = [models.Index(fields=["secret", "application"], name="accesstoken_secret_app")]
 
 
 class RefreshToken(AbstractRefreshToken):
@@ -366,9 +501,28 @@ class RefreshToken(AbstractRefreshToken):
         db_constraint=False,
         verbose_name="access token",
     )
+    # As on the access token: the secret its client authenticated with.
+    secret = models.ForeignKey(
+        AppSecret,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        editable=False,
+        verbose_name="secret",
+    )
+
+    objects = LiveTokenManager()
+    all_objects = models.Manager()
 
     class Meta(AbstractRefreshToken.Meta):
         verbose_name = "refresh token"
+        indexes = [
+            models.Index(fields=["token_family"], name="apps_regist_token_f_dddd0a_idx"),
+            models.Index(fields=["secret", "application"], name="refreshtoken_secret_app"),
+        ]
 
 
 class AuditAction(models.TextChoices):
@@ -376,6 +530,8 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", "Edited"
     REVEAL_SECRET = "reveal_secret", "Revealed the secret"
     REGENERATE_SECRET = "regenerate_secret", "Regenerated the secret"
+    ADD_SECRET = "add_secret", "Added a secret"
+    REMOVE_SECRET = "remove_secret", "Removed a secret"
     REVOKE_TOKENS = "revoke_tokens", "Revoked tokens"
     ENABLE = "enable", "Enabled"
     DISABLE = "disable", "Disabled"

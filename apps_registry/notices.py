@@ -38,16 +38,14 @@ class Wording:
     app_gone: bool = False  # the App no longer exists: no link to its page
 
 
-# Keyed by the audit action's value (AuditEvent.action). "add_secret" and "remove_secret" are
-# AuditAction.ADD_SECRET and AuditAction.REMOVE_SECRET, the audit actions of rotation without
-# downtime (issue 16), which land on another branch: their notices are ready here.
+# Keyed by the audit action (AuditEvent.action).
 NOTICES: dict[str, Wording] = {
-    "add_secret": Wording(
+    AuditAction.ADD_SECRET: Wording(
         "Secret added",
         "A new secret was added to the App. Each of the App's secrets works at the token endpoint "
         "until it is removed; the new one is shown only in the portal, never by e-mail.",
     ),
-    "remove_secret": Wording(
+    AuditAction.REMOVE_SECRET: Wording(
         "Secret removed",
         "A secret of the App was removed: it no longer works, and every token issued with it was "
         "revoked. The App's other secret and its tokens keep working.",

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountAction, AccountEvent
 from accounts.selectors import account_events
 
-from .models import AccessToken, Api, App, AppAuthorization, AuditAction, AuditEvent
+from .models import AccessToken, Api, App, AppAuthorization, AuditAction, AuditEvent, live_token_q
 
 APPS_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
@@ -30,6 +30,7 @@ SORTABLE = {
     "created": "created",
     "tokens": "live_tokens",
     "authorized": "authorized_accounts",
+    "last_used": "last_used",
 }
 DEFAULT_ORDER = "name"
 # What a changelist row shows (values, not model instances: make bench, P4).
@@ -43,6 +44,7 @@ CHANGELIST_COLUMNS = (
     "created",
     "image_uri",
     "client_type",
+    "last_used",
 )
 # ...and the counts beside them (annotations, see with_counts).
 COUNT_COLUMNS = ("live_tokens", "authorized_accounts")
@@ -60,8 +62,24 @@ def manageable_app(actor: Account, pk: int) -> App:
 
 
 def live_tokens(app: App) -> QuerySet[AccessToken]:
-    """The App's access tokens that have not expired."""
+    """The App's access tokens that have not expired (nor lost their secret: the manager)."""
     return AccessToken.objects.filter(application_id=app.pk, expires__gt=timezone.now())
+
+
+def app_secrets(app: App, *, revealed: tuple[int, str] | None = None) -> list:
+    """The App's live secrets, oldest first, each with `live_tokens` (its unexpired access
+    tokens: one query for all) and `shown` (masked to its last 4 characters, or in clear for
+    the one `revealed` names)."""
+    counts = dict(
+        live_tokens(app).filter(secret__isnull=False).values_list("secret_id").annotate(count=Count("pk"))
+    )
+    secrets = app.live_secrets
+    for secret in secrets:
+        secret.live_tokens = counts.get(secret.pk, 0)
+        clear = secret.secret
+        secret.revealed = revealed is not None and revealed[0] == secret.pk
+        secret.shown = revealed[1] if secret.revealed else "•" * (len(clear) - 4) + clear[-4:]
+    return secrets
 
 
 @dataclass(frozen=True)
@@ -248,7 +266,12 @@ def apps_to_remove(actor: Account, account: Account, ids: list[int] | None, *, a
         App.objects.manageable_by(actor)
         .filter(selected, owner=account)
         .select_related("owner")
-        .annotate(live_tokens=Count("accesstoken", filter=Q(accesstoken__expires__gt=timezone.now())))
+        .annotate(
+            live_tokens=Count(
+                "accesstoken",
+                filter=Q(accesstoken__expires__gt=timezone.now()) & live_token_q("accesstoken__"),
+            )
+        )
         .order_by("name", "pk")
     )
 

@@ -9,12 +9,12 @@ broken rule with a ValidationError carrying a stable code.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from oauth2_provider.models import get_grant_model, get_id_token_model
 
@@ -29,11 +29,24 @@ from .exceptions import (
     AppLimitReached,
     AppNotAuthorized,
     DuplicateAppKey,
+    LastSecret,
     PublicClientHasNoSecret,
     ResourceServerNotAllowed,
+    SecretLimitReached,
+    SecretNotFound,
     UnifiedApiNotAllowed,
 )
-from .models import AccessToken, Api, App, AppAuthorization, AuditAction, AuditEvent, RefreshToken
+from .models import (
+    MAX_SECRETS,
+    AccessToken,
+    Api,
+    App,
+    AppAuthorization,
+    AppSecret,
+    AuditAction,
+    AuditEvent,
+    RefreshToken,
+)
 
 # What an App's owner may change after creation (the API and the owner are fixed).
 EDITABLE_FIELDS = (
@@ -140,6 +153,7 @@ def app_create(
         _check_credential(client_id, "client_id")
     if client_secret is not None:
         _check_credential(client_secret, "client_secret")
+    secret = client_secret or generate_credential()
     app = App(
         owner=owner,
         api=api,
@@ -156,8 +170,6 @@ def app_create(
         client_id=client_id or generate_credential(),
         client_type=App.CLIENT_PUBLIC if public else App.CLIENT_CONFIDENTIAL,
     )
-    if not public:
-        app.client_secret = client_secret or generate_credential()
     # The key's shape is checked above (or it was generated); its uniqueness is left to the
     # INSERT, which says so whether the key was taken long ago or a moment ago.
     app.full_clean(exclude=["client_id"])
@@ -173,6 +185,7 @@ def app_create(
             # The key is taken: in practice the same Add App form sent twice (its signed pair
             # is used once), possibly at the same moment.
             raise DuplicateAppKey() from error
+        app.live_secrets = [] if public else [_new_secret(app, secret, actor=actor)]
         details = {"api": api, "client_type": "public"} if public else {"api": api}
         _audit(actor=actor, app=app, action=AuditAction.CREATE, origin=origin, details=details)
     return app
@@ -212,27 +225,140 @@ def app_update(*, actor: Account, app: App, origin: Origin, **changes) -> App:
     return app
 
 
-def app_reveal_secret(*, actor: Account, app: App, origin: Origin) -> str:
-    """The App secret in clear, for those who manage the App; each reveal is audited."""
+def _new_secret(app: App, secret: str, *, actor: Account | None) -> AppSecret:
+    new = AppSecret(app=app, added_by=actor, added_by_username=actor.get_username() if actor else "")
+    new.secret = secret
+    new.save(force_insert=True)
+    return new
+
+
+def _secret_details(secret: AppSecret) -> dict:
+    """Which secret an audit row is about, without a character of it: its id and when it
+    was added."""
+    return {"secret": secret.pk, "secret_added": secret.created.isoformat(timespec="seconds")}
+
+
+def _live_secret(app: App, secret_id) -> AppSecret:
+    """One live secret of this App (SecretNotFound for any other id, removed or another App's)."""
+    try:
+        secret_id = int(secret_id)
+    except (TypeError, ValueError):
+        raise SecretNotFound() from None
+    secret = AppSecret.objects.live().filter(app_id=app.pk, pk=secret_id).first()
+    if secret is None:
+        raise SecretNotFound()
+    return secret
+
+
+def app_reveal_secret(*, actor: Account, app: App, origin: Origin, secret_id: int | None = None) -> str:
+    """A secret of the App in clear (the newest, or the one `secret_id` names), for those who
+    manage the App; each reveal is audited, naming the secret."""
+    _require_manager(actor, app.owner)
+    if app.is_public:
+        raise PublicClientHasNoSecret()
+    if secret_id is None:
+        secret = app.live_secrets[-1] if app.live_secrets else None
+        if secret is None:
+            raise SecretNotFound()
+    else:
+        secret = _live_secret(app, secret_id)
+    with transaction.atomic():
+        _audit(
+            actor=actor,
+            app=app,
+            action=AuditAction.REVEAL_SECRET,
+            origin=origin,
+            details=_secret_details(secret),
+        )
+    return secret.secret
+
+
+def app_add_secret(*, actor: Account, app: App, origin: Origin) -> tuple[App, str]:
+    """Give the App a second secret, so it can rotate without downtime: both authenticate
+    until one is removed. Refused (SecretLimitReached) when it holds MAX_SECRETS already.
+    Returns the App, with its live secrets, and the new secret in clear."""
+    _require_manager(actor, app.owner)
+    if app.is_public:
+        raise PublicClientHasNoSecret()
+    value = generate_credential()
+    with transaction.atomic():
+        # Lock the App, then count: two adds at once cannot make three secrets.
+        app = App.objects.select_for_update().get(pk=app.pk)  # DoesNotExist if removed meanwhile
+        held = AppSecret.objects.live().filter(app_id=app.pk).count()
+        if held >= MAX_SECRETS:
+            raise SecretLimitReached(MAX_SECRETS)
+        secret = _new_secret(app, value, actor=actor)
+        App.objects.filter(pk=app.pk).update(updated=timezone.now())
+        _audit(
+            actor=actor,
+            app=app,
+            action=AuditAction.ADD_SECRET,
+            origin=origin,
+            details=_secret_details(secret),
+        )
+    app.live_secrets = None  # read again when asked
+    return app, value
+
+
+def _count_tokens_of(secret_ids: list[int]) -> dict:
+    """How many access and refresh tokens the given secrets minted (an index range each)."""
+    if not secret_ids:
+        return {"refresh_tokens": 0, "access_tokens": 0}
+    return {
+        "refresh_tokens": RefreshToken.all_objects.filter(secret_id__in=secret_ids).count(),
+        "access_tokens": AccessToken.all_objects.filter(secret_id__in=secret_ids).count(),
+    }
+
+
+def _retire_secrets(secrets_query) -> list[int]:
+    """Mark secrets removed and forget their ciphertext: from now on their tokens are refused
+    at every read and no new token is saved with them; purge_removed_secrets deletes the rows."""
+    ids = list(secrets_query.values_list("pk", flat=True))
+    AppSecret.objects.filter(pk__in=ids).update(removed=timezone.now(), encrypted_secret="")
+    return ids
+
+
+def app_remove_secret(*, actor: Account, app: App, secret_id: int, origin: Origin) -> dict:
+    """Remove one of the App's two secrets: exactly the tokens it minted stop working at once
+    (the others keep working). The App keeps at least one secret (LastSecret); a secret that
+    is not one of this App's live ones is SecretNotFound. Returns how many tokens it revoked."""
     _require_manager(actor, app.owner)
     if app.is_public:
         raise PublicClientHasNoSecret()
     with transaction.atomic():
-        _audit(actor=actor, app=app, action=AuditAction.REVEAL_SECRET, origin=origin)
-    return app.client_secret
+        # The App's row first, as the token trigger locks it (migration 0007): no deadlock.
+        app = App.objects.select_for_update().get(pk=app.pk)  # DoesNotExist if removed meanwhile
+        secret = _live_secret(app, secret_id)
+        if AppSecret.objects.live().filter(app_id=app.pk).count() <= 1:
+            raise LastSecret()
+        _retire_secrets(AppSecret.objects.filter(pk=secret.pk))
+        revoked = _count_tokens_of([secret.pk])
+        App.objects.filter(pk=app.pk).update(updated=timezone.now())
+        _audit(
+            actor=actor,
+            app=app,
+            action=AuditAction.REMOVE_SECRET,
+            origin=origin,
+            details={**_secret_details(secret), **revoked},
+        )
+    return revoked
+
+
+def _token_models() -> list[tuple[str, type]]:
+    return [("refresh_tokens", RefreshToken), ("access_tokens", AccessToken)]
+
+
+def _code_models() -> list[tuple[str, type]]:
+    # django-oauth-toolkit's OpenID Connect is off: no ID tokens in practice.
+    return [("id_tokens", get_id_token_model()), ("authorization_codes", get_grant_model())]
 
 
 def _issued_credential_models() -> list[tuple[str, type]]:
     """Every model that holds an issued credential, under the name the counts use."""
-    return [
-        ("refresh_tokens", RefreshToken),
-        ("access_tokens", AccessToken),
-        ("id_tokens", get_id_token_model()),
-        ("authorization_codes", get_grant_model()),
-    ]
+    return [*_token_models(), *_code_models()]
 
 
-def _delete_issued(where: str, params: list) -> dict:
+def _delete_issued(where: str, params: list, *, models: list[tuple[str, type]] | None = None) -> dict:
     """One DELETE per credential table, never row by row, of the rows matching `where` (SQL
     over the table's own `application_id` and `user_id` columns, written here, never input).
 
@@ -242,7 +368,7 @@ def _delete_issued(where: str, params: list) -> dict:
     quote = connection.ops.quote_name
     counts = {}
     with connection.cursor() as cursor:
-        for label, model in _issued_credential_models():
+        for label, model in models or _issued_credential_models():
             table = quote(model._meta.db_table)  # a model's own table name, not input
             cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608
             counts[label] = cursor.rowcount
@@ -269,21 +395,50 @@ def revoke_account_credentials(*, account: Account) -> dict:
 
 
 def app_regenerate_secret(*, actor: Account, app: App, origin: Origin) -> App:
-    """Replace the secret and, in the same transaction, every token and unused code of the App."""
+    """Replace every secret of the App with one new one; every token and unused code of the
+    App stops working in the same transaction.
+
+    The tokens of the old secrets are refused from the commit on (AppSecret) and deleted
+    later by purge_removed_secrets: eight statements whatever their number (make bench, P5).
+    Codes, and the tokens that carry no secret, are deleted now."""
     _require_manager(actor, app.owner)
     if app.is_public:
         raise PublicClientHasNoSecret()
-    app.client_secret = generate_credential()
+    value = generate_credential()
     app.updated = timezone.now()
     with transaction.atomic():
-        if not App.objects.filter(pk=app.pk).update(
-            encrypted_secret=app.encrypted_secret,
-            secret_version=F("secret_version") + 1,
-            updated=app.updated,
-        ):
+        # The App's row first (this UPDATE locks it), as the token trigger locks it
+        # (migration 0007): no deadlock, and token inserts in flight are waited for.
+        if not App.objects.filter(pk=app.pk).update(updated=app.updated):
             raise App.DoesNotExist("The App was removed.")
-        revoked = _delete_issued_credentials(app.pk)
+        # Every token of the App is about to die: those of its secrets now (refused), those
+        # without one deleted below. (The new secret has none yet.) Both counts in one query.
+        quote = connection.ops.quote_name
+        access_table, refresh_table = quote(AccessToken._meta.db_table), quote(RefreshToken._meta.db_table)
+        secret_table = quote(AppSecret._meta.db_table)
+        # The App's tokens not refused already (by a secret removed before, not yet purged).
+        live_ids = f"SELECT id FROM {secret_table} WHERE app_id = %s AND removed IS NULL"  # noqa: S608
+        alive = f"application_id = %s AND (secret_id IS NULL OR secret_id IN ({live_ids}))"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT COUNT(*) FROM {refresh_table} WHERE {alive}), "  # noqa: S608
+                f"(SELECT COUNT(*) FROM {access_table} WHERE {alive})",
+                [app.pk, app.pk, app.pk, app.pk],
+            )
+            refresh_count, access_count = cursor.fetchone()
+        AppSecret.objects.live().filter(app_id=app.pk).update(removed=app.updated, encrypted_secret="")
+        secret = _new_secret(app, value, actor=actor)
+        _delete_issued("application_id = %s AND secret_id IS NULL", [app.pk], models=_token_models())
+        # ID tokens (none: django-oauth-toolkit's OpenID Connect is off) go with their access
+        # tokens, in the purge.
+        codes = _delete_issued("application_id = %s", [app.pk], models=[_code_models()[1]])
+        revoked = {
+            "refresh_tokens": refresh_count,
+            "access_tokens": access_count,
+            "authorization_codes": codes["authorization_codes"],
+        }
         _audit(actor=actor, app=app, action=AuditAction.REGENERATE_SECRET, origin=origin, details=revoked)
+    app.live_secrets = [secret]
     return app
 
 
@@ -407,3 +562,77 @@ def app_revoke_access(
                 actor=actor, app=grant.app, action=AuditAction.REVOKE_ACCESS, origin=origin, details=details
             )
     return counts
+
+
+# --- the rows of removed secrets ------------------------------------------------------------
+
+PURGE_BATCH = 5000
+
+
+def purge_removed_secrets(*, batch: int = PURGE_BATCH, max_batches: int | None = None) -> dict:
+    """Delete the tokens of removed secrets (refused since the removal), `batch` rows of a
+    table per transaction, then each secret's own row once its last token is gone. At most
+    `max_batches` transactions when given (a bounded slice of the work); what is left waits
+    for the next run. Returns how many rows went from each table."""
+    quote = connection.ops.quote_name
+    access, refresh = quote(AccessToken._meta.db_table), quote(RefreshToken._meta.db_table)
+    id_tokens = quote(get_id_token_model()._meta.db_table)
+    counts = {"access_tokens": 0, "refresh_tokens": 0, "id_tokens": 0, "secrets": 0}
+    done = 0
+    for secret_id in (
+        AppSecret.objects.filter(removed__isnull=False).order_by("pk").values_list("pk", flat=True)
+    ):
+        while max_batches is None or done < max_batches:
+            done += 1
+            with transaction.atomic(), connection.cursor() as cursor:
+                # Tables written here, never input; the ids are parameters.
+                cursor.execute(
+                    f"DELETE FROM {refresh} WHERE id IN "  # noqa: S608
+                    f"(SELECT id FROM {refresh} WHERE secret_id = %s LIMIT %s)",
+                    [secret_id, batch],
+                )
+                counts["refresh_tokens"] += cursor.rowcount
+                moved = cursor.rowcount
+                cursor.execute(
+                    f"SELECT id, id_token_id FROM {access} WHERE secret_id = %s LIMIT %s",  # noqa: S608
+                    [secret_id, batch],
+                )
+                rows = cursor.fetchall()
+                if rows:
+                    marks = ", ".join(["%s"] * len(rows))
+                    cursor.execute(f"DELETE FROM {access} WHERE id IN ({marks})", [pk for pk, _ in rows])  # noqa: S608
+                    counts["access_tokens"] += cursor.rowcount
+                    linked = [id_token for _, id_token in rows if id_token is not None]
+                    if linked:
+                        marks = ", ".join(["%s"] * len(linked))
+                        cursor.execute(f"DELETE FROM {id_tokens} WHERE id IN ({marks})", linked)  # noqa: S608
+                        counts["id_tokens"] += cursor.rowcount
+                if moved < batch and len(rows) < batch:
+                    # Nothing of it is left: no new token can name it (the trigger).
+                    counts["secrets"] += AppSecret.objects.filter(pk=secret_id).delete()[0]
+                    break
+        if max_batches is not None and done >= max_batches:
+            break
+    return counts
+
+
+# --- when a secret was last used -------------------------------------------------------------
+
+USE_RESOLUTION = timedelta(seconds=60)
+
+
+def record_secret_use(secret: AppSecret, *, now: datetime | None = None) -> bool:
+    """Note that `secret` just authenticated a client: its `last_used` and its App's, written
+    only when the value loaded with the secret is a minute old or more (a guarded UPDATE, so
+    concurrent requests write once). Token requests within the minute write nothing."""
+    now = now or timezone.now()
+    if secret.last_used is not None and now - secret.last_used < USE_RESOLUTION:
+        return False
+    stale = Q(last_used__isnull=True) | Q(last_used__lt=now - USE_RESOLUTION)
+    written = AppSecret.objects.filter(stale, pk=secret.pk).update(last_used=now)
+    if written:
+        App.objects.filter(Q(last_used__isnull=True) | Q(last_used__lt=now), pk=secret.app_id).update(
+            last_used=now
+        )
+    secret.last_used = now
+    return bool(written)

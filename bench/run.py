@@ -268,21 +268,23 @@ def queries_per_request(scenarios: list[Scenario]) -> dict[str, int]:
 
 
 def measure_regenerate(seeded) -> dict:
-    """P5: the real service on the App with 100k + 100k tokens; time, statements, bystanders."""
+    """P5: the real service on the App with 100k + 100k tokens; time, statements, bystanders.
+    Its tokens must be refused from the moment it returns; their rows are deleted afterwards by
+    the scheduled purge, timed apart (not part of P5's target)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from apps_registry.models import AccessToken, RefreshToken
-    from apps_registry.services import COMMAND_LINE, app_regenerate_secret
+    from apps_registry.services import COMMAND_LINE, app_regenerate_secret, purge_removed_secrets
     from bench.seed import fill_tokens
 
     def others() -> tuple[int, int]:
         return (
-            AccessToken.objects.exclude(application=seeded.target).count(),
-            RefreshToken.objects.exclude(application=seeded.target).count(),
+            AccessToken.all_objects.exclude(application=seeded.target).count(),
+            RefreshToken.all_objects.exclude(application=seeded.target).count(),
         )
 
-    times, statements, untouched, emptied = [], [], True, True
+    times, statements, purges, untouched, emptied = [], [], [], True, True
     for repetition in range(REPETITIONS):
         if repetition:
             fill_tokens(seeded.target, TOKENS)
@@ -294,11 +296,19 @@ def measure_regenerate(seeded) -> dict:
             times.append(time.perf_counter() - started)
         statements.append(len(captured))
         untouched &= others() == before and before[0] > 0
+        # Refused at once: no read of a token (the tokens' manager) finds one.
         emptied &= not AccessToken.objects.filter(application=seeded.target).exists()
         emptied &= not RefreshToken.objects.filter(application=seeded.target).exists()
+        started = time.perf_counter()
+        purge_removed_secrets()
+        purges.append(time.perf_counter() - started)
+        emptied &= not AccessToken.all_objects.filter(application=seeded.target).exists()
+        emptied &= not RefreshToken.all_objects.filter(application=seeded.target).exists()
+        untouched &= others() == before
     return {
         "seconds": statistics.median(times),
         "statements": max(statements),
+        "purge_seconds": statistics.median(purges),
         "untouched": untouched,
         "emptied": emptied,
         "others": before,
@@ -431,39 +441,42 @@ def build_table(
             f"{fmt_answers(scenario.answers())} | "
             f"{queries.get(key, '')} | {target} | {'' if met is None else ('yes' if met else '**no**')} |"
         )
-    if regen is None or race is None:
+    regen_met = race_met = True
+    if regen is not None:
+        regen_met = (
+            regen["seconds"] <= 0.5 and regen["statements"] <= 10 and regen["untouched"] and regen["emptied"]
+        )
+        rows.append(
+            f"| P5 | regenerate on the App with {TOKENS // 1000}k + {TOKENS // 1000}k tokens "
+            f"(median of {REPETITIONS}) | | | {regen['seconds'] * 1000:.0f} | | "
+            f"other Apps' {regen['others'][0]:,} + {regen['others'][1]:,} tokens "
+            f"{'untouched' if regen['untouched'] else '**changed**'}; the App's refused at once, "
+            f"{'their rows purged' if regen['emptied'] else '**rows left**'} afterwards in "
+            f"{regen['purge_seconds']:.1f} s | {regen['statements']} | "
+            f"<= 0.5 s, <= 10 SQL, others untouched | {'yes' if regen_met else '**no**'} |"
+        )
+    if race is not None:
+        race_met = (
+            race["created"] == 1 and race["refused"] == PARALLEL_CREATES - 1 and race["server_errors"] == 0
+        )
+        rows.append(
+            f"| P6 | {PARALLEL_CREATES} parallel Add App at {APPS - 1} Apps | | | | | "
+            f"{race['created']} created, {race['refused']} refused, {race['server_errors']} x 5xx, "
+            f"{race['other']} other; {race['apps']} Apps after | | exactly 1 created, 15 refused, 0 x 5xx | "
+            f"{'yes' if race_met else '**no**'} |"
+        )
+    if ONLY:
         rows.append(f"| | only {', '.join(sorted(ONLY))} measured (BENCH_ONLY) | | | | | | | | |")
-        return "\n".join(rows), missed
-    regen_met = (
-        regen["seconds"] <= 0.5 and regen["statements"] <= 10 and regen["untouched"] and regen["emptied"]
-    )
-    rows.append(
-        f"| P5 | regenerate on the App with {TOKENS // 1000}k + {TOKENS // 1000}k tokens "
-        f"(median of {REPETITIONS}) | | | {regen['seconds'] * 1000:.0f} | | "
-        f"other Apps' {regen['others'][0]:,} + {regen['others'][1]:,} tokens "
-        f"{'untouched' if regen['untouched'] else '**changed**'} | {regen['statements']} | "
-        f"<= 0.5 s, <= 10 SQL, others untouched | {'yes' if regen_met else '**no**'} |"
-    )
-    race_met = race["created"] == 1 and race["refused"] == PARALLEL_CREATES - 1 and race["server_errors"] == 0
-    rows.append(
-        f"| P6 | {PARALLEL_CREATES} parallel Add App at {APPS - 1} Apps | | | | | "
-        f"{race['created']} created, {race['refused']} refused, {race['server_errors']} x 5xx, "
-        f"{race['other']} other; {race['apps']} Apps after | | exactly 1 created, 15 refused, 0 x 5xx | "
-        f"{'yes' if race_met else '**no**'} |"
-    )
     missed |= {key for key, met in (("P5", regen_met), ("P6", race_met)) if not met}
     return "\n".join(rows), missed
 
 
 # What holds a row back where the targets are known to be missed (profiled; see the README).
 NOTES = {
-    ("P5", "sqlite"): "P5 on SQLite: the time is SQLite's own B-tree work. Regenerate runs one DELETE per "
-    "table (8 statements in all); each removes 100k rows from a table with five indexes besides its "
-    "primary key (checksum, App, account, one-to-one links or the token family), about 0.3 s of CPU "
-    "per table on a 2-core Xeon, "
-    "measured with an execute wrapper around each statement. PostgreSQL does the same statements in "
-    "about 0.15 s. Meeting 0.5 s on SQLite would take a different design (tokens checked against a "
-    "secret generation of their App, deleted later), not a faster DELETE.",
+    ("P5", "sqlite"): "P5 on SQLite: regenerate marks the App's secrets removed (their tokens are refused "
+    "by every read from then on), counts their tokens and deletes the App's codes; the rows go "
+    "afterwards, in bounded batches, by the scheduled purge. Missing 0.5 s means the count of 100k + "
+    "100k index entries, or the machine, was slower than measured when this design was made.",
     ("P4", None): "P4: the page is Django's session and user lookups, the account with its parents "
     "(for the permission check and the breadcrumb), a count, 50 rows, and the page template around "
     "them; none of it grows with the number of Apps (tests/apps_registry/test_views.py). On a loaded "

@@ -15,7 +15,7 @@ from oauth2_provider.models import set_token_value
 
 from accounts.models import Account, Kind
 from apps_registry.crypto import encrypt_secret, generate_credential
-from apps_registry.models import AccessToken, Api, App, RefreshToken
+from apps_registry.models import AccessToken, Api, App, AppSecret, RefreshToken
 from apps_registry.services import COMMAND_LINE, app_create
 
 BATCH = 5000
@@ -47,7 +47,7 @@ def _account(username: str, kind: str, parent: Account | None) -> Account:
 
 def _bulk_apps(owner: Account, count: int) -> None:
     secret = encrypt_secret(generate_credential())
-    App.objects.bulk_create(
+    apps = App.objects.bulk_create(
         [
             App(
                 owner=owner,
@@ -57,28 +57,34 @@ def _bulk_apps(owner: Account, count: int) -> None:
                 email="developer@app.example",
                 redirect_uri="https://app.example/callback",
                 client_id=generate_credential(),
-                encrypted_secret=secret,
             )
             for i in range(count)
         ],
         batch_size=500,
     )
+    AppSecret.objects.bulk_create(
+        [AppSecret(app=app, encrypted_secret=secret) for app in apps], batch_size=500
+    )
 
 
 def fill_tokens(app: App, count: int) -> None:
-    """`count` live access tokens of the App, each with its refresh token, in bulk."""
+    """`count` live access tokens of the App, each with its refresh token, in bulk, minted with
+    its newest secret as the token endpoint would."""
+    secret = app.secrets.live().order_by("created", "pk").last()
     expires = timezone.now() + timedelta(hours=1)
     prefix = secrets.token_hex(8)
     for start in range(0, count, BATCH):
         access = []
         for i in range(start, min(count, start + BATCH)):
-            token = AccessToken(user_id=app.owner_id, application=app, expires=expires, scope=app.api)
+            token = AccessToken(
+                user_id=app.owner_id, application=app, expires=expires, scope=app.api, secret=secret
+            )
             set_token_value(token, f"a{prefix}{i}")
             access.append(token)
         AccessToken.objects.bulk_create(access)
         refresh = []
         for i, token in zip(range(start, start + len(access)), access, strict=True):
-            item = RefreshToken(user_id=app.owner_id, application=app, access_token=token)
+            item = RefreshToken(user_id=app.owner_id, application=app, access_token=token, secret=secret)
             set_token_value(item, f"r{prefix}{i}")
             refresh.append(item)
         RefreshToken.objects.bulk_create(refresh)
@@ -120,6 +126,7 @@ def seed(*, apps: int = 1000, tokens: int = 100_000, sessions: int = 17) -> Seed
         application=trusted,
         expires=timezone.now() + timedelta(days=1),
         scope=Api.UNIFIEDAPI,
+        secret=trusted.live_secrets[-1],  # as minted at the token endpoint: /uapi/@me checks it
     )
     set_token_value(token, bearer)
     token.save()

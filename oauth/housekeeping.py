@@ -14,7 +14,7 @@ from oauth2_provider.models import clear_expired
 from oauth2_provider.settings import oauth2_settings
 
 from apps_registry.models import App, ClientRegistration, ConsumedRegistration, RedeemedCode
-from apps_registry.services import COMMAND_LINE, Origin, app_remove
+from apps_registry.services import COMMAND_LINE, Origin, app_remove, purge_removed_secrets
 
 # How long a register.php consent page may stay open before its submit is refused.
 CONSENT_MAX_AGE = timedelta(hours=1)
@@ -62,13 +62,21 @@ def purge_unused_open_registrations(now: datetime | None = None, *, origin: Orig
 
 def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
     """Delete what can no longer be used: django-oauth-toolkit's expired tokens and codes
-    (`cleartokens`), the two kinds of one-time records above, and the open-registered Apps
-    never used. Rotated refresh tokens are kept (django-oauth-toolkit's reuse protection
-    needs them)."""
+    (`cleartokens`), the tokens of removed secrets (refused since the removal or Regenerate;
+    deleted in bounded batches, each its own transaction) with the secrets' rows, the two
+    kinds of one-time records above, and the open-registered Apps never used. Rotated refresh
+    tokens are kept (django-oauth-toolkit's reuse protection needs them)."""
     now = now or timezone.now()
     clear_expired()
+    removed = purge_removed_secrets()
     with transaction.atomic():
         codes = purge_redeemed_codes(now)
         consents = purge_consumed_registrations(now)
     unused = purge_unused_open_registrations(now)
-    return {"redeemed_codes": codes, "consumed_registrations": consents, "unused_open_registrations": unused}
+    return {
+        "redeemed_codes": codes,
+        "consumed_registrations": consents,
+        "unused_open_registrations": unused,
+        "removed_secrets": removed["secrets"],
+        "tokens_of_removed_secrets": removed["access_tokens"] + removed["refresh_tokens"],
+    }

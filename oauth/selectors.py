@@ -54,20 +54,23 @@ class MeToken(NamedTuple):
 
 
 @functools.cache
-def _me_sql(vendor: str) -> str:
+def _me_sql(vendor: str) -> tuple[str, tuple, int]:
     """/uapi/@me's one query (token, App, account and the App's owner, by the token's
-    checksum), built by the ORM once per process and database: building it on every request
-    cost more than running it (make bench, P3)."""
+    checksum; a token whose secret was removed is not found: the manager), built by the ORM
+    once per process and database: building it on every request cost more than running it
+    (make bench, P3). Returns the SQL, its parameters and where the checksum goes in them."""
     queryset = AccessToken.objects.filter(token_checksum="").values_list(*ME_COLUMNS)[:1]
     sql, params = queryset.query.sql_with_params()
-    assert params == ("",), params  # the checksum is the one parameter
-    return sql
+    assert params.count("") == 1, params  # the checksum; the others are constants
+    return sql, params, params.index("")
 
 
 def token_for_me(value: str) -> MeToken | None:
     """The access token whose value is `value`, whatever its state (one query), or None."""
+    sql, params, at = _me_sql(connection.vendor)
+    params = [*params[:at], checksum(value), *params[at + 1 :]]
     with connection.cursor() as cursor:
-        cursor.execute(_me_sql(connection.vendor), [checksum(value)])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None

@@ -3,12 +3,17 @@ for, which scope it carries, and what a replayed authorization code does."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import uuid
 from contextvars import ContextVar
+from datetime import UTC
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.encoding import escape_uri_path
 from oauth2_provider.oauth2_backends import OAuthLibCore as BaseOAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -21,10 +26,11 @@ from apps_registry.models import (
     SECRET_CHANGED,
     AccessToken,
     App,
+    AppSecret,
     RedeemedCode,
     RefreshToken,
 )
-from apps_registry.services import app_authorization_grant, app_authorization_used
+from apps_registry.services import app_authorization_grant, app_authorization_used, record_secret_use
 from portal.issuer import configured_issuer
 
 from .discovery import resource_problem
@@ -35,10 +41,60 @@ USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
 # The access token the token endpoint just saved, for the view to hand to app_authorized
 # without reading it back (oauth.views.token.Token).
 issued_access_token: ContextVar[AccessToken | None] = ContextVar("issued_access_token", default=None)
+# The oauthlib request whose client is being authenticated (Validator.authenticate_client):
+# django-oauth-toolkit hands _check_secret the provided and the stored secret only.
+authenticating: ContextVar = ContextVar("authenticating", default=None)
 
 
 def checksum(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _app_with_secrets_sql(vendor: str) -> str:
+    """The App and its live secrets, by key: a LEFT JOIN written once per process and database
+    (the ORM's FilteredRelation built the same query on every request, and building it cost
+    more than running it: make bench, P1)."""
+    quote = connection.ops.quote_name
+    app_table, secret_table = quote(App._meta.db_table), quote(AppSecret._meta.db_table)
+    columns = ", ".join(f"{app_table}.{quote(field.column)}" for field in App._meta.concrete_fields)
+    return (
+        f"SELECT {columns}, secret.id AS secret_pk, secret.encrypted_secret AS secret_ciphertext, "  # noqa: S608
+        f"secret.created AS secret_created, secret.last_used AS secret_last_used "
+        f"FROM {app_table} LEFT JOIN {secret_table} secret "
+        f"ON secret.app_id = {app_table}.id AND secret.removed IS NULL "
+        f"WHERE {app_table}.{quote('client_id')} = %s ORDER BY secret.created, secret.id"
+    )
+
+
+def _aware(value):
+    """A datetime read without the ORM's converters: SQLite hands it back naive (UTC) or as text."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def load_app_with_secrets(client_id: str) -> App | None:
+    """The App with this key and its live secrets, in ONE query (a row per secret, at most
+    two): the token endpoint pays for rotation no query of its own."""
+    rows = list(App.objects.raw(_app_with_secrets_sql(connection.vendor), [client_id]))
+    if not rows:
+        return None
+    app = rows[0]
+    app.live_secrets = [
+        AppSecret(
+            pk=row.secret_pk,
+            app_id=app.pk,
+            encrypted_secret=row.secret_ciphertext,
+            created=_aware(row.secret_created),
+            last_used=_aware(row.secret_last_used),
+        )
+        for row in rows
+        if row.secret_pk is not None
+    ]
+    return app
 
 
 def received_credential(value: str | None) -> str | None:
@@ -80,10 +136,30 @@ class OAuthLibCore(BaseOAuthLibCore):
 class Validator(OAuth2Validator):
     # --- The App: looked up once, its secret compared in constant time ------------------
 
+    def authenticate_client(self, request, *args, **kwargs) -> bool:
+        """django-oauth-toolkit's (Basic, then the body), with the request at hand for
+        _check_secret, which records which of the App's secrets matched."""
+        reset = authenticating.set(request)
+        try:
+            return super().authenticate_client(request, *args, **kwargs)
+        finally:
+            authenticating.reset(reset)
+
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
-        """App secrets are encrypted, not hashed: a constant-time comparison of the decrypted
-        secret costs microseconds, so a flood of wrong secrets costs no password-hash work."""
-        return secret_matches(provided_secret, stored_secret)
+        """App secrets are encrypted, not hashed: a constant-time comparison with each of the
+        App's live secrets (two while it rotates) costs microseconds, so a flood of wrong
+        secrets costs no password-hash work. The matching secret is kept on the request, for
+        the tokens to remember it, and its use recorded (at most once a minute)."""
+        request = authenticating.get()
+        client = getattr(request, "client", None)
+        if not isinstance(client, App):
+            return secret_matches(provided_secret, stored_secret)
+        secret = client.matching_secret(provided_secret)
+        request.authenticated_secret = secret
+        if secret is None:
+            return False
+        record_secret_use(secret)
+        return True
 
     def _authenticate_request_body(self, request) -> bool:
         """Credentials in the body, percent-decoded once more where they hold an escape
@@ -101,12 +177,19 @@ class Validator(OAuth2Validator):
         """As django-oauth-toolkit's, minus the queries that cannot find an App: none without a
         client_id (Basic credentials failed and the body has none: it looked up `IS NULL`), and
         one per request for a client_id that is not there. No App ID/key holds a NUL, and
-        PostgreSQL refuses one in a query (a 500): such an App is simply unknown."""
+        PostgreSQL refuses one in a query (a 500): such an App is simply unknown. The App comes
+        with its live secrets, in the same query (load_app_with_secrets). django-oauth-toolkit's
+        Client ID Metadata Documents (CIMD_ENABLED) are off here and not looked up."""
         if not client_id or "\x00" in client_id or getattr(request, "absent_client_id", None) == client_id:
             return None
-        client = super()._load_application(client_id, request)
-        if client is None:
-            request.absent_client_id = client_id
+        client = request.client
+        if not (isinstance(client, App) and client.client_id == client_id and client.is_usable(request)):
+            client = load_app_with_secrets(client_id)
+            if client is None or not client.is_usable(request):
+                request.absent_client_id = client_id
+                request.client = None
+                return None
+            request.client = client
         return client
 
     # --- Public clients (RFC 7591 registration): PKCE S256 always -----------------------
@@ -146,8 +229,8 @@ class Validator(OAuth2Validator):
     def _create_access_token(self, expires, request, token, source_refresh_token=None) -> AccessToken:
         """As django-oauth-toolkit's, except that a client_credentials token acts as the
         account that owns the App (it sets no user), the client's User-Agent is kept for the
-        App's token list, and the token carries the secret version its client authenticated
-        against (the database refuses it if that changed meanwhile)."""
+        App's token list, and the token remembers the secret its client authenticated with
+        (the database refuses it if that secret was removed meanwhile)."""
         user_id = request.client.owner_id if request.grant_type == "client_credentials" else request.user.pk
         access_token = AccessToken(
             user_id=user_id,
@@ -157,7 +240,7 @@ class Validator(OAuth2Validator):
             source_refresh_token=source_refresh_token,
             resource=getattr(request, "resource", []),
             user_agent=(request.headers.get("HTTP_USER_AGENT") or "")[:USER_AGENT_MAX],
-            secret_version=request.client.secret_version,
+            secret=getattr(request, "authenticated_secret", None),
         )
         self._set_token_value(access_token, token["access_token"])
         access_token.save()
@@ -176,9 +259,18 @@ class Validator(OAuth2Validator):
         return access_token
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):
-        refresh_token = super()._create_refresh_token(
-            request, refresh_token_code, access_token, previous_refresh_token
+        """As django-oauth-toolkit's, plus the secret this request authenticated with (a
+        refresh with the new secret moves the token to it)."""
+        refresh_token = RefreshToken(
+            user=request.user,
+            application=request.client,
+            access_token=access_token,
+            token_family=previous_refresh_token.token_family if previous_refresh_token else uuid.uuid4(),
+            resource=getattr(request, "resource", []),
+            secret=getattr(request, "authenticated_secret", None),
         )
+        self._set_token_value(refresh_token, refresh_token_code)
+        refresh_token.save()
         request.issued_token_family = refresh_token.token_family
         return refresh_token
 
@@ -197,9 +289,10 @@ class Validator(OAuth2Validator):
         try:
             super()._save_bearer_token(token, request, *args, **kwargs)
         except IntegrityError as error:
-            # design §3: after a regenerate no token minted with the old secret is alive. The
-            # database refused this one (migration 0004): the secret this client proved it
-            # holds was replaced, or the App disabled or removed, since it authenticated.
+            # design §3: once a secret is removed (or regenerated) no token minted with it is
+            # alive. The database refused this one (migration 0007): the secret this client
+            # proved it holds was removed, or the App disabled or removed, since it
+            # authenticated.
             if SECRET_CHANGED in str(error):
                 raise errors.InvalidClientError(request=request) from None
             # The App's owner is deactivated (migration 0005): the App is unusable, as if

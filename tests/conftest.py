@@ -44,20 +44,32 @@ def login(client):
 def make_tokens(db):
     """Give an App `count` live access tokens, each with its refresh token (bulk inserts)."""
 
-    def make(app, count: int, user=None) -> list[AccessToken]:
+    def make(app, count: int, user=None, secret=...) -> list[AccessToken]:
+        """Minted with the App's newest secret, as the token endpoint would (`secret=None`: none)."""
         user = user or app.owner
+        if secret is ...:
+            secret = app.secrets.live().order_by("created", "pk").last()
         expires = timezone.now() + timedelta(hours=1)
         prefix = secrets.token_hex(6)
         access = AccessToken.objects.bulk_create(
             [
-                AccessToken(user=user, application=app, token=f"a{prefix}{i}", expires=expires, scope="")
+                AccessToken(
+                    user=user,
+                    application=app,
+                    token=f"a{prefix}{i}",
+                    expires=expires,
+                    scope="",
+                    secret=secret,
+                )
                 for i in range(count)
             ],
             batch_size=5000,
         )
         RefreshToken.objects.bulk_create(
             [
-                RefreshToken(user=user, application=app, token=f"r{prefix}{i}", access_token=token)
+                RefreshToken(
+                    user=user, application=app, token=f"r{prefix}{i}", access_token=token, secret=secret
+                )
                 for i, token in enumerate(access)
             ],
             batch_size=5000,

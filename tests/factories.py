@@ -5,7 +5,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Account, Kind
 from apps_registry.crypto import generate_credential
-from apps_registry.models import Api, App
+from apps_registry.models import Api, App, AppSecret
 
 
 class AdministratorFactory(DjangoModelFactory):
@@ -40,6 +40,7 @@ class AppFactory(DjangoModelFactory):
 
     class Meta:
         model = App
+        skip_postgeneration_save = True
 
     owner = factory.SubFactory(OrganizationFactory)
     api = Api.SYSTEMAPI
@@ -47,4 +48,12 @@ class AppFactory(DjangoModelFactory):
     homepage = "https://app.example/"
     email = "developer@app.example"
     redirect_uri = "https://app.example/callback"
-    client_secret = factory.LazyFunction(generate_credential)
+
+    @factory.post_generation
+    def client_secret(app, create, extracted, **kwargs):
+        """The App's one secret (`client_secret=...` to choose it), added by nobody."""
+        secret = AppSecret(app=app)
+        secret.secret = extracted or generate_credential()
+        if create:
+            secret.save()
+        app.live_secrets = [secret]

@@ -25,6 +25,7 @@ ROW_HTML = """<tr>
         <td class="col-created"><time datetime="{created_iso}">{created_text}</time></td>
         <td class="col-tokens text-end">{live_tokens}</td>
         <td class="col-authorized text-end">{authorized_accounts}</td>
+        <td class="col-last_used">{last_used}</td>
       </tr>"""  # noqa: E501
 IMAGE_HTML = '<img class="app-image" src="{}" alt="" loading="lazy" referrerpolicy="no-referrer">'
 NO_IMAGE_HTML = '<span class="app-image-placeholder" aria-hidden="true"></span>'
@@ -32,6 +33,8 @@ DESCRIPTION_HTML = '<div class="small text-body-secondary app-description">{}</d
 DESCRIPTION_LENGTH = 80
 DISABLED_HTML = '<span class="badge text-bg-warning">No</span>'
 PUBLIC_HTML = ' <span class="badge text-bg-info">Public client</span>'
+TIME_HTML = '<time datetime="{}">{}</time>'
+NEVER_HTML = '<span class="text-body-secondary">Never</span>'
 
 
 def url_for_pk(name: str):
@@ -50,6 +53,7 @@ def app_rows(apps) -> SafeString:
     rows = []
     for app in apps:
         created = app["created"].astimezone(zone)
+        last_used = app["last_used"].astimezone(zone) if app["last_used"] else None
         image = app["image_uri"]
         description = " ".join(app["description"].split())
         if len(description) > DESCRIPTION_LENGTH:
@@ -69,6 +73,9 @@ def app_rows(apps) -> SafeString:
                 created_text=created.strftime("%Y-%m-%d %H:%M"),
                 live_tokens=int(app["live_tokens"]),
                 authorized_accounts=int(app["authorized_accounts"]),
+                last_used=TIME_HTML.format(last_used.isoformat(), last_used.strftime("%Y-%m-%d %H:%M"))
+                if last_used
+                else NEVER_HTML,
             )
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value in the rows is escaped above

@@ -8,8 +8,10 @@ same view answers the whole page.
 
 from .app import (
     app_add,
+    app_add_secret_view,
     app_edit,
     app_regenerate_secret_view,
+    app_remove_secret_view,
     app_remove_view,
     app_reveal_secret_view,
     app_revoke_tokens_view,
@@ -22,10 +24,12 @@ from .changelist import app_bulk_action, app_list, integration
 
 __all__ = [
     "app_add",
+    "app_add_secret_view",
     "app_bulk_action",
     "app_edit",
     "app_list",
     "app_regenerate_secret_view",
+    "app_remove_secret_view",
     "app_remove_view",
     "app_reveal_secret_view",
     "app_revoke_tokens_view",

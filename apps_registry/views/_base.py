@@ -28,6 +28,7 @@ COLUMNS = [
     ("created", "Created"),
     ("tokens", "Live tokens"),
     ("authorized", "Authorized accounts"),
+    ("last_used", "Last used"),
 ]
 
 

@@ -157,6 +157,9 @@ def details_text(event) -> str:
     refresh tokens revoked", never the internal counters' names."""
     details = dict(event.details or {})
     parts = []
+    secret, added = details.pop("secret", None), details.pop("secret_added", None)
+    if secret is not None:  # which secret: never a character of it
+        parts.append(f"Secret #{secret}" + (f" (added {str(added)[:16].replace('T', ' ')})" if added else ""))
     fields = details.pop("fields", None)
     if isinstance(fields, list) and fields:
         words = ACCOUNT_FIELD_WORDS if isinstance(event, AccountEvent) else FIELD_WORDS
@@ -169,7 +172,12 @@ def details_text(event) -> str:
     if counts:
         verb = "deleted with it" if event.action == AuditAction.REMOVE else "revoked"
         parts.append(f"{_and(counts)} {verb}")
-    elif event.action in (AuditAction.REGENERATE_SECRET, AuditAction.REVOKE_TOKENS, AuditAction.REMOVE):
+    elif event.action in (
+        AuditAction.REGENERATE_SECRET,
+        AuditAction.REMOVE_SECRET,
+        AuditAction.REVOKE_TOKENS,
+        AuditAction.REMOVE,
+    ):
         parts.append("No live token")
     api = details.pop("api", None)
     if api:

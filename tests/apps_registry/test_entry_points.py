@@ -210,10 +210,27 @@ def test_admin_offers_only_owners_in_reach(demo, client):
     assert not App.objects.exists()
 
 
+def secrets_inline(app, remove: int | None = None) -> dict:
+    """The change form's secrets inline as the admin page sends it (Remove ticked on `remove`)."""
+    secrets = list(app.secrets.live().order_by("created", "pk"))
+    data = {
+        "secrets-TOTAL_FORMS": str(len(secrets)),
+        "secrets-INITIAL_FORMS": str(len(secrets)),
+        "secrets-MIN_NUM_FORMS": "0",
+        "secrets-MAX_NUM_FORMS": "0",
+    }
+    for n, secret in enumerate(secrets):
+        data[f"secrets-{n}-id"] = str(secret.pk)
+        data[f"secrets-{n}-app"] = str(app.pk)
+        if secret.pk == remove:
+            data[f"secrets-{n}-DELETE"] = "on"
+    return data
+
+
 def test_admin_edit_goes_through_the_service_and_is_audited(demo, client):
     app = AppFactory(owner=demo["user"], name="Before")
     client.force_login(demo["admin"])
-    form = admin_form(demo["user"], name="After", enabled="")
+    form = {**admin_form(demo["user"], name="After", enabled=""), **secrets_inline(app)}
     del form["owner"], form["api"]
     response = client.post(reverse("admin:apps_registry_app_change", args=[app.pk]), form)
     assert response.status_code == 302
@@ -266,7 +283,7 @@ def test_admin_turns_a_refusal_at_save_time_into_a_message_not_a_500(demo, clien
     the form was valid: the admin says so and nothing is written."""
 
     def lost_the_race(**kwargs):
-        App.objects.create(owner=kwargs["owner"], api=kwargs["api"], encrypted_secret="x")  # rolled back
+        App.objects.create(owner=kwargs["owner"], api=kwargs["api"])  # rolled back
         raise ValidationError("This account already owns 1000 Apps.", code="app_limit_reached")
 
     monkeypatch.setattr("apps_registry.services.app_create", lost_the_race)

@@ -17,15 +17,17 @@ KEY_A, KEY_B = TEST_APP_SECRET_KEYS
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-def raw_row(app: App) -> tuple:
+def raw_rows(app: App) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM apps_registry_app WHERE id = %s", [app.pk])
-        return cursor.fetchone()
+        rows = [cursor.fetchone()]
+        cursor.execute("SELECT * FROM apps_registry_appsecret WHERE app_id = %s", [app.pk])
+        return rows + cursor.fetchall()
 
 
 def raw_ciphertext(app: App) -> str:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT encrypted_secret FROM apps_registry_app WHERE id = %s", [app.pk])
+        cursor.execute("SELECT encrypted_secret FROM apps_registry_appsecret WHERE app_id = %s", [app.pk])
         return cursor.fetchone()[0]
 
 
@@ -33,8 +35,28 @@ def test_the_database_never_holds_the_secret(demo):
     app = AppFactory(owner=demo["user"])
     secret = app.client_secret
     assert len(secret) == 32
-    assert not any(secret in str(value) for value in raw_row(app))
+    rows = raw_rows(app)
+    assert len(rows) == 2  # the App and its one secret
+    assert not any(secret in str(value) for row in rows for value in row)
     assert App.objects.get(pk=app.pk).client_secret == secret
+
+
+def test_a_second_secret_is_encrypted_too_and_a_removed_one_forgotten(demo):
+    from apps_registry import services
+
+    app = AppFactory(owner=demo["user"])
+    first = app.client_secret
+    app, second = services.app_add_secret(actor=demo["user"], app=app, origin=services.COMMAND_LINE)
+    rows = raw_rows(app)
+    assert len(rows) == 3
+    assert not any(value in str(cell) for row in rows for cell in row for value in (first, second))
+
+    old = app.live_secrets[0]
+    services.app_remove_secret(actor=demo["user"], app=app, secret_id=old.pk, origin=services.COMMAND_LINE)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT encrypted_secret FROM apps_registry_appsecret WHERE id = %s", [old.pk])
+        assert cursor.fetchone() == ("",)  # nothing left that would decrypt to it
 
 
 def test_the_same_secret_encrypts_differently_each_time(demo):
@@ -66,7 +88,7 @@ def test_rotating_keys_keeps_every_app_usable(demo, settings):
     assert all(App.objects.get(pk=pk).check_secret(secret) for pk, secret in secrets.items())
     out = io.StringIO()
     call_command("rotate_app_secrets", stdout=out)
-    assert "Re-encrypted 3 App secret(s)" in out.getvalue()
+    assert "Re-encrypted 3 App secret(s)" in out.getvalue()  # one secret each
     assert all(raw_ciphertext(app) != before[app.pk] for app in apps)
 
     settings.APP_SECRET_KEYS = [KEY_B]  # the old key is gone

@@ -17,6 +17,7 @@ from apps_registry.models import (
     Api,
     App,
     AppAuthorization,
+    AppSecret,
     AuditAction,
     AuditEvent,
     RefreshToken,
@@ -30,9 +31,9 @@ def snapshot(app: App) -> dict:
     app.refresh_from_db()
     return {
         "fields": {
-            field: getattr(app, field)
-            for field in ("name", "homepage", "redirect_uri", "trusted", "enabled", "encrypted_secret")
+            field: getattr(app, field) for field in ("name", "homepage", "redirect_uri", "trusted", "enabled")
         },
+        "secrets": list(app.secrets.values_list("pk", "encrypted_secret", "removed")),
         "tokens": AccessToken.objects.filter(application=app).count(),
         "refresh": RefreshToken.objects.filter(application=app).count(),
         "audit": AuditEvent.objects.filter(app=app).count(),
@@ -888,7 +889,7 @@ def test_revoke_all_asks_first_then_revokes_every_token_and_keeps_the_secret(
     demo, demo_apps, client, make_tokens
 ):
     app = demo_apps["user"]
-    secret = app.encrypted_secret
+    secret = app.client_secret
     make_tokens(app, 4)
     client.force_login(demo["admin"])
     url = reverse("apps_registry:revoke_tokens", args=[app.pk])
@@ -903,7 +904,7 @@ def test_revoke_all_asks_first_then_revokes_every_token_and_keeps_the_secret(
     assert not AccessToken.objects.filter(application=app).exists()
     assert not RefreshToken.objects.filter(application=app).exists()
     app.refresh_from_db()
-    assert app.encrypted_secret == secret
+    assert app.client_secret == secret
 
 
 # --- disable, enable, remove ----------------------------------------------------------------
@@ -1087,7 +1088,11 @@ def test_numbered_pages_with_first_last_and_ellipses_keep_the_query(demo, client
     ("action", "done", "check"),
     [
         ("disable", "Disabled 2 Apps.", lambda app: app is not None and not app.enabled),
-        ("regenerate", "Regenerated the secrets of 2 Apps.", lambda app: app and app.secret_version > 1),
+        (
+            "regenerate",
+            "Regenerated the secrets of 2 Apps.",
+            lambda app: app and app.live_secrets[0].added_by,
+        ),
         ("remove", "Removed 2 Apps.", lambda app: app is None),
     ],
 )
@@ -1115,7 +1120,7 @@ def test_an_action_on_selected_rows_asks_then_runs_the_service_per_app_with_its_
     for app in (one, two):
         assert check(App.objects.filter(pk=app.pk).first())
     kept.refresh_from_db()
-    assert kept.enabled and kept.secret_version == 1
+    assert kept.enabled and kept.live_secrets[0].added_by_username == ""  # the factory's
     assert App.objects.filter(pk=theirs.pk, enabled=True).exists()
     assert AuditEvent.objects.filter(actor=demo["provider"]).count() == 2
 
@@ -1185,6 +1190,7 @@ def test_audit_trail_shows_who_did_what_to_which_app_when_and_from_where(demo, c
     data = form_data(client.get(add_url(owner)))
     client.post(add_url(owner), data, REMOTE_ADDR="192.0.2.44")
     app = App.objects.get()
+    secret = app.client_secret
     client.post(reverse("apps_registry:reveal_secret", args=[app.pk]))
     client.post(reverse("apps_registry:remove", args=[app.pk]))
     other = AppFactory(owner=owner, name="Other")
@@ -1198,7 +1204,7 @@ def test_audit_trail_shows_who_did_what_to_which_app_when_and_from_where(demo, c
     for shown in ("Created", "Revealed the secret", "Removed", "Disabled", "192.0.2.44", "organization"):
         assert shown in content
     assert app.client_id in content  # a removed App keeps its history
-    assert app.client_secret not in content
+    assert secret not in content
     assert "1 event" in text(filtered) and "Calendar Sync</td>" not in text(filtered)
 
 
@@ -1372,9 +1378,10 @@ def test_audit_trail_csv_keeps_a_formula_from_running(demo, client):
 
 
 def make_apps(owner, count: int) -> None:
-    """`count` SystemAPI Apps in one INSERT (their secret encrypted once, shared: enough here)."""
+    """`count` SystemAPI Apps in one INSERT, and their secrets in another (encrypted once,
+    shared: enough here)."""
     template = AppFactory.build(owner=owner)
-    App.objects.bulk_create(
+    apps = App.objects.bulk_create(
         [
             App(
                 owner=owner,
@@ -1383,13 +1390,14 @@ def make_apps(owner, count: int) -> None:
                 homepage=template.homepage,
                 email=template.email,
                 redirect_uri=template.redirect_uri,
-                encrypted_secret=template.encrypted_secret,
                 image_uri="https://img.example/logo.png" if i % 2 else "",
             )
             for i in range(count)
         ],
         batch_size=500,
     )
+    secret = template.live_secrets[0].encrypted_secret
+    AppSecret.objects.bulk_create([AppSecret(app=app, encrypted_secret=secret) for app in apps])
 
 
 def give_tokens_and_grants(owner, account) -> None:

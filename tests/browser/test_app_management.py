@@ -277,3 +277,74 @@ def test_edit_an_app_in_a_pop_up_from_the_list_and_reveal_its_secret_there(page,
     expect(dialog.get_by_role("heading", name="New secret of “Popped”")).to_be_visible()
     app.refresh_from_db()
     expect(dialog.locator("#new-secret")).to_have_value(app.client_secret)
+
+
+def test_rotate_a_secret_on_the_app_page_add_then_remove_the_old_one(page, demo):
+    """Add a secret… shows the new one once in the modal; the page then lists both, masked;
+    Remove… on the old one asks, then leaves the new one alone."""
+    from apps_registry.models import AppSecret
+
+    app = AppFactory(owner=demo["organization"], name="Rotating App", api=Api.SYSTEMAPI)
+    old = app.client_secret
+    sign_in(page, "organization")
+    page.goto(f"/apps/{app.pk}/")
+    expect(page.locator("#secret-list > li")).to_have_count(1)
+
+    page.get_by_role("link", name="Add a secret…").click()
+    dialog = page.locator("#modal")
+    expect(dialog.get_by_role("heading", name=re.compile("Add a second secret"))).to_be_visible()
+    dialog.get_by_role("button", name="Add a secret").click()
+    expect(dialog.get_by_role("heading", name=re.compile("Second secret of"))).to_be_visible()
+    new = AppSecret.objects.live().filter(app=app).order_by("pk").last().secret
+    expect(dialog.locator("#new-secret")).to_have_value(new)
+    # Behind the modal, the page's list has both already (updated out of band).
+    expect(page.locator("#secret-list > li")).to_have_count(2)
+    dialog.get_by_role("link", name="Done").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#client-secret")).to_have_value("•" * 28 + old[-4:])
+    expect(page.locator("#client-secret-2")).to_have_value(new)  # as the modal showed it
+    page.reload()
+    expect(page.locator("#client-secret-2")).to_have_value("•" * 28 + new[-4:])
+    page.locator("#app-secret").scroll_into_view_if_needed()
+    screenshot(page, "app-secrets.png")
+    # Reveal names the secret it shows (htmx swaps the list in place).
+    page.get_by_role("button", name=f"Reveal the secret ending {new[-4:]}").click()
+    expect(page.locator("#client-secret-2")).to_have_value(new)
+    expect(page.locator("#client-secret")).to_have_value("•" * 28 + old[-4:])
+
+    page.get_by_role("link", name=f"Remove the secret ending {old[-4:]}").click()
+    expect(
+        dialog.get_by_role("heading", name=re.compile(f"Remove the secret …{re.escape(old[-4:])}"))
+    ).to_be_visible()
+    dialog.get_by_role("button", name="Remove the secret").click()
+
+    expect(page.get_by_role("alert")).to_contain_text(f"The secret …{old[-4:]} of “Rotating App” was removed")
+    expect(page.locator("#secret-list > li")).to_have_count(1)
+    expect(page.locator("#client-secret")).to_have_value("•" * 28 + new[-4:])
+    expect(page.get_by_role("link", name="Add a secret…")).to_be_visible()
+    assert [secret.secret for secret in AppSecret.objects.live().filter(app=app)] == [new]
+
+
+def test_add_and_remove_a_secret_without_javascript(chromium, live_server, demo):
+    from apps_registry.models import AppSecret
+
+    app = AppFactory(owner=demo["user"], name="No Script")
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, "user")
+        page.goto(f"/apps/{app.pk}/")
+        page.get_by_role("link", name="Add a secret…").click()
+        expect(page).to_have_url(re.compile(rf"/apps/{app.pk}/secret/add/$"))
+        page.get_by_role("button", name="Add a secret").click()
+        new = AppSecret.objects.live().filter(app=app).order_by("pk").last().secret
+        expect(page.locator("#new-secret")).to_have_value(new)
+        page.get_by_role("link", name="Done").click()
+        old = app.live_secrets[0]
+        page.get_by_role("link", name=f"Remove the secret ending {old.secret[-4:]}").click()
+        expect(page).to_have_url(re.compile(rf"/apps/{app.pk}/secret/{old.pk}/remove/$"))
+        page.get_by_role("button", name="Remove the secret").click()
+        expect(page.get_by_role("alert")).to_contain_text("was removed")
+        assert [secret.secret for secret in AppSecret.objects.live().filter(app=app)] == [new]
+    finally:
+        context.close()

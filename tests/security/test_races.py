@@ -348,3 +348,77 @@ def test_a_token_request_overtaken_by_disable_or_remove_gets_no_token(client, de
 
     assert response.status_code == 401
     assert not AccessToken.objects.exists()
+
+
+# --- one of two secrets removed while token requests with each are in flight ------------------
+
+
+@pytest.mark.slow
+@live
+def test_no_token_minted_with_a_removed_secret_outlives_its_removal_and_the_other_secrets_live(
+    live_server, demo
+):
+    """Token requests with the old secret and with the new one run without pause while the old
+    one is removed. Once the removal has returned, no token the old secret got works anywhere,
+    every token the new one got still does, and the old secret gets no more tokens."""
+    app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
+    old_secret = app.client_secret
+    app, new_secret = services.app_add_secret(actor=app.owner, app=app, origin=services.COMMAND_LINE)
+    old_id = app.live_secrets[0].pk
+    url = f"{live_server.url}/oauth/token.php"
+    got_one = threading.Event()
+    removed = threading.Event()
+    tokens: dict[str, list[str]] = {"old": [], "new": []}
+    statuses: dict[str, Counter] = {"old": Counter(), "new": Counter()}
+    lock = threading.Lock()
+
+    def hammer(which: str, secret: str) -> None:
+        with requests.Session() as session:
+            after = 0
+            while after < 3:
+                if removed.is_set():
+                    after += 1
+                response = session.post(
+                    url,
+                    data={"grant_type": "client_credentials"},
+                    auth=(app.client_id, secret),
+                    timeout=TIMEOUT,
+                )
+                with lock:
+                    statuses[which][response.status_code] += 1
+                    if response.status_code == 200:
+                        tokens[which].append(response.json()["access_token"])
+                        if which == "old":
+                            got_one.set()
+
+    workers = [
+        threading.Thread(target=hammer, args=(which, secret))
+        for which, secret in [("old", old_secret)] * 4 + [("new", new_secret)] * 2
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        assert got_one.wait(timeout=TIMEOUT)
+        services.app_remove_secret(actor=app.owner, app=app, secret_id=old_id, origin=services.COMMAND_LINE)
+    finally:
+        removed.set()
+        for worker in workers:
+            worker.join(timeout=TIMEOUT * 2)
+        connection.close()
+
+    assert set(statuses["old"]) <= {200, 401}, statuses
+    assert statuses["old"][401] >= 4  # every old-secret worker was refused after the removal
+    assert statuses["new"] == Counter({200: sum(statuses["new"].values())}), statuses
+    with requests.Session() as session:
+        me = [
+            session.get(
+                f"{live_server.url}/uapi/@me", headers={"Authorization": f"Bearer {value}"}, timeout=TIMEOUT
+            )
+            for value in tokens["old"] + tokens["new"]
+        ]
+    codes = [response.status_code for response in me]
+    assert codes == [401] * len(tokens["old"]) + [200] * len(tokens["new"]), codes
+    assert not AccessToken.objects.filter(secret_id=old_id).exists()
+    services.purge_removed_secrets()
+    assert not AccessToken.all_objects.filter(secret_id=old_id).exists()
+    assert AccessToken.objects.filter(application=app).count() == len(tokens["new"])

@@ -8,15 +8,17 @@ from oauth.housekeeping import purge_expired
 class Command(BaseCommand):
     help = (
         "Delete expired access tokens, authorization codes and revoked refresh tokens (what "
-        "`cleartokens` does), and the redeemed-code and consumed-registration records that "
-        "have outlived their use, and the open-registered Apps that got no token within a day."
+        "`cleartokens` does), the tokens of removed App secrets (refused since; deleted in "
+        "batches), the redeemed-code and consumed-registration records that have outlived "
+        "their use, and the open-registered Apps that got no token within a day."
     )
 
     def handle(self, *args, **options):
         counts = purge_expired()
         self.stdout.write(
             f"Deleted {counts['redeemed_codes']} redeemed-code record(s) and "
-            f"{counts['consumed_registrations']} consumed-registration record(s); "
-            f"removed {counts['unused_open_registrations']} unused open-registered App(s); "
+            f"{counts['consumed_registrations']} consumed-registration record(s), and "
+            f"{counts['tokens_of_removed_secrets']} token(s) of {counts['removed_secrets']} removed "
+            f"secret(s); removed {counts['unused_open_registrations']} unused open-registered App(s); "
             "expired tokens and codes cleared."
         )
