@@ -256,7 +256,7 @@ class AppAuthorizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         manageable = Account.objects.manageable_by(request.user).values("pk")
-        return AppAuthorization.objects.filter(account__in=manageable).defer("app__encrypted_secret")
+        return AppAuthorization.objects.filter(account__in=manageable)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

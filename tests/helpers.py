@@ -481,3 +481,20 @@ def admin_add_form(parent: Account, kind: str, **overrides) -> dict[str, str]:
     }
     data.update(overrides)
     return data
+
+
+def secrets_inline(app, remove: int | None = None) -> dict:
+    """The change form's secrets inline as the admin page sends it (Remove ticked on `remove`)."""
+    secrets = list(app.secrets.live().order_by("created", "pk"))
+    data = {
+        "secrets-TOTAL_FORMS": str(len(secrets)),
+        "secrets-INITIAL_FORMS": str(len(secrets)),
+        "secrets-MIN_NUM_FORMS": "0",
+        "secrets-MAX_NUM_FORMS": "0",
+    }
+    for n, secret in enumerate(secrets):
+        data[f"secrets-{n}-id"] = str(secret.pk)
+        data[f"secrets-{n}-app"] = str(app.pk)
+        if secret.pk == remove:
+            data[f"secrets-{n}-DELETE"] = "on"
+    return data

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from apps_registry.models import Api, App, AuditEvent, AuditSource
 from tests.factories import AdministratorFactory, AppFactory
+from tests.helpers import secrets_inline
 
 CLI_ARGS = {
     "--api": "systemapi",
@@ -208,23 +209,6 @@ def test_admin_offers_only_owners_in_reach(demo, client):
     response = client.post(reverse(ADD), admin_form(rival))
     assert "owner" in response.context["adminform"].form.errors
     assert not App.objects.exists()
-
-
-def secrets_inline(app, remove: int | None = None) -> dict:
-    """The change form's secrets inline as the admin page sends it (Remove ticked on `remove`)."""
-    secrets = list(app.secrets.live().order_by("created", "pk"))
-    data = {
-        "secrets-TOTAL_FORMS": str(len(secrets)),
-        "secrets-INITIAL_FORMS": str(len(secrets)),
-        "secrets-MIN_NUM_FORMS": "0",
-        "secrets-MAX_NUM_FORMS": "0",
-    }
-    for n, secret in enumerate(secrets):
-        data[f"secrets-{n}-id"] = str(secret.pk)
-        data[f"secrets-{n}-app"] = str(app.pk)
-        if secret.pk == remove:
-            data[f"secrets-{n}-DELETE"] = "on"
-    return data
 
 
 def test_admin_edit_goes_through_the_service_and_is_audited(demo, client):

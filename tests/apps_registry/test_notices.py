@@ -21,10 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps_registry import notices, services
-from apps_registry.models import App, AuditAction, AuditEvent
+from apps_registry.models import App, AppSecret, AuditAction, AuditEvent
 from portal.audit import COMMAND_LINE
 from tests.factories import AdministratorFactory, AppFactory
-from tests.helpers import free_port
+from tests.helpers import free_port, secrets_inline
 
 APP_EMAIL = "dev@calendar.example"
 OWNER_EMAIL = "user@demo.example"  # the demo `user` account's (seed_demo)
@@ -228,7 +228,7 @@ def test_the_admins_change_form_and_delete_page_send_their_notices(
         "phone": "",
         "redirect_uri": app.redirect_uri,
         "enabled": "",
-    }
+    } | secrets_inline(app)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(reverse("admin:apps_registry_app_change", args=[app.pk]), form).status_code == 302
     assert [m.subject for m in mailoutbox] == ["App disabled: Calendar Sync"] * 2
@@ -494,3 +494,78 @@ def test_the_notice_goes_through_a_real_smtp_server(
         assert "Done by:      organization" in body and "Through:      Portal" in body
         raw = envelope.original_content.decode()
         assert secret not in raw and new_secret not in raw
+
+
+# --- rotation: a secret added or removed, through every entry point ---------------------------
+
+
+def _secret_notices(mailoutbox) -> list[tuple[str, str]]:
+    return sorted((message.subject, message.to[0]) for message in mailoutbox)
+
+
+def _assert_no_secret(mailoutbox, *secrets: str) -> None:
+    for message in mailoutbox:
+        for value in secrets:
+            assert value not in text(message)
+
+
+def test_adding_and_removing_a_secret_in_the_portal_send_their_notices(
+    app, demo, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    first = app.client_secret
+    client.force_login(demo["organization"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("apps_registry:add_secret", args=[app.pk])).status_code in (200, 302)
+    assert _secret_notices(mailoutbox) == [
+        ("Secret added: Calendar Sync", APP_EMAIL),
+        ("Secret added: Calendar Sync", OWNER_EMAIL),
+    ]
+    old, new = AppSecret.objects.live().filter(app=app).order_by("created", "pk")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("apps_registry:remove_secret", args=[app.pk, old.pk]))
+    assert response.status_code in (200, 302)
+    assert _secret_notices(mailoutbox[2:]) == [
+        ("Secret removed: Calendar Sync", APP_EMAIL),
+        ("Secret removed: Calendar Sync", OWNER_EMAIL),
+    ]
+    assert body_lines(mailoutbox[2])["Through"] == "Portal"
+    _assert_no_secret(mailoutbox, first, new.secret)
+
+
+def test_adding_a_secret_in_the_admin_and_removing_it_on_the_change_form_send_their_notices(
+    app, demo, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(demo["admin"])
+    changelist = reverse("admin:apps_registry_app_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(changelist, {"action": "add_secrets", "_selected_action": [app.pk]})
+    assert [m.subject for m in mailoutbox] == ["Secret added: Calendar Sync"] * 2
+    old = AppSecret.objects.live().filter(app=app).order_by("created", "pk").first()
+    form = {
+        "name": app.name,
+        "description": "",
+        "homepage": app.homepage,
+        "image_uri": "",
+        "email": app.email,
+        "phone": "",
+        "redirect_uri": app.redirect_uri,
+        "enabled": "on",
+    } | secrets_inline(app, remove=old.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("admin:apps_registry_app_change", args=[app.pk]), form).status_code == 302
+    assert [m.subject for m in mailoutbox[2:]] == ["Secret removed: Calendar Sync"] * 2
+    assert body_lines(mailoutbox[2])["Through"] == "Django admin"
+
+
+def test_adding_and_removing_a_secret_on_the_command_line_send_their_notices(
+    app, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("app_secret", "add", app.client_id, stdout=io.StringIO())
+    old = AppSecret.objects.live().filter(app=app).order_by("created", "pk").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("app_secret", "remove", app.client_id, "--secret-id", str(old.pk), stdout=io.StringIO())
+    assert [m.subject for m in mailoutbox] == ["Secret added: Calendar Sync"] * 2 + [
+        "Secret removed: Calendar Sync"
+    ] * 2
+    assert body_lines(mailoutbox[-1])["Through"] == "Command line"

@@ -654,7 +654,7 @@ def test_command_lists_adds_and_removes_secrets(trusted_app, client):
     ("args", "code"),
     [
         (["remove", "{key}", "--secret-id", "{first}"], "last_secret"),
-        (["remove", "{key}", "--secret-id", "999999"], "secret_not_found"),
+        (["remove", "{key}", "--secret-id", "2147483647"], "secret_not_found"),
         (["remove", "{key}"], "secret_id_required"),
         (["add", "nope"], "app_not_found"),
     ],

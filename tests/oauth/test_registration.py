@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Kind
-from apps_registry.models import AccessToken, App, AuditAction, AuditEvent, ClientRegistration
+from apps_registry.models import AccessToken, App, AppSecret, AuditAction, AuditEvent, ClientRegistration
 from oauth.housekeeping import purge_expired
 from tests.factories import AppFactory
 from tests.helpers import TOKEN_URL, query, s256
@@ -65,7 +65,7 @@ def test_open_registration_registers_a_public_client_to_the_named_account(client
     body = response.json()
     app = App.objects.get(client_id=body["client_id"])
     assert app.owner == open_registration and app.is_public and not app.trusted
-    assert app.encrypted_secret == "" and "client_secret" not in body
+    assert not AppSecret.objects.filter(app=app).exists() and "client_secret" not in body
     assert app.email == "dev@tool.example" and app.api == "unifiedapi"
     assert body["token_endpoint_auth_method"] == "none" and body["redirect_uris"] == [NATIVE]
     assert body["client_id_issued_at"] == int(app.created.timestamp())
