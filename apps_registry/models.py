@@ -453,6 +453,23 @@ class LiveTokenManager(models.Manager):
 # 1.3 s taken to regenerate an App with 100k + 100k tokens).
 
 
+def minted_with() -> models.ForeignKey:
+    """A token's secret: the one its client authenticated with at the token endpoint; empty
+    for a client without one, or a token made outside the token endpoint (see AppSecret). No
+    database-level key, like the tokens' other links: the purge deletes the rows later."""
+    return models.ForeignKey(
+        AppSecret,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        editable=False,
+        verbose_name="secret",
+    )
+
+
 class AccessToken(AbstractAccessToken):
     """django-oauth-toolkit's access token, plus the User-Agent of the client that asked for it."""
 
@@ -466,19 +483,7 @@ class AccessToken(AbstractAccessToken):
         verbose_name="source refresh token",
     )
     user_agent = models.CharField("user agent", max_length=512, blank=True)
-    # The secret its client authenticated with (empty for a client without one, or a token
-    # made outside the token endpoint): see AppSecret.
-    secret = models.ForeignKey(
-        AppSecret,
-        on_delete=models.DO_NOTHING,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-        editable=False,
-        verbose_name="secret",
-    )
+    secret = minted_with()
 
     objects = LiveTokenManager()
     all_objects = models.Manager()
@@ -501,18 +506,7 @@ class RefreshToken(AbstractRefreshToken):
         db_constraint=False,
         verbose_name="access token",
     )
-    # As on the access token: the secret its client authenticated with.
-    secret = models.ForeignKey(
-        AppSecret,
-        on_delete=models.DO_NOTHING,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-        editable=False,
-        verbose_name="secret",
-    )
+    secret = minted_with()
 
     objects = LiveTokenManager()
     all_objects = models.Manager()

@@ -11,7 +11,6 @@ flow, the refresh and the token use are Authlib's OAuth2Session throughout.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from io import StringIO
@@ -20,13 +19,19 @@ from pathlib import Path
 import pytest
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7591 import ClientMetadataClaims
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core.management import call_command
-from django.db import connections
 
 from apps_registry.models import AccessToken, App
-from tests.helpers import PROJECT, TIMEOUT, BrowserSession, Gunicorn, consent_form, loopback_tls
+from tests.helpers import (
+    PROJECT,
+    TIMEOUT,
+    BrowserSession,
+    Gunicorn,
+    consent_form,
+    loopback_tls,
+    served_portal_env,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,35 +45,11 @@ SUPPORTED = {
 }
 
 
-def _database_url() -> str:
-    """The database pytest-django made for this run, for the gunicorn process."""
-    name = connections["default"].settings_dict["NAME"]
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        return url.rsplit("/", 1)[0] + "/" + name
-    return f"sqlite:///{name}"
-
-
 @pytest.fixture(scope="module")
 def portal(django_db_setup, django_db_blocker, tmp_path_factory):
     """gunicorn with TLS and production settings, open registration owned by `organization`."""
     tls = loopback_tls(tmp_path_factory.mktemp("tls"))
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DEBUG", "OAUTH_", "TRUST_", "SECURE_", "AXES_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        DEBUG="false",
-        SECRET_KEY=settings.SECRET_KEY,
-        APP_SECRET_KEYS=",".join(settings.APP_SECRET_KEYS),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=_database_url(),
-        STATIC_ROOT=str(tmp_path_factory.mktemp("static")),
-        OAUTH_OPEN_REGISTRATION_ACCOUNT="organization",
-        PYTHONUNBUFFERED="1",
-    )
+    env = served_portal_env(tmp_path_factory.mktemp("static"), OAUTH_OPEN_REGISTRATION_ACCOUNT="organization")
     # The consent page is HTML with static files: collected as the guide does.
     collected = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=PROJECT, env=env, capture_output=True
