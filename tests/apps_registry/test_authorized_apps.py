@@ -428,7 +428,7 @@ def test_command_revokes_access(demo, apps, make_tokens):
     grant(apps["calendar"], demo["user"], make_tokens, tokens=2)
     out = io.StringIO()
 
-    call_command("revoke_access", "user", apps["calendar"].client_id, stdout=out)
+    call_command("revoke_access", "user", "--", apps["calendar"].client_id, stdout=out)
 
     assert f"{apps['calendar'].client_id}: revoked, 2 access token(s)" in out.getvalue()
     assert not held(apps["calendar"], demo["user"])["grant"]
@@ -437,18 +437,18 @@ def test_command_revokes_access(demo, apps, make_tokens):
 
 def test_command_refuses_an_app_not_authorized_or_unknown(demo, apps):
     with pytest.raises(CommandError, match=r"^app_not_authorized: "):
-        call_command("revoke_access", "user", apps["calendar"].client_id)
+        call_command("revoke_access", "user", "--", apps["calendar"].client_id)
     with pytest.raises(CommandError, match=r"^app_not_found: "):
         call_command("revoke_access", "user", "nope")
     with pytest.raises(CommandError, match=r"^account_not_found: "):
-        call_command("revoke_access", "nobody", apps["calendar"].client_id)
+        call_command("revoke_access", "nobody", "--", apps["calendar"].client_id)
 
 
 def test_command_with_an_actor_out_of_reach_is_refused(demo, apps, make_tokens):
     grant(apps["calendar"], demo["user"], make_tokens)
 
     with pytest.raises(CommandError, match=r"^permission_denied: "):
-        call_command("revoke_access", "user", apps["calendar"].client_id, "--actor", "organization2")
+        call_command("revoke_access", "user", "--actor", "organization2", "--", apps["calendar"].client_id)
 
     assert held(apps["calendar"], demo["user"])["grant"]
 

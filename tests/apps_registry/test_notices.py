@@ -561,10 +561,12 @@ def test_adding_and_removing_a_secret_on_the_command_line_send_their_notices(
     app, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("app_secret", "add", app.client_id, stdout=io.StringIO())
+        call_command("app_secret", "add", "--", app.client_id, stdout=io.StringIO())
     old = AppSecret.objects.live().filter(app=app).order_by("created", "pk").first()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("app_secret", "remove", app.client_id, "--secret-id", str(old.pk), stdout=io.StringIO())
+        call_command(
+            "app_secret", "remove", "--secret-id", str(old.pk), "--", app.client_id, stdout=io.StringIO()
+        )
     assert [m.subject for m in mailoutbox] == ["Secret added: Calendar Sync"] * 2 + [
         "Secret removed: Calendar Sync"
     ] * 2

@@ -627,10 +627,10 @@ def test_command_lists_adds_and_removes_secrets(trusted_app, client):
     old = app.client_secret
     out = io.StringIO()
 
-    call_command("app_secret", "add", app.client_id, stdout=out)
+    call_command("app_secret", "add", "--", app.client_id, stdout=out)
     added = json.loads(out.getvalue())
     listed = io.StringIO()
-    call_command("app_secret", "list", app.client_id, stdout=listed)
+    call_command("app_secret", "list", "--", app.client_id, stdout=listed)
 
     rows = listed.getvalue().strip().splitlines()
     assert len(rows) == 2 and f"…{old[-4:]}" in rows[0] and "(before rotation)" in rows[0]
@@ -640,7 +640,7 @@ def test_command_lists_adds_and_removes_secrets(trusted_app, client):
 
     first = app.live_secrets[0].pk
     removed = io.StringIO()
-    call_command("app_secret", "remove", app.client_id, "--secret-id", str(first), stdout=removed)
+    call_command("app_secret", "remove", "--secret-id", str(first), "--", app.client_id, stdout=removed)
     assert f"Removed secret {first}" in removed.getvalue()
     assert [
         event.source for event in AuditEvent.objects.filter(action__in=["add_secret", "remove_secret"])
@@ -653,9 +653,10 @@ def test_command_lists_adds_and_removes_secrets(trusted_app, client):
 @pytest.mark.parametrize(
     ("args", "code"),
     [
-        (["remove", "{key}", "--secret-id", "{first}"], "last_secret"),
-        (["remove", "{key}", "--secret-id", "2147483647"], "secret_not_found"),
-        (["remove", "{key}"], "secret_id_required"),
+        # An App ID/key may begin with "-": after "--", as the command's help says.
+        (["remove", "--secret-id", "{first}", "--", "{key}"], "last_secret"),
+        (["remove", "--secret-id", "2147483647", "--", "{key}"], "secret_not_found"),
+        (["remove", "--", "{key}"], "secret_id_required"),
         (["add", "nope"], "app_not_found"),
     ],
 )

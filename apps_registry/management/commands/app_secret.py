@@ -22,7 +22,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["list", "add", "remove"])
-        parser.add_argument("client_id", help="The App ID/key.")
+        parser.add_argument(
+            "client_id",
+            help='The App ID/key (one that begins with "-" goes after "--", '
+            "as in: remove --secret-id 3 -- -AbC...).",
+        )
         parser.add_argument("--secret-id", type=int, help="remove: which secret (see list).")
 
     def handle(self, *args, **options):

@@ -16,7 +16,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("account", help="Username of the account whose grants are revoked.")
-        parser.add_argument("client_ids", nargs="+", metavar="client_id", help="App ID/key of each App.")
+        parser.add_argument(
+            "client_ids",
+            nargs="+",
+            metavar="client_id",
+            help='App ID/key of each App (after "--" when one begins with "-").',
+        )
         parser.add_argument(
             "--actor",
             help="Username of the account acting (one that manages it); the account itself by default.",
