@@ -2,6 +2,7 @@
 `cleartokens` on the swapped token models delete what can no longer be used, and nothing else."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -62,10 +63,42 @@ def test_purge_expired_deletes_only_what_can_no_longer_be_used(records):
     assert set(Grant.objects.values_list("code", flat=True)) == {"fresh"}
     assert set(RedeemedCode.objects.values_list("code_checksum", flat=True)) == {"new"}
     assert set(ConsumedRegistration.objects.values_list("nonce", flat=True)) == {"new"}
-    assert "Deleted 1 redeemed-code record(s) and 1 consumed-registration record(s)" in out.getvalue()
+    assert "1 redeemed-code record(s) and 1 consumed-registration record(s)" in out.getvalue()
 
 
 def test_cleartokens_works_on_the_swapped_token_models(records):
     call_command("cleartokens")
     assert set(AccessToken.objects.values_list("token", flat=True)) == {"live", "old"}
     assert set(Grant.objects.values_list("code", flat=True)) == {"fresh"}
+
+
+def test_expired_access_tokens_go_in_batches_and_the_live_ones_stay(demo_apps):
+    """Ranges of ids, each its own transaction: expired tokens on either side of live ones
+    and of a refreshable one all go, whatever the batch size; nothing else does."""
+    from oauth.housekeeping import purge_expired_access_tokens
+
+    app = demo_apps["organization"]
+    now = timezone.now()
+    kinds = ["dead", "live", "dead", "dead", "refreshable", "dead", "live", "dead"]
+    for index, kind in enumerate(kinds):
+        expires = now + timedelta(hours=1) if kind == "live" else now - timedelta(minutes=index + 1)
+        token = AccessToken.objects.create(
+            user=app.owner, application=app, token=f"{kind}-{index}", expires=expires
+        )
+        if kind == "refreshable":
+            RefreshToken.objects.create(user=app.owner, application=app, token="r", access_token=token)
+
+    assert purge_expired_access_tokens(batch=3, pause=0) == 5
+    assert sorted(AccessToken.objects.values_list("token", flat=True)) == [
+        "live-1",
+        "live-6",
+        "refreshable-4",
+    ]
+    assert purge_expired_access_tokens(batch=3, pause=0) == 0
+
+
+def test_purge_expired_says_how_many_expired_tokens_went_and_how_long_it_took(records):
+    out = io.StringIO()
+    call_command("purge_expired", stdout=out)
+    assert "Deleted 1 expired access token(s)" in out.getvalue()
+    assert re.search(r"Took \d+\.\d s\.", out.getvalue())

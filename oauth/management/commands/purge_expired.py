@@ -1,5 +1,7 @@
 """Delete expired tokens, codes and one-time records; run it on a schedule (docs/deployment.md)."""
 
+import time
+
 from django.core.management.base import BaseCommand
 
 from oauth.housekeeping import purge_expired
@@ -14,11 +16,13 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        started = time.monotonic()
         counts = purge_expired()
         self.stdout.write(
-            f"Deleted {counts['redeemed_codes']} redeemed-code record(s) and "
+            f"Deleted {counts['expired_access_tokens']} expired access token(s) (in batches), "
+            f"{counts['redeemed_codes']} redeemed-code record(s) and "
             f"{counts['consumed_registrations']} consumed-registration record(s), and "
             f"{counts['tokens_of_removed_secrets']} token(s) of {counts['removed_secrets']} removed "
             f"secret(s); removed {counts['unused_open_registrations']} unused open-registered App(s); "
-            "expired tokens and codes cleared."
+            f"expired refresh tokens and codes cleared. Took {time.monotonic() - started:.1f} s."
         )
