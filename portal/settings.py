@@ -94,24 +94,27 @@ INSTALLED_APPS = [
     "playground",
 ]
 
+# Sessions, the signed-in user, messages and htmx are for pages: the endpoints programs call
+# (API_PATH_PREFIXES) skip them (portal.page_middleware); the rest guards every request.
+API_PATH_PREFIXES = ("/oauth/token.php", "/oauth/revoke", "/oauth/introspect", "/uapi/", "/unifiedapi/")
 MIDDLEWARE = [
     # First: X-Forwarded-Proto from anyone but a trusted proxy is dropped before Django reads it.
     "portal.middleware.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "oauth.middleware.RequireTLSMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.page_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.page_middleware.AuthenticationMiddleware",
     # Around LoginRequiredMiddleware: an htmx request whose session ended signs in full-page.
     "portal.middleware.HtmxSignInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.page_middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "portal.page_middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "portal.page_middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its answer (429).
     "axes.middleware.AxesMiddleware",
 ]
