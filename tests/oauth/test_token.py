@@ -7,7 +7,7 @@ import pytest
 from django.test.client import encode_multipart
 from django.utils import timezone
 
-from apps_registry.models import AccessToken, RefreshToken
+from apps_registry.models import AccessToken, App, RefreshToken
 from apps_registry.services import COMMAND_LINE, app_regenerate_secret, app_set_enabled
 from tests.helpers import REDIRECT, TOKEN_URL, basic, get_code
 
@@ -439,3 +439,21 @@ def test_no_app_authorized_for_a_refused_request(client, trusted_app):
     finally:
         app_authorized.disconnect(receiver)
     assert received == []
+
+
+def test_the_app_the_token_endpoint_loads_is_the_app_the_orm_reads(web_app, demo):
+    """load_app_with_secrets reads the row with a cursor and the ORM's converters: every field
+    comes back as the ORM gives it (booleans, aware datetimes, JSON lists), with the secrets."""
+    from oauth.validator import load_app_with_secrets
+
+    App.objects.filter(pk=web_app.pk).update(
+        trusted=True, extra_redirect_uris=["https://other.example/cb"], last_used=timezone.now()
+    )
+    loaded, expected = load_app_with_secrets(web_app.client_id), App.objects.get(pk=web_app.pk)
+    for field in App._meta.concrete_fields:
+        value = getattr(loaded, field.attname)
+        assert value == getattr(expected, field.attname), field.name
+        assert type(value) is type(getattr(expected, field.attname)), field.name
+    assert [secret.pk for secret in loaded.live_secrets] == [web_app.live_secrets[0].pk]
+    assert loaded.matching_secret(web_app.client_secret) is not None
+    assert load_app_with_secrets("no-such-app") is None
