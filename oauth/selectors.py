@@ -99,71 +99,153 @@ def token_for_me(value: str) -> MeToken | None:
 
 
 INACTIVE = {"active": False}
+# The Administrator at the top of an account's tree is the last of these that is set (the
+# hierarchy is four levels deep at most: Administrator, Service Provider, Organization, User).
+ANCESTORS = ("parent_id", "parent__parent_id", "parent__parent__parent_id")
+# Values no checksum or id ever takes: where a prepared query's parameter goes.
+_MARK = "\x01prepared\x01"
+_ID_MARK = -(2**62)
 
 
-def _root_administrator_id(account: Account) -> int:
-    """The pk of the Administrator at the top of the account's tree (at most three hops; the
-    hops already loaded by select_related cost no query)."""
-    while account.parent_id is not None:
-        account = account.parent
-    return account.pk
+class Prepared(NamedTuple):
+    """A values_list query compiled by the ORM once per process (and database): its SQL, its
+    parameters with where the one that varies goes, and each column's converters. Compiling
+    the query cost more than running it (make bench, P3 and P7); the converters are the
+    ORM's own, so a row reads as the ORM would read it."""
+
+    sql: str
+    params: tuple
+    at: int
+    converters: tuple
+
+    @classmethod
+    def build(cls, queryset, mark=_MARK) -> Prepared:
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        assert params.count(mark) == 1, params  # the varying one; the others are constants
+        converters = tuple(
+            (column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
+            for column, _sql, _alias in compiler.select
+        )
+        return cls(sql, tuple(params), params.index(mark), converters)
+
+    def row(self, value) -> tuple | None:
+        params = [*self.params[: self.at], value, *self.params[self.at + 1 :]]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        converted = []
+        for value, (column, functions) in zip(row, self.converters, strict=True):
+            for function in functions:
+                value = function(value, column, connection)
+            converted.append(value)
+        return tuple(converted)
 
 
-def may_introspect(client: App, app: App) -> bool:
-    """An App introspects its own tokens. A resource server (an App an Administrator marked
-    so) also introspects the tokens of every App whose owner lies in the same Administrator's
-    tree as its own owner: the tree of the only Administrator who could mark it. Being
-    trusted is not enough (that is for client_credentials)."""
-    if app.pk == client.pk:
-        return True
-    if not client.resource_server:
-        return False
-    caller_owner = Account.objects.select_related("parent__parent__parent").get(pk=client.owner_id)
-    return _root_administrator_id(caller_owner) == _root_administrator_id(app.owner)
+def _root(ids) -> int:
+    """The top of a tree from an account's id and its ancestors' (None above the top)."""
+    return [pk for pk in ids if pk is not None][-1]
 
 
-def introspection(client: App, value: str, *, token_type_hint: str | None = None) -> dict:
+@functools.cache
+def _standing_query(vendor: str) -> Prepared:
+    queryset = Account.objects.filter(pk=_ID_MARK).values_list("is_active", "pk", *ANCESTORS)
+    return Prepared.build(queryset, _ID_MARK)
+
+
+class Standing(NamedTuple):
+    active: bool
+    root_id: int  # the Administrator at the top of its tree
+
+
+def account_standing(account_id: int) -> Standing | None:
+    """Whether the account is active, and whose tree it is in (one query, prepared)."""
+    row = _standing_query(connection.vendor).row(account_id)
+    return None if row is None else Standing(row[0], _root(row[1:]))
+
+
+# What introspection reads with a token, in one query: its App and the App's owner (with its
+# ancestors, for whose tree it is in) and the account it acts for.
+_TOKEN_COLUMNS = (
+    "created",
+    "resource",
+    "application_id",
+    "application__client_id",
+    "application__api",
+    "application__enabled",
+    "application__owner__is_active",
+    *(f"application__owner__{name}" for name in ACCOUNT_FIELDS),
+    *(f"application__owner__{name}" for name in ANCESTORS),
+    "user__is_active",
+    *(f"user__{name}" for name in ACCOUNT_FIELDS),
+)
+
+
+@functools.cache
+def _token_query(vendor: str, model: type) -> Prepared:
+    """The token by checksum: its scope (a refresh token's is its App's API), _TOKEN_COLUMNS,
+    and then its expiry (an access token) or when it was revoked (a refresh token); a token of
+    a removed secret is not found (the manager)."""
+    scope, last = ("scope", "expires") if model is AccessToken else ("application__api", "revoked")
+    columns = (scope, *_TOKEN_COLUMNS, last)
+    return Prepared.build(model.objects.filter(token_checksum=_MARK).values_list(*columns)[:1])
+
+
+def introspection(
+    client: App, value: str, *, caller_root_id: int, token_type_hint: str | None = None
+) -> dict:
     """RFC 7662's answer about the token `value` to the authenticated App `client` (whose
-    owner the view has checked is active): see `may_introspect` for whose tokens it may ask
-    about; anything else, like an unknown, expired or revoked token, one of a disabled App, or
-    one whose account or App owner is deactivated, is simply not active. The answer adds `api`
-    and `account` to RFC 7662's fields."""
+    owner the view has checked is active, and is in `caller_root_id`'s tree). An App
+    introspects its own tokens. A resource server (an App an Administrator marked so) also
+    introspects the tokens of every App whose owner lies in the same Administrator's tree as
+    its own owner: the tree of the only Administrator who could mark it. Being trusted is not
+    enough (that is for client_credentials). Anything else, like an unknown, expired or
+    revoked token, one of a disabled App, or one whose account or App owner is deactivated,
+    is simply not active. The answer adds `api` and `account` to RFC 7662's fields. One query
+    (two when the token is of the kind not hinted), prepared once per process."""
     digest = checksum(value)
     models = [AccessToken, RefreshToken]
     if token_type_hint == "refresh_token":  # noqa: S105 - a token type, not a password
         models.reverse()
-    found = None
     for model in models:
-        found = (
-            model.objects.select_related("application__owner__parent__parent__parent", "user")
-            .filter(token_checksum=digest)
-            .first()
-        )
-        if found is not None:
+        if (row := _token_query(connection.vendor, model).row(digest)) is not None:
             break
-    if found is None or not may_introspect(client, found.application):
-        return INACTIVE
-    if not found.application.owner.is_active or (found.user is not None and not found.user.is_active):
-        return INACTIVE
-    app, account = found.application, found.user or found.application.owner
-    if isinstance(found, AccessToken):
-        active = not found.is_expired() and app.enabled
-        extra = {"token_type": "Bearer", "exp": int(found.expires.timestamp())}
     else:
-        active = found.revoked is None and app.enabled
+        return INACTIVE
+    scope, created, resource, app_id, client_id, api, enabled, owner_active = row[:8]
+    owner = dict(zip(ACCOUNT_FIELDS, row[8 : 8 + len(ACCOUNT_FIELDS)], strict=True))
+    at = 8 + len(ACCOUNT_FIELDS)
+    owner_root = _root((owner["id"], *row[at : at + len(ANCESTORS)]))
+    at += len(ANCESTORS)
+    user_active = row[at]
+    user = dict(zip(ACCOUNT_FIELDS, row[at + 1 : at + 1 + len(ACCOUNT_FIELDS)], strict=True))
+    last = row[-1]
+    mine = app_id == client.pk
+    if not mine and not (client.resource_server and owner_root == caller_root_id):
+        return INACTIVE
+    if not owner_active or (user["id"] is not None and not user_active):
+        return INACTIVE
+    if model is AccessToken:
+        active = enabled and last > timezone.now()
+        extra = {"token_type": "Bearer", "exp": int(last.timestamp())}
+    else:
+        active = enabled and last is None
         extra = {"token_type": "refresh_token"}
     if not active:
         return INACTIVE
+    account = user if user["id"] is not None else owner
     return {
         "active": True,
-        "scope": found.scope if isinstance(found, AccessToken) else app.api,
-        "client_id": app.client_id,
-        "username": account.username,
-        "sub": str(account.pk),
-        "iat": int(found.created.timestamp()),
+        "scope": scope,
+        "client_id": client_id,
+        "username": account["username"],
+        "sub": str(account["id"]),
+        "iat": int(created.timestamp()),
         **extra,
         # RFC 7662 §2.2 / RFC 8707: the resources the token is bound to, when it is bound.
-        **({"aud": list(found.resource)} if found.resource else {}),
-        "api": app.api,
-        "account": account_json(account),
+        **({"aud": list(resource)} if resource else {}),
+        "api": api,
+        "account": account,
     }

@@ -11,13 +11,12 @@ from django.views.decorators.http import require_POST, require_safe
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauthlib.common import Request as OAuthlibRequest
 
-from accounts.models import Account
 from apps_registry.models import Api, App
 from portal.http import sensitive
 from portal.issuer import configured_issuer
 
 from ..discovery import own_resources, resource_metadata_url
-from ..selectors import introspection, token_for_me
+from ..selectors import account_standing, introspection, token_for_me
 from .token import unreadable_body
 
 # --- /oauth/introspect (RFC 7662) --------------------------------------------------------
@@ -39,13 +38,14 @@ def authenticated_client(request: HttpRequest) -> App | None:
 def introspect(request: HttpRequest) -> HttpResponse:
     """RFC 7662. The caller authenticates as an App (of an active owner). An App may introspect
     its own tokens; a resource server those of the Apps within its owner's Administrator's
-    tree (selectors.may_introspect). Anything else is simply not active."""
+    tree (selectors.introspection). Anything else is simply not active."""
     if refused := unreadable_body(request):
         return refused
     client = authenticated_client(request)
-    if client is not None and not Account.objects.filter(pk=client.owner_id, is_active=True).exists():
-        client = None  # an App whose owner is deactivated is refused, as a disabled one is
-    if client is None:
+    standing = account_standing(client.owner_id) if client is not None else None
+    if standing is None or not standing.active:
+        # Unknown, wrong secret, disabled, or an App whose owner is deactivated (refused as a
+        # disabled one is).
         response = JsonResponse({"error": "invalid_client"}, status=401)
         response["WWW-Authenticate"] = 'Basic realm="oauth"'
         return sensitive(response)
@@ -54,7 +54,9 @@ def introspect(request: HttpRequest) -> HttpResponse:
         body = {"error": "invalid_request", "error_description": "The token parameter is missing."}
         return sensitive(JsonResponse(body, status=400))
 
-    answer = introspection(client, value, token_type_hint=request.POST.get("token_type_hint"))
+    answer = introspection(
+        client, value, caller_root_id=standing.root_id, token_type_hint=request.POST.get("token_type_hint")
+    )
     return sensitive(JsonResponse(answer))
 
 

@@ -46,6 +46,18 @@ def test_a_resource_server_introspects_tokens_of_apps_within_its_administrators_
         assert body["account"]["username"] == owner
 
 
+def test_introspection_costs_three_queries_whoever_asks(
+    client, demo, resource_server, django_assert_num_queries
+):
+    """The caller's App and secrets, its owner's standing, the token with its App and accounts:
+    the same at any depth of the tree (make bench, P7)."""
+    for owner in ("admin", "user"):
+        token = cc_token(client, trusted(demo[owner]))
+        introspect(client, resource_server, token)  # the caller's secret's last use written
+        with django_assert_num_queries(3):
+            assert introspect(client, resource_server, token)["active"] is True
+
+
 def test_a_resource_server_gets_nothing_about_another_trees_tokens(client, demo, resource_server):
     elsewhere = OrganizationFactory()  # its own Service Provider and Administrator
     token = cc_token(client, trusted(elsewhere))
