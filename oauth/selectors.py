@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Account
 from apps_registry.models import AccessToken, App, RefreshToken
+from portal.prepared import ID_MARK, TEXT_MARK, Prepared
 
 from .validator import checksum
 
@@ -102,46 +103,6 @@ INACTIVE = {"active": False}
 # The Administrator at the top of an account's tree is the last of these that is set (the
 # hierarchy is four levels deep at most: Administrator, Service Provider, Organization, User).
 ANCESTORS = ("parent_id", "parent__parent_id", "parent__parent__parent_id")
-# Values no checksum or id ever takes: where a prepared query's parameter goes.
-_MARK = "\x01prepared\x01"
-_ID_MARK = -(2**62)
-
-
-class Prepared(NamedTuple):
-    """A values_list query compiled by the ORM once per process (and database): its SQL, its
-    parameters with where the one that varies goes, and each column's converters. Compiling
-    the query cost more than running it (make bench, P3 and P7); the converters are the
-    ORM's own, so a row reads as the ORM would read it."""
-
-    sql: str
-    params: tuple
-    at: int
-    converters: tuple
-
-    @classmethod
-    def build(cls, queryset, mark=_MARK) -> Prepared:
-        compiler = queryset.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        assert params.count(mark) == 1, params  # the varying one; the others are constants
-        converters = tuple(
-            (column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
-            for column, _sql, _alias in compiler.select
-        )
-        return cls(sql, tuple(params), params.index(mark), converters)
-
-    def row(self, value) -> tuple | None:
-        params = [*self.params[: self.at], value, *self.params[self.at + 1 :]]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        converted = []
-        for value, (column, functions) in zip(row, self.converters, strict=True):
-            for function in functions:
-                value = function(value, column, connection)
-            converted.append(value)
-        return tuple(converted)
 
 
 def _root(ids) -> int:
@@ -151,8 +112,8 @@ def _root(ids) -> int:
 
 @functools.cache
 def _standing_query(vendor: str) -> Prepared:
-    queryset = Account.objects.filter(pk=_ID_MARK).values_list("is_active", "pk", *ANCESTORS)
-    return Prepared.build(queryset, _ID_MARK)
+    queryset = Account.objects.filter(pk=ID_MARK).values_list("is_active", "pk", *ANCESTORS)
+    return Prepared.build(queryset, ID_MARK)
 
 
 class Standing(NamedTuple):
@@ -190,7 +151,7 @@ def _token_query(vendor: str, model: type) -> Prepared:
     a removed secret is not found (the manager)."""
     scope, last = ("scope", "expires") if model is AccessToken else ("application__api", "revoked")
     columns = (scope, *_TOKEN_COLUMNS, last)
-    return Prepared.build(model.objects.filter(token_checksum=_MARK).values_list(*columns)[:1])
+    return Prepared.build(model.objects.filter(token_checksum=TEXT_MARK).values_list(*columns)[:1])
 
 
 def introspection(

@@ -32,6 +32,7 @@ from apps_registry.models import (
 )
 from apps_registry.services import app_authorization_grant, app_authorization_used, record_secret_use
 from portal.issuer import configured_issuer
+from portal.prepared import column_converters, convert, insert
 
 from .discovery import resource_problem
 from .housekeeping import purge_redeemed_codes
@@ -77,18 +78,11 @@ def _aware(value):
 
 
 @functools.cache
-def _app_converters(vendor: str) -> tuple[tuple[str, ...], tuple]:
-    """The App's concrete fields' names and, for each, the converters the ORM would apply to
-    the column's value (a datetime or JSON held as text by SQLite, say): found once per
-    process, as the ORM would on every query."""
-    names, converters = [], []
-    for field in App._meta.concrete_fields:
-        column = field.get_col(App._meta.db_table)
-        names.append(field.attname)
-        converters.append(
-            (column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
-        )
-    return tuple(names), tuple(converters)
+def _app_columns(vendor: str) -> tuple[tuple[str, ...], tuple]:
+    """The App's concrete fields' names, and their columns with the ORM's converters."""
+    fields = App._meta.concrete_fields
+    columns = column_converters(field.get_col(App._meta.db_table) for field in fields)
+    return tuple(field.attname for field in fields), columns
 
 
 def load_app_with_secrets(client_id: str) -> App | None:
@@ -102,13 +96,8 @@ def load_app_with_secrets(client_id: str) -> App | None:
         rows = cursor.fetchall()
     if not rows:
         return None
-    names, converters = _app_converters(vendor)
-    values = []
-    for value, (column, functions) in zip(rows[0], converters, strict=False):
-        for function in functions:
-            value = function(value, column, connection)
-        values.append(value)
-    app = App.from_db(connection.alias, names, values)
+    names, columns = _app_columns(vendor)
+    app = App.from_db(connection.alias, names, convert(rows[0], columns))
     app.live_secrets = [
         AppSecret(
             pk=secret_pk,
@@ -269,7 +258,7 @@ class Validator(OAuth2Validator):
             secret=getattr(request, "authenticated_secret", None),
         )
         self._set_token_value(access_token, token["access_token"])
-        access_token.save()
+        insert(access_token)
         if request.client.unused_expires is not None:
             # An open-registered App in use never expires (oauth.housekeeping); one query, on
             # its first token only.
@@ -296,7 +285,7 @@ class Validator(OAuth2Validator):
             secret=getattr(request, "authenticated_secret", None),
         )
         self._set_token_value(refresh_token, refresh_token_code)
-        refresh_token.save()
+        insert(refresh_token)
         request.issued_token_family = refresh_token.token_family
         return refresh_token
 

@@ -1,0 +1,126 @@
+"""Queries the ORM compiles once per process instead of on every request (make bench, issue 18).
+
+On the hot paths (the token endpoint, /uapi/@me, introspection) compiling a query cost more
+than running it. `Prepared` keeps a values_list query's SQL, with where its one varying
+parameter goes, and reads its rows with the ORM's own converters; `insert` saves a new row
+with the INSERT the ORM would write, compiled once per model. Both answer exactly what the
+ORM would; only the compiling is skipped.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+from django.db import connection
+from django.db.models import signals
+from django.db.models.sql import InsertQuery
+
+# Values no checksum, key or id ever takes: where a prepared query's parameter goes.
+TEXT_MARK = "\x01prepared\x01"
+ID_MARK = -(2**62)
+
+
+def column_converters(columns) -> tuple:
+    """Each column with the converters the ORM applies to its values (a datetime or JSON held
+    as text by SQLite, a boolean held as 0/1)."""
+    return tuple(
+        (column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
+        for column in columns
+    )
+
+
+def convert(row, converters) -> list:
+    values = []
+    for value, (column, functions) in zip(row, converters, strict=False):
+        for function in functions:
+            value = function(value, column, connection)
+        values.append(value)
+    return values
+
+
+class Prepared(NamedTuple):
+    """A values_list query compiled once: its SQL, its parameters with where the one that
+    varies goes (given as `mark` when building), and each column's converters."""
+
+    sql: str
+    params: tuple
+    at: int
+    converters: tuple
+
+    @classmethod
+    def build(cls, queryset, mark=TEXT_MARK) -> Prepared:
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        assert params.count(mark) == 1, params  # the varying one; the others are constants
+        converters = column_converters(column for column, _sql, _alias in compiler.select)
+        return cls(sql, tuple(params), params.index(mark), converters)
+
+    def row(self, value) -> tuple | None:
+        params = [*self.params[: self.at], value, *self.params[self.at + 1 :]]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        return None if row is None else tuple(convert(row, self.converters))
+
+
+@functools.cache
+def _insert_statement(vendor: str, model: type, sample) -> tuple | None:
+    """The INSERT of one new `model` row (every concrete field but the automatic primary key),
+    returning the fields the database fills in, as the ORM compiles it for `sample`; None when
+    a value of the sample is not a plain parameter (a database default, an expression), so the
+    statement could differ from one object to the next."""
+    meta = model._meta
+    fields = tuple(f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field)
+    query = InsertQuery(model)
+    query.insert_values(fields, [sample.obj])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = meta.db_returning_fields
+    [(sql, params)] = compiler.as_sql()
+    if len(params) != len(fields) or sql.count("%s") != len(fields):
+        return None
+    returning = column_converters(field.get_col(meta.db_table) for field in meta.db_returning_fields)
+    return sql, fields, returning
+
+
+class _Sample:
+    """The object an INSERT is first compiled for, equal to any object of its model (every
+    later object of the model gets the same SQL: the values are parameters)."""
+
+    def __init__(self, obj) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return hash(type(self.obj))
+
+    def __eq__(self, other) -> bool:
+        return type(other.obj) is type(self.obj)
+
+
+def insert(obj) -> None:
+    """`obj.save()` for a new row whose primary key the database assigns, with the INSERT
+    compiled once per model: the same values (each field's pre_save and database value), the
+    same errors (the database's, as Django's exceptions), the primary key set after. A model
+    with save-signal receivers, or a database that cannot return the new key, is saved the
+    ORM's way."""
+    model = type(obj)
+    statement = None
+    if (
+        obj.pk is None
+        and connection.features.can_return_columns_from_insert
+        and not signals.pre_save.has_listeners(model)
+        and not signals.post_save.has_listeners(model)
+    ):
+        statement = _insert_statement(connection.vendor, model, _Sample(obj))
+    if statement is None:
+        obj.save()
+        return
+    sql, fields, returning = statement
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection=connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    for value, (column, _functions) in zip(convert(row, returning), returning, strict=True):
+        setattr(obj, column.target.attname, value)
+    obj._state.adding = False
+    obj._state.db = connection.alias

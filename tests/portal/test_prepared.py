@@ -1,0 +1,64 @@
+"""portal.prepared: the hot paths' INSERT and SELECTs compiled once answer exactly what the
+ORM would, fail as it would, and step aside where the ORM's way is needed."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models.signals import pre_save
+from django.utils import timezone
+
+from apps_registry.models import AccessToken
+from portal.prepared import insert
+
+pytestmark = pytest.mark.django_db
+
+
+def token(app, value: str) -> AccessToken:
+    return AccessToken(
+        user=app.owner,
+        application=app,
+        token=value,
+        expires=timezone.now() + timedelta(hours=1),
+        scope="unifiedapi",
+        resource=["https://portal.example/uapi"],
+        user_agent="curl/8",
+        secret=app.live_secrets[0],
+    )
+
+
+def test_insert_writes_the_row_save_would(trusted_app):
+    by_orm, prepared = token(trusted_app, "by-orm"), token(trusted_app, "prepared")
+    by_orm.save()
+    insert(prepared)
+    assert prepared.pk is not None and not prepared._state.adding
+    stored = AccessToken.objects.get(pk=prepared.pk)
+    reference = AccessToken.objects.get(pk=by_orm.pk)
+    for field in AccessToken._meta.concrete_fields:
+        if field.attname in ("id", "token", "token_checksum", "created", "updated", "expires"):
+            continue
+        assert getattr(stored, field.attname) == getattr(reference, field.attname), field.name
+    assert stored.token == "prepared" and stored.token_checksum  # the checksum field's pre_save ran
+    assert stored.created is not None and stored.updated is not None  # auto_now(_add)
+
+
+def test_a_refused_insert_raises_djangos_error_and_writes_nothing(trusted_app):
+    insert(token(trusted_app, "twice"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(token(trusted_app, "twice"))
+    assert AccessToken.objects.filter(token="twice").count() == 1
+
+
+def test_a_model_with_a_save_receiver_is_saved_the_orms_way(trusted_app):
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.token)
+
+    pre_save.connect(receiver, sender=AccessToken)
+    try:
+        insert(token(trusted_app, "watched"))
+    finally:
+        pre_save.disconnect(receiver, sender=AccessToken)
+    assert seen == ["watched"]
+    assert AccessToken.objects.filter(token="watched").exists()
