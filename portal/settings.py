@@ -142,6 +142,9 @@ TEMPLATES = [
 DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, whose writers queue at a lock file rather than in SQLite's sleeping
+    # busy handler (portal/db/sqlite3/base.py).
+    DATABASES["default"]["ENGINE"] = "portal.db.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue
