@@ -8,7 +8,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -232,12 +246,14 @@ def app_changelist(
     order: str = "",
     page: str | None = None,
     filters: dict[str, str] | None = None,
+    count: int | None = None,
 ):
     """The account's Apps of `api` matching `query` (name or key) and the sidebar `filters`
     (see clean_filters), ordered by `order` (a key of SORTABLE, `-` for descending; anything
     else is the default), one page of APPS_PER_PAGE with its counts (with_counts). The same
     number of queries whatever the number of Apps or tokens: the Apps are counted without their
-    counts, and the counts are read for the page's Apps only."""
+    counts (or not at all when the caller knows their `count`: changelist_counts' `shown`), and
+    the counts are read for the page's Apps only."""
     query = _clean_query(query)
     filters = filters or {}
     if order.removeprefix("-") not in SORTABLE:
@@ -249,7 +265,10 @@ def app_changelist(
         result = _page_by_count(apps, field_name, descending=descending, number=page)
     else:
         rows = apps.values(*CHANGELIST_COLUMNS).order_by(f"-{field_name}" if descending else field_name, "pk")
-        result = Paginator(rows, APPS_PER_PAGE).get_page(page)
+        paginator = Paginator(rows, APPS_PER_PAGE)
+        if count is not None:
+            paginator.count = count  # its cached_property, known already: no COUNT query
+        result = paginator.get_page(page)
         result.object_list = with_counts(list(result.object_list))
     return ChangeList(page=result, query=query, order=order, filters=filters)
 
@@ -274,20 +293,47 @@ def _page_by_count(apps: QuerySet[App], column: str, *, descending: bool, number
 def changelist_counts(
     account: Account, *, api: str, query: str = "", filters: dict[str, str] | None = None
 ) -> dict[str, int]:
-    """In ONE aggregate: the account's Apps on each API and in all (`total`), and for each
-    sidebar choice (`"trusted=1"`, `"created=today"`...) how many Apps of the tab and search
-    it would show with the other filters kept, as the Django admin's facets."""
+    """In ONE query: the account's Apps on each API and in all (`total`), how many Apps the tab
+    shows with this search and these filters (`shown`: the pager's count), and for each sidebar
+    choice (`"trusted=1"`, `"created=today"`...) how many Apps of the tab and search it would
+    show with the other filters kept, as the Django admin's facets.
+
+    The Apps are grouped by their API, whether the search matches them and whether each choice
+    does (a few dozen groups), and the groups are summed here: a COUNT per choice and filter
+    combination cost more to build than the database took to answer it (make bench, P4)."""
     query, filters = _clean_query(query), filters or {}
-    shown = Q(api=api) & _search_q(query)
-    counts = {"total": Count("pk"), **{value: Count("pk", filter=Q(api=value)) for value in Api.values}}
+    choices = [f"{f.parameter}={value}" for f in LIST_FILTERS for value, _label in f.choices]
+    column = {choice: f"c{i}" for i, choice in enumerate(choices)}
+    matches = {column[choice]: _boolean(_filter_q(*choice.split("=", 1))) for choice in choices}
+    if query:
+        matches["searched"] = _boolean(_search_q(query))
+    groups = list(account.apps.order_by().values("api", **matches).annotate(n=Count("*")))
+
+    def count(groups: list[dict], *kept: str) -> int:
+        return sum(group["n"] for group in groups if all(group[column[choice]] for choice in kept))
+
+    tab = [group for group in groups if group["api"] == api and group.get("searched", True)]
+    counts = {
+        "total": count(groups),
+        **{value: count([g for g in groups if g["api"] == value]) for value in Api.values},
+    }
+    counts["shown"] = count(tab, *(f"{parameter}={value}" for parameter, value in filters.items()))
     for list_filter in LIST_FILTERS:
-        others = shown & _filters_q(filters, leave_out=list_filter.parameter)
+        others = [
+            f"{parameter}={value}"
+            for parameter, value in filters.items()
+            if parameter != list_filter.parameter
+        ]
         for value, _label in list_filter.choices:
-            counts[f"{list_filter.parameter}={value}"] = Count(
-                "pk", filter=others & _filter_q(list_filter.parameter, value)
+            counts[f"{list_filter.parameter}={value}"] = count(
+                tab, *others, f"{list_filter.parameter}={value}"
             )
-        counts[f"{list_filter.parameter}="] = Count("pk", filter=others)
-    return {key: value or 0 for key, value in account.apps.aggregate(**counts).items()}
+        counts[f"{list_filter.parameter}="] = count(tab, *others)
+    return counts
+
+
+def _boolean(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
 
 
 def app_made_by_form(actor: Account, account: Account, *, api: str, client_id: str) -> App | None:
