@@ -85,8 +85,13 @@ def manageable_app(actor: Account, pk: int) -> App:
 
 
 def live_tokens(app: App) -> QuerySet[AccessToken]:
-    """The App's access tokens that have not expired (nor lost their secret: the manager)."""
-    return AccessToken.objects.filter(application_id=app.pk, expires__gt=timezone.now())
+    """The App's access tokens that have not expired nor lost their secret: a range of the
+    tokens' (application, expires, secret) index, the App's live secrets looked up once
+    (live_secret_among_q) rather than once per token as the default manager does (an App's
+    page counted its 100k tokens in 570 ms on PostgreSQL that way)."""
+    return AccessToken.all_objects.filter(
+        live_secret_among_q([app.pk]), application_id=app.pk, expires__gt=timezone.now()
+    )
 
 
 def app_secrets(app: App, *, revealed: tuple[int, str] | None = None) -> list:
@@ -94,7 +99,7 @@ def app_secrets(app: App, *, revealed: tuple[int, str] | None = None) -> list:
     tokens: one query for all) and `shown` (masked to its last 4 characters, or in clear for
     the one `revealed` names)."""
     counts = dict(
-        live_tokens(app).filter(secret__isnull=False).values_list("secret_id").annotate(count=Count("pk"))
+        live_tokens(app).filter(secret__isnull=False).values_list("secret_id").annotate(count=Count("*"))
     )
     secrets = app.live_secrets
     for secret in secrets:
