@@ -39,15 +39,17 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
     account = manageable_account(request.user, pk)
     api = _api(request.GET.get("api"))
     filters = clean_filters(request.GET)
+    query = request.GET.get("q", "")
+    counts = changelist_counts(account, api=api, query=query, filters=filters)
     changelist = app_changelist(
         account,
         api=api,
-        query=request.GET.get("q", ""),
+        query=query,
         order=request.GET.get("o", ""),
         page=request.GET.get("page"),
         filters=filters,
+        count=counts["shown"],
     )
-    counts = changelist_counts(account, api=api, query=changelist.query, filters=filters)
     limit = settings.APP_LIMIT_PER_ACCOUNT
     columns = [
         {

@@ -2,6 +2,7 @@
 every entry point (service, portal, admin, command line), deactivation, the App list's counts."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from django.utils import timezone
 from oauth2_provider.models import Grant
 
 from accounts.services import account_set_active
+from apps_registry import services
 from apps_registry.exceptions import AppNotAuthorized
 from apps_registry.models import AccessToken, Api, AppAuthorization, AuditAction, AuditEvent, RefreshToken
 from apps_registry.selectors import authorized_apps
@@ -490,3 +492,70 @@ def test_sorting_by_authorized_accounts(client, demo, make_tokens):
 
     assert ascending.index("A few") < ascending.index("B many")
     assert descending.index("B many") < descending.index("A few")
+
+
+def tokens_cell(app_name: str, page: str) -> str:
+    """The Live tokens and Authorized accounts cells of the App's row on a list page."""
+    row = next(row for row in page.split("<tbody>")[1].split("</tr>") if f">{app_name}<" in row)
+    tokens = row.split('<td class="col-tokens text-end">')[1].split("<")[0]
+    authorized = row.split('<td class="col-authorized text-end">')[1].split("<")[0]
+    return f"{tokens} tokens, {authorized} accounts"
+
+
+def test_the_counts_are_right_on_the_second_page(client, demo, make_tokens):
+    owner = demo["organization"]
+    for i in range(55):
+        AppFactory(owner=owner, name=f"App {i:02d}")
+    late = AppFactory(owner=owner, name="Zulu")  # last by name: page 2
+    grant(late, demo["user"], make_tokens, tokens=3)
+    grant(late, demo["user2"], make_tokens, tokens=1)
+    client.force_login(owner)
+
+    second = text(client.get(list_url(owner), {"page": "2"}))
+
+    assert tokens_cell("Zulu", second) == "4 tokens, 2 accounts"
+    assert tokens_cell("App 54", second) == "0 tokens, 0 accounts"
+
+
+def test_the_counts_leave_out_expired_and_removed_secrets_tokens(client, demo, make_tokens, expired_token):
+    owner = demo["organization"]
+    app = AppFactory(owner=owner, name="Rotated")
+    old = app.live_secrets[0]
+    make_tokens(app, 2)  # minted with the old secret
+    app, _ = services.app_add_secret(actor=owner, app=app, origin=COMMAND_LINE)
+    make_tokens(app, 3)  # with the new one
+    make_tokens(app, 1, secret=None)  # made outside the token endpoint: counted
+    expired_token(app)
+    services.app_remove_secret(actor=owner, app=app, secret_id=old.pk, origin=COMMAND_LINE)
+    client.force_login(owner)
+
+    page = text(client.get(list_url(owner)))
+    by_tokens = text(client.get(list_url(owner), {"o": "-tokens"}))
+
+    assert AccessToken.all_objects.filter(application=app).count() == 7  # the rows are still there
+    assert tokens_cell("Rotated", page) == "4 tokens, 0 accounts"
+    assert tokens_cell("Rotated", by_tokens) == "4 tokens, 0 accounts"
+    assert ">4</a>" in text(client.get(app.get_absolute_url()))  # the App page's count agrees
+
+
+def test_sorting_by_live_tokens_puts_the_app_with_most_first_across_pages(client, demo, make_tokens):
+    owner = demo["organization"]
+    names = {}
+    for i in range(60):
+        app = AppFactory(owner=owner, name=f"App {i:02d}")
+        count = (i * 37) % 61  # every count once, in no order of name or creation
+        make_tokens(app, count)
+        names[app.name] = count
+    client.force_login(owner)
+
+    def listed(params):
+        pages = [text(client.get(list_url(owner), {**params, "page": str(n)})) for n in (1, 2)]
+        return [name for page in pages for name in re.findall(r'id="app-\d+"[^>]*>([^<]+)</a>', page)]
+
+    descending, ascending = listed({"o": "-tokens"}), listed({"o": "tokens"})
+
+    most = max(names, key=names.get)
+    assert descending[0] == most
+    assert descending == sorted(names, key=lambda name: -names[name])
+    assert ascending == descending[::-1]
+    assert len(descending) == 60  # 50 on the first page, 10 on the second

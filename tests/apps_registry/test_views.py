@@ -1444,19 +1444,25 @@ def test_changelist_queries_do_not_grow_with_the_number_of_apps(
     print(f"changelist with {count} Apps {params}: {len(captured)} queries")
 
 
-def test_changelist_takes_the_same_number_of_queries_with_10_and_1000_apps(demo, client):
+@pytest.mark.parametrize("order", ["", "-tokens", "authorized"])
+def test_changelist_takes_the_same_queries_whatever_the_number_of_apps_and_tokens(
+    order, demo, client, make_tokens
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     owner = demo["organization"]
     client.force_login(demo["provider"])
     counts = []
-    for total in (10, 1000):
+    for total, tokens in ((10, 1), (1000, 500)):
         make_apps(owner, total - App.objects.filter(owner=owner).count())
         give_tokens_and_grants(owner, demo["user"])
+        make_tokens(App.objects.filter(owner=owner).order_by("name").first(), tokens)  # on page 1
         with CaptureQueriesContext(connection) as captured:
-            assert client.get(list_url(owner)).status_code == 200
+            assert client.get(list_url(owner), {"o": order} if order else {}).status_code == 200
         counts.append(len(captured))
+        # The tokens are counted once, for the page: never for the count of Apps.
+        assert sum("apps_registry_accesstoken" in query["sql"] for query in captured) == 1
 
     assert counts[0] == counts[1]
 
