@@ -161,6 +161,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No JIT compilation: the portal's queries are short, and a planner that misjudged a count
+    # (an App with most of the tokens) spent 0.4 s compiling a query that ran in 0.2 ms
+    # (make bench, P4). A URL that sets `options` itself keeps its own.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 # Persistent connections, on SQLite too: opening one runs the PRAGMAs above, and closing the
 # last one checkpoints the WAL, which cost a token request 20 ms on every request (make bench).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
