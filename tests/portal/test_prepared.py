@@ -4,7 +4,7 @@ ORM would, fail as it would, and step aside where the ORM's way is needed."""
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import pre_save
 from django.utils import timezone
 
@@ -67,8 +67,6 @@ def test_a_model_with_a_save_receiver_is_saved_the_orms_way(trusted_app):
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's JIT")
 def test_postgresql_connections_compile_no_query_just_in_time():
     """A misjudged count once spent 0.4 s in JIT compilation on a 0.2 ms query (make bench)."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
