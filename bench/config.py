@@ -6,7 +6,8 @@
 - BENCH_SCALE=0.01: shrink the S data set and the RSS requests by that factor (smoke runs;
   the table says so);
 - BENCH_PG_DB=name: the PostgreSQL database the run creates and drops (portal_bench);
-- BENCH_DOCS=path: write there instead of docs/benchmarks.md.
+- BENCH_DOCS=path: write there instead of docs/benchmarks.md;
+- BENCH_WORKERS=1: measure gunicorn worker classes and counts instead (bench/workers.py).
 """
 
 from __future__ import annotations

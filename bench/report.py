@@ -1,5 +1,6 @@
 """What a run found, as the table printed and written to docs/benchmarks.md: a section per
-database, each rewritten by its own last run while the others stay."""
+database (bench/run.py) and a section per database on worker classes (bench/workers.py), each
+rewritten by its own last run while the others stay."""
 
 from __future__ import annotations
 
@@ -334,7 +335,7 @@ def vendor_section(results: Results, info: dict) -> tuple[str, set[str]]:
 
 
 # The sections of docs/benchmarks.md, in their order; each is rewritten by its own runs only.
-SECTIONS = ("sqlite", "postgresql")
+SECTIONS = ("sqlite", "postgresql", "workers-sqlite", "workers-postgresql")
 
 
 def _section_marks(name: str) -> tuple[str, str]:
@@ -365,7 +366,9 @@ def introduction() -> str:
 
 INTRODUCTION = f"""# Benchmarks
 
-Written by `make bench` (bench/run.py), one section per database, each from its own last run.
+Written by `make bench` (bench/run.py), one section per database, each from its own last run;
+the sections on gunicorn's worker class and count by `BENCH_WORKERS=1 make bench`
+(bench/workers.py), likewise one per database.
 
 Every rate is the median of {REPETITIONS} runs of {DURATION} s (after a {WARMUP} s warm-up),
 shown as a ratio to B, a bare view behind the portal's whole middleware, measured in the same

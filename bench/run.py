@@ -17,7 +17,7 @@ after a warm-up. The phases, in this order:
    read after every tenth.
 
 The table goes to stdout and to docs/benchmarks.md (this database's section). The knobs
-(BENCH_ONLY, BENCH_SCALE, ...) are described in bench/config.py.
+(BENCH_ONLY, BENCH_SCALE, BENCH_WORKERS, ...) are described in bench/config.py.
 """
 
 from __future__ import annotations
@@ -645,6 +645,10 @@ def main() -> int:
     try:
         with prepared() as bench:
             scenarios = build_scenarios(bench.seeded, bench.stock)
+            if os.environ.get("BENCH_WORKERS"):
+                from bench import workers
+
+                return workers.run(bench, scenarios)
             results = report.Results(vendor=bench.vendor)
             small_phase(bench, scenarios, results)
             large_phase(bench, scenarios, results)
