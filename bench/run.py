@@ -449,7 +449,7 @@ def measure_rss(server: Server, shapes: list[Scenario], directory: Path) -> dict
         server.base + server.probe,
     ]  # fmt: skip
     kinds: dict[str, int] = {}
-    series, runs, memory = [], [], {}
+    series, runs = [], []
     print(f"RSS: {RSS_REQUESTS:,} requests on one sync worker (pid {worker})...")
     for _ in range(RSS_CHUNKS):
         result = _run_until_stopped(command, THREADS)
@@ -460,13 +460,11 @@ def measure_rss(server: Server, shapes: list[Scenario], directory: Path) -> dict
         if server.worker_pids() != [worker]:
             print(f"  the worker was replaced; the server's log:\n{server.log.read_text()[-3000:]}")
             break
-        memory = memory_mb(worker)
-        series.append((sum(kinds.values()), memory["VmRSS"]))
-        print(f"  {series[-1][0]:,} requests: {memory} MB, {result['kinds']}")
+        series.append((sum(kinds.values()), memory_mb(worker)))
+        print(f"  {series[-1][0]:,} requests: {series[-1][1]} MB, {result['kinds']}")
     seconds = sum(run["duration_us"] for run in runs) / 1e6
     return {
-        "series": series,
-        "last": memory,  # VmRSS and its parts after the last tenth
+        "series": series,  # (requests answered, memory_mb of the worker), after each tenth
         "kinds": kinds,
         "rate": sum(kinds.values()) / seconds,
         "p50_ms": statistics.median(run["p50_us"] for run in runs) / 1000,
