@@ -288,8 +288,8 @@ def build_table(results: Results) -> tuple[str, list[str], set[str]]:
             f"{n:,}: {mb['VmRSS']:.1f} ({mb['RssAnon']:.1f} + {mb['RssFile']:.1f})" for n, mb in rss["series"]
         )
         details.append(
-            "RSS: the worker's VmRSS in MB (anonymous + file-backed; SQLite's memory-mapped database "
-            f"pages are file-backed) after each tenth of the requests: {series}."
+            "RSS: the worker's VmRSS in MB (anonymous + file-backed) after each tenth of the requests: "
+            f"{series}."
         )
 
     if ONLY:
