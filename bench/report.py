@@ -252,7 +252,7 @@ def build_table(results: Results) -> tuple[str, list[str], set[str]]:
                 verdicts["C"],
             )
         )
-        details.append(f"C: `manage.py purge_expired` printed: {' '.join(purge['output'].split())}")
+        details.append(f"C: `purge_expired` printed: {' '.join(purge['output'].split())}")
 
     if results.rss is not None:
         rss = results.rss
@@ -401,10 +401,10 @@ through the tokens' insert triggers, then ANALYZE (bench/seed.py, `grow`: how lo
 took is under the table). The portal is then restarted (fresh workers) and B, P1, P3, P4 and P7
 measured again; an S row's ratio is to the S phase's B, and its target is to be at most
 {S_TOLERANCE * 100:.0f} % below the same row's small-data ratio (|S / small - 1| <= {S_TOLERANCE:g}, or
-above it). C runs `manage.py purge_expired` in its own process (the server's settings) on the
-S data while wrk runs P1, from the purge's start to its exit; P1's p99 then is compared with
-its quiet p99 (S-P1's), and the expired tokens are counted before and after. RSS is a separate
-gunicorn with one sync worker: {RSS_REQUESTS:,} requests of B, P1, P2, P3, P4 and P7 in turn
+above it). C runs `purge_expired` in its own process (the server's settings) on the S data
+while wrk runs P1, from the moment Django is set up in that process to its exit; P1's p99 then
+is compared with its quiet p99 (S-P1's), and the expired tokens are counted before and after.
+RSS is a separate gunicorn with one sync worker: {RSS_REQUESTS:,} requests of B, P1, P2, P3, P4 and P7 in turn
 over {RSS_CONNECTIONS} connections, each answer matched to its shape by its status and body,
 the worker's VmRSS read after every tenth; "no growth" is read as at most {RSS_GROWTH_MB} MB
 more at the end than halfway (MB: 10^6 bytes). On SQLite VmRSS includes the database pages the

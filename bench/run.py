@@ -12,7 +12,7 @@ after a warm-up. The phases, in this order:
 2. S: the database grown to 100,000 Apps over 1,000 accounts with 1,000,000 live and 1,000,000
    expired access tokens (bench.seed.grow, timed), a fresh portal server, B, P1, P3, P4 and P7
    again, each against its small-data ratio;
-3. C: `manage.py purge_expired` in its own process on the S data while wrk runs P1;
+3. C: `purge_expired` in its own process on the S data while wrk runs P1;
 4. RSS: a gunicorn with one sync worker, 100,000 requests of six shapes in turn, its memory
    read after every tenth.
 
@@ -295,11 +295,19 @@ def parallel_creates(base: str, seeded) -> dict:
 # --- C: the purge under load ----------------------------------------------------------------------
 
 
+# The command as manage.py runs it, once Django is set up in its process: it says so first, so
+# that the load starts then and the window measured is the purge, not Python's start.
+PURGE = (
+    "import django; django.setup(); print('ready', flush=True); "
+    "from django.core.management import call_command; call_command('purge_expired')"
+)
+
+
 def purge_under_load(server: Server, scenario: Scenario, directory: Path, env: dict) -> dict:
-    """C: `manage.py purge_expired` in its own process (the server's environment and settings)
-    while wrk runs `scenario` (P1) against the server: wrk starts with it and is stopped when it
-    exits (SIGINT: wrk then reports what it measured), so the run spans the purge, Django's
-    start included. What it deleted is also counted here: the expired tokens before and after."""
+    """C: `purge_expired` in its own process (the server's environment and settings) while wrk
+    runs `scenario` (P1) against the server, from the moment Django is set up in that process
+    to its exit (then wrk is stopped with SIGINT, and reports what it measured). What it
+    deleted is also counted here: the expired tokens before and after."""
     from django.db import connection
     from django.utils import timezone
 
@@ -311,22 +319,28 @@ def purge_under_load(server: Server, scenario: Scenario, directory: Path, env: d
     before = expired()
     connection.close()  # SQLite: no transaction of ours in the purge's way
     script = scenario.script(directory)
-    command = wrk_command(scenario, server, script, 3600)
-    load = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    purge = subprocess.Popen(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", PURGE],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    load = None
     try:
+        if purge.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"purge_expired did not start:\n{purge.communicate()[1][-2000:]}")
+        command = wrk_command(scenario, server, script, 3600)
+        load = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
         started = time.perf_counter()
-        purge = subprocess.run(
-            [sys.executable, "manage.py", "purge_expired"],
-            cwd=ROOT,
-            env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"},
-            capture_output=True,
-            text=True,
-            timeout=3000,
-        )
+        output, errors = purge.communicate(timeout=3000)
         seconds = time.perf_counter() - started
     finally:
-        load.send_signal(signal.SIGINT)
-        stdout, stderr = load.communicate(timeout=120)
+        purge.kill()
+        if load is not None:
+            load.send_signal(signal.SIGINT)
+            stdout, stderr = load.communicate(timeout=120)
     drain(server)
     scenario.runs.append(wrk_result(scenario.key, stdout, stderr))
     left = expired()
@@ -334,7 +348,7 @@ def purge_under_load(server: Server, scenario: Scenario, directory: Path, env: d
     return {
         "seconds": seconds,
         "returncode": purge.returncode,
-        "output": (purge.stdout.strip() or purge.stderr.strip()[-1000:]),
+        "output": output.strip() or errors.strip()[-1000:],
         "deleted": before - left,
         "left": left,
     }
