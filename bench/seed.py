@@ -1,13 +1,17 @@
 """The benchmark's data, written in bulk into its own fresh database (design §3 limits apply:
-1000 Apps on one account, 999 on another for the parallel creates)."""
+1000 Apps on one account, 999 on another for the parallel creates), and `grow`, which adds the
+large data set (S) by SQL that generates the rows."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -17,6 +21,7 @@ from accounts.models import Account, Kind
 from apps_registry.crypto import encrypt_secret, generate_credential
 from apps_registry.models import AccessToken, Api, App, AppSecret, RefreshToken
 from apps_registry.services import COMMAND_LINE, app_create
+from bench.config import GROWN_ACCOUNTS, GROWN_APPS_PER_ACCOUNT, GROWN_TOKENS_PER_APP
 
 BATCH = 5000
 
@@ -28,7 +33,9 @@ class Seeded:
     race: Account  # 999 SystemAPI Apps: the parallel creates (P6)
     trusted: App  # a trusted UnifiedAPI App: client_credentials (P1, P2) and /uapi/@me (P3)
     client_secret: str
-    bearer: str
+    bearer: str  # a token of `trusted`: /uapi/@me (P3) and introspection (P7)
+    resource_server: App  # a resource server in the same Administrator's tree: introspection (P7)
+    resource_secret: str
     target: App  # 100k + 100k tokens: regenerate (P5)
     bystander: App  # another App's tokens, which regenerate must not touch
     sessions: list[str]  # signed-in Administrator sessions
@@ -104,7 +111,9 @@ def seed(*, apps: int = 1000, tokens: int = 100_000, sessions: int = 17) -> Seed
     _bulk_apps(many, apps)
     _bulk_apps(race, apps - 1)
 
-    def make(name: str, api: str, trusted: bool = False, secret: str | None = None) -> App:
+    def make(
+        name: str, api: str, trusted: bool = False, secret: str | None = None, resource_server: bool = False
+    ) -> App:
         return app_create(
             actor=admin,
             owner=api_owner,
@@ -114,6 +123,7 @@ def seed(*, apps: int = 1000, tokens: int = 100_000, sessions: int = 17) -> Seed
             email="developer@app.example",
             redirect_uri="https://app.example/callback",
             trusted=trusted,
+            resource_server=resource_server,
             client_secret=secret,
             origin=COMMAND_LINE,
         )
@@ -130,6 +140,8 @@ def seed(*, apps: int = 1000, tokens: int = 100_000, sessions: int = 17) -> Seed
     )
     set_token_value(token, bearer)
     token.save()
+    resource_secret = generate_credential()
+    resource_server = make("Resource server", Api.UNIFIEDAPI, secret=resource_secret, resource_server=True)
     target = make("Regenerate me", Api.SYSTEMAPI)
     fill_tokens(target, tokens)
     bystander = make("Bystander", Api.SYSTEMAPI)
@@ -143,7 +155,187 @@ def seed(*, apps: int = 1000, tokens: int = 100_000, sessions: int = 17) -> Seed
         trusted=trusted,
         client_secret=client_secret,
         bearer=bearer,
+        resource_server=resource_server,
+        resource_secret=resource_secret,
         target=target,
         bystander=bystander,
         sessions=[signed_in_session(admin) for _ in range(sessions)],
     )
+
+
+# --- the large data set (S) --------------------------------------------------------------------
+
+GROWN_PREFIX = "bench-s-"  # the usernames of the accounts `grow` adds
+
+
+@dataclass
+class Grown:
+    accounts: int
+    apps: int
+    live_tokens: int
+    expired_tokens: int
+    seconds: dict[str, float] = field(default_factory=dict)  # per step, in the order run
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
+
+def _series(vendor: str) -> str:
+    """A relation `k` of one column `n`, 1..%s: the rows a generating INSERT multiplies by."""
+    if vendor == "postgresql":
+        return "generate_series(1, %s) AS k(n)"
+    return (
+        "(WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < %s) SELECT n FROM k) AS k"
+    )
+
+
+def _random_hex(vendor: str) -> str:
+    """32 random hex digits per row: a unique App ID/key of the generated shape's length."""
+    if vendor == "postgresql":
+        return "replace(gen_random_uuid()::text, '-', '')"
+    return "lower(hex(randomblob(16)))"
+
+
+def _sha256_hex(vendor: str, value: str) -> str:
+    """The SQL for sha256(value) in hex, as the token_checksum column holds it. SQLite has no
+    SHA-256: `grow` lends it Python's, on its own connection."""
+    if vendor == "postgresql":
+        return f"encode(sha256(convert_to({value}, 'UTF8')), 'hex')"
+    return f"bench_sha256({value})"
+
+
+def _insert_select(model, template, computed: dict[str, str], source: str, params: list) -> int:
+    """INSERT INTO the model's table SELECT ... FROM `source`: the fields named in `computed`
+    are SQL expressions over `source`, every other column is the template instance's value as
+    the ORM would save it (its defaults included), so a column added later needs nothing here."""
+    columns, values, constants = [], [], []
+    for model_field in model._meta.concrete_fields:
+        if model_field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(model_field.column))
+        if model_field.name in computed:
+            values.append(computed[model_field.name])
+        else:
+            values.append("%s")
+            value = model_field.pre_save(template, add=True)
+            constants.append(model_field.get_db_prep_save(value, connection))
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {source}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*constants, *params])
+        return cursor.rowcount
+
+
+def _add_accounts(admin: Account, count: int) -> None:
+    Account.objects.bulk_create(
+        [
+            Account(
+                username=f"{GROWN_PREFIX}{i:04d}",
+                kind=Kind.ORGANIZATION,
+                parent=admin,
+                name=f"Bench S {i:04d}",
+                email=f"{GROWN_PREFIX}{i:04d}@bench.example",
+                password=make_password(None),  # unusable: nobody signs in as these
+            )
+            for i in range(count)
+        ],
+        batch_size=500,
+    )
+
+
+def _sources(vendor: str) -> dict[str, str]:
+    """What the generating INSERTs select from: the grown accounts times the series, their Apps,
+    and their Apps with each App's live secret times the series."""
+    accounts, apps, app_secrets = (model._meta.db_table for model in (Account, App, AppSecret))
+    grown = "a.username LIKE %s"
+    return {
+        "apps per account": f"{accounts} a CROSS JOIN {_series(vendor)} WHERE {grown}",
+        "apps": f"{apps} app JOIN {accounts} a ON a.id = app.owner_id WHERE {grown}",
+        "tokens per app": (
+            f"{apps} app JOIN {accounts} a ON a.id = app.owner_id"
+            f" JOIN {app_secrets} secret ON secret.app_id = app.id AND secret.removed IS NULL"
+            f" CROSS JOIN {_series(vendor)} WHERE {grown}"
+        ),
+    }
+
+
+def _add_apps(vendor: str) -> int:
+    """GROWN_APPS_PER_ACCOUNT SystemAPI Apps per grown account, each with one live secret (the
+    same ciphertext for all: nobody authenticates as them)."""
+    sources, like = _sources(vendor), f"{GROWN_PREFIX}%"
+    template = App(
+        api=Api.SYSTEMAPI,
+        name="",
+        homepage="https://app.example/",
+        email="developer@app.example",
+        redirect_uri="https://app.example/callback",
+    )
+    apps = _insert_select(
+        App,
+        template,
+        {"owner": "a.id", "name": "'Bench S App ' || k.n", "client_id": _random_hex(vendor)},
+        sources["apps per account"],
+        [GROWN_APPS_PER_ACCOUNT, like],
+    )
+    secret = AppSecret(encrypted_secret=encrypt_secret(generate_credential()))
+    _insert_select(AppSecret, secret, {"app": "app.id"}, sources["apps"], [like])
+    return apps
+
+
+def _add_tokens(vendor: str, expires, mark: str) -> int:
+    """GROWN_TOKENS_PER_APP access tokens per grown App, minted with its live secret, acting
+    for its owner, all expiring at `expires`; each value unique (a random prefix, the App, a
+    number) and its checksum the SHA-256 the token endpoint would store."""
+    value = f"'{mark}{secrets.token_hex(16)}' || app.id || '.' || k.n"
+    return _insert_select(
+        AccessToken,
+        AccessToken(expires=expires, scope=Api.SYSTEMAPI),
+        {
+            "token": value,
+            "token_checksum": _sha256_hex(vendor, value),
+            "application": "app.id",
+            "user": "app.owner_id",
+            "secret": "secret.id",
+        },
+        _sources(vendor)["tokens per app"],
+        [GROWN_TOKENS_PER_APP, f"{GROWN_PREFIX}%"],
+    )
+
+
+def _analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def grow(admin: Account, *, scale: float = 1.0) -> Grown:
+    """The S data set, added to the seeded database: accounts in the admin's tree (the P4 and
+    P6 accounts keep their Apps), 100 SystemAPI Apps each with one live secret, and per App 10
+    expired then 10 live access tokens (no refresh tokens: the expired ones are what
+    `purge_expired` deletes). The rows come from INSERT ... SELECT over a generated series,
+    through the tokens' insert triggers (migrations 0005 and 0009), one statement (and so one
+    transaction) per step; each step is timed with its commit. ANALYZE after."""
+    vendor = connection.vendor
+    count = max(1, round(GROWN_ACCOUNTS * scale))
+    if vendor == "sqlite":
+        connection.ensure_connection()
+        connection.connection.create_function(
+            "bench_sha256", 1, lambda value: hashlib.sha256(value.encode()).hexdigest(), deterministic=True
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB: the token indexes grow to ~300 MB
+    steps: dict[str, float] = {}
+
+    def timed(step: str, work):
+        started = time.perf_counter()
+        result = work()
+        steps[step] = time.perf_counter() - started
+        return result
+
+    now = timezone.now()
+    timed("accounts", lambda: _add_accounts(admin, count))
+    apps = timed("Apps and their secrets", lambda: _add_apps(vendor))
+    expired = timed("expired tokens", lambda: _add_tokens(vendor, now - timedelta(days=1), "e"))
+    live = timed("live tokens", lambda: _add_tokens(vendor, now + timedelta(days=1), "l"))
+    timed("ANALYZE", _analyze)
+    return Grown(accounts=count, apps=apps, live_tokens=live, expired_tokens=expired, seconds=steps)
