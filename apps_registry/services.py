@@ -569,6 +569,26 @@ def app_revoke_access(
 PURGE_BATCH = 5000
 
 
+def delete_access_token_rows(cursor, rows: list[tuple[int, int | None]]) -> tuple[int, int]:
+    """Delete the access tokens of `rows` ((id, id_token_id) pairs, as selected) and the ID
+    tokens they link to, with `cursor`, in the caller's transaction. Returns how many of each
+    went."""
+    if not rows:
+        return 0, 0
+    quote = connection.ops.quote_name
+    access = quote(AccessToken._meta.db_table)
+    id_tokens = quote(get_id_token_model()._meta.db_table)
+    marks = ", ".join(["%s"] * len(rows))
+    cursor.execute(f"DELETE FROM {access} WHERE id IN ({marks})", [pk for pk, _ in rows])  # noqa: S608
+    deleted = cursor.rowcount
+    linked = [id_token for _, id_token in rows if id_token is not None]
+    if not linked:
+        return deleted, 0
+    marks = ", ".join(["%s"] * len(linked))
+    cursor.execute(f"DELETE FROM {id_tokens} WHERE id IN ({marks})", linked)  # noqa: S608
+    return deleted, cursor.rowcount
+
+
 def purge_removed_secrets(*, batch: int = PURGE_BATCH, max_batches: int | None = None) -> dict:
     """Delete the tokens of removed secrets (refused since the removal), `batch` rows of a
     table per transaction, then each secret's own row once its last token is gone. At most
@@ -576,7 +596,6 @@ def purge_removed_secrets(*, batch: int = PURGE_BATCH, max_batches: int | None =
     for the next run. Returns how many rows went from each table."""
     quote = connection.ops.quote_name
     access, refresh = quote(AccessToken._meta.db_table), quote(RefreshToken._meta.db_table)
-    id_tokens = quote(get_id_token_model()._meta.db_table)
     counts = {"access_tokens": 0, "refresh_tokens": 0, "id_tokens": 0, "secrets": 0}
     done = 0
     for secret_id in (
@@ -598,15 +617,9 @@ def purge_removed_secrets(*, batch: int = PURGE_BATCH, max_batches: int | None =
                     [secret_id, batch],
                 )
                 rows = cursor.fetchall()
-                if rows:
-                    marks = ", ".join(["%s"] * len(rows))
-                    cursor.execute(f"DELETE FROM {access} WHERE id IN ({marks})", [pk for pk, _ in rows])  # noqa: S608
-                    counts["access_tokens"] += cursor.rowcount
-                    linked = [id_token for _, id_token in rows if id_token is not None]
-                    if linked:
-                        marks = ", ".join(["%s"] * len(linked))
-                        cursor.execute(f"DELETE FROM {id_tokens} WHERE id IN ({marks})", linked)  # noqa: S608
-                        counts["id_tokens"] += cursor.rowcount
+                access_count, id_count = delete_access_token_rows(cursor, rows)
+                counts["access_tokens"] += access_count
+                counts["id_tokens"] += id_count
                 if moved < batch and len(rows) < batch:
                     # Nothing of it is left: no new token can name it (the trigger).
                     counts["secrets"] += AppSecret.objects.filter(pk=secret_id).delete()[0]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
-from oauth2_provider.models import clear_expired, get_id_token_model
+from oauth2_provider.models import clear_expired
 from oauth2_provider.settings import oauth2_settings
 
 from apps_registry.models import (
@@ -24,7 +24,13 @@ from apps_registry.models import (
     RedeemedCode,
     RefreshToken,
 )
-from apps_registry.services import COMMAND_LINE, Origin, app_remove, purge_removed_secrets
+from apps_registry.services import (
+    COMMAND_LINE,
+    Origin,
+    app_remove,
+    delete_access_token_rows,
+    purge_removed_secrets,
+)
 
 # How long a register.php consent page may stay open before its submit is refused.
 CONSENT_MAX_AGE = timedelta(hours=1)
@@ -92,7 +98,6 @@ def purge_expired_access_tokens(
     now = now or timezone.now()
     quote = connection.ops.quote_name
     access, refresh = quote(AccessToken._meta.db_table), quote(RefreshToken._meta.db_table)
-    id_tokens = quote(get_id_token_model()._meta.db_table)
     bounds = AccessToken.all_objects.filter(expires__lt=now).aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
         return 0
@@ -108,13 +113,7 @@ def purge_expired_access_tokens(
                 [start, start + batch, now],
             )
             rows = cursor.fetchall()
-            if rows:
-                marks = ", ".join(["%s"] * len(rows))
-                cursor.execute(f"DELETE FROM {access} WHERE id IN ({marks})", [pk for pk, _ in rows])  # noqa: S608
-                deleted += cursor.rowcount
-                if linked := [id_token for _, id_token in rows if id_token is not None]:
-                    marks = ", ".join(["%s"] * len(linked))
-                    cursor.execute(f"DELETE FROM {id_tokens} WHERE id IN ({marks})", linked)  # noqa: S608
+            deleted += delete_access_token_rows(cursor, rows)[0]
         if rows and pause:
             time.sleep(max(pause, time.monotonic() - started))
     return deleted
