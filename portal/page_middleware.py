@@ -10,8 +10,6 @@ login_not_required), django-axes and the Content-Security-Policy, built once per
 
 from __future__ import annotations
 
-import functools
-
 from csp import constants as csp_constants
 from csp import middleware as csp_middleware
 from csp import utils as csp_utils
@@ -29,7 +27,7 @@ def is_api_request(request: HttpRequest) -> bool:
 
 
 class PagesOnlyMixin:
-    """For a MiddlewareMixin middleware that serves pages only: an API request skips it."""
+    """For a middleware that serves pages only: an API request skips it."""
 
     def __call__(self, request: HttpRequest):
         if is_api_request(request):
@@ -57,13 +55,8 @@ class MessageMiddleware(PagesOnlyMixin, messages_middleware.MessageMiddleware):
     """Django's messages, for pages only (an API answer shows none)."""
 
 
-class HtmxMiddleware(htmx_middleware.HtmxMiddleware):
+class HtmxMiddleware(PagesOnlyMixin, htmx_middleware.HtmxMiddleware):
     """django-htmx's `request.htmx`, for pages only (htmx never calls an API path)."""
-
-    def __call__(self, request: HttpRequest):
-        if is_api_request(request):
-            return self.get_response(request)
-        return super().__call__(request)
 
 
 # Per-response policies (django-csp's decorators and nonces); the portal uses none today.
@@ -77,36 +70,25 @@ _CSP_PER_RESPONSE = (
 )
 
 
-@functools.cache
+# The two headers as django-csp builds them, with the settings dicts they were built from:
+# rebuilt when those are no longer the settings' own (`override_settings` in tests).
+_csp_built: tuple = (None, None, ())
+
+
 def _csp_policies(enforced: dict | None, report_only: dict | None) -> tuple:
-    """The two headers as django-csp builds them from these settings. Keyed on the settings'
-    dicts themselves (`override_settings` in tests brings new ones; the cache keeps each alive,
-    so its id is never reused)."""
-    del enforced, report_only  # the key; build_policy reads the settings in force
-    return (
-        (csp_constants.HEADER, csp_utils.build_policy(), "_csp_exempt", "CONTENT_SECURITY_POLICY"),
-        (
-            csp_constants.HEADER_REPORT_ONLY,
-            csp_utils.build_policy(report_only=True),
-            "_csp_exempt_ro",
-            "CONTENT_SECURITY_POLICY_REPORT_ONLY",
-        ),
-    )
-
-
-class _Identity:
-    """A settings dict as a cache key by identity (dicts are not hashable)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value) -> None:
-        self.value = value
-
-    def __hash__(self) -> int:
-        return id(self.value)
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, _Identity) and other.value is self.value
+    global _csp_built
+    if _csp_built[0] is not enforced or _csp_built[1] is not report_only or not _csp_built[2]:
+        policies = (
+            (csp_constants.HEADER, csp_utils.build_policy(), "_csp_exempt", "CONTENT_SECURITY_POLICY"),
+            (
+                csp_constants.HEADER_REPORT_ONLY,
+                csp_utils.build_policy(report_only=True),
+                "_csp_exempt_ro",
+                "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+            ),
+        )
+        _csp_built = (enforced, report_only, policies)
+    return _csp_built[2]
 
 
 class CSPMiddleware(csp_middleware.CSPMiddleware):
@@ -124,7 +106,7 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
             return super().process_response(request, response)
         enforced = getattr(settings, "CONTENT_SECURITY_POLICY", None)
         report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
-        for header, policy, exempt, setting in _csp_policies(_Identity(enforced), _Identity(report_only)):
+        for header, policy, exempt, setting in _csp_policies(enforced, report_only):
             prefixes = tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
             if (
                 policy
