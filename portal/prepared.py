@@ -9,7 +9,6 @@ ORM would; only the compiling is skipped.
 
 from __future__ import annotations
 
-import functools
 from typing import NamedTuple
 
 from django.db import connection
@@ -64,16 +63,20 @@ class Prepared(NamedTuple):
         return None if row is None else tuple(convert(row, self.converters))
 
 
-@functools.cache
-def _insert_statement(vendor: str, model: type, sample) -> tuple | None:
+# Per (database vendor, model): the compiled INSERT, or None where it cannot be reused.
+_inserts: dict[tuple[str, type], tuple | None] = {}
+
+
+def _insert_statement(model: type, sample) -> tuple | None:
     """The INSERT of one new `model` row (every concrete field but the automatic primary key),
-    returning the fields the database fills in, as the ORM compiles it for `sample`; None when
-    a value of the sample is not a plain parameter (a database default, an expression), so the
+    returning the fields the database fills in, as the ORM compiles it for `sample`, the first
+    object saved (later ones get the same SQL: the values are parameters); None when a value
+    of the sample is not a plain parameter (a database default, an expression), so the
     statement could differ from one object to the next."""
     meta = model._meta
     fields = tuple(f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field)
     query = InsertQuery(model)
-    query.insert_values(fields, [sample.obj])
+    query.insert_values(fields, [sample])
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = meta.db_returning_fields
     [(sql, params)] = compiler.as_sql()
@@ -81,20 +84,6 @@ def _insert_statement(vendor: str, model: type, sample) -> tuple | None:
         return None
     returning = column_converters(field.get_col(meta.db_table) for field in meta.db_returning_fields)
     return sql, fields, returning
-
-
-class _Sample:
-    """The object an INSERT is first compiled for, equal to any object of its model (every
-    later object of the model gets the same SQL: the values are parameters)."""
-
-    def __init__(self, obj) -> None:
-        self.obj = obj
-
-    def __hash__(self) -> int:
-        return hash(type(self.obj))
-
-    def __eq__(self, other) -> bool:
-        return type(other.obj) is type(self.obj)
 
 
 def insert(obj) -> None:
@@ -111,7 +100,10 @@ def insert(obj) -> None:
         and not signals.pre_save.has_listeners(model)
         and not signals.post_save.has_listeners(model)
     ):
-        statement = _insert_statement(connection.vendor, model, _Sample(obj))
+        key = (connection.vendor, model)
+        if key not in _inserts:
+            _inserts[key] = _insert_statement(model, obj)
+        statement = _inserts[key]
     if statement is None:
         obj.save()
         return
