@@ -7,13 +7,10 @@ import functools
 import hashlib
 import uuid
 from contextvars import ContextVar
-from datetime import UTC
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.encoding import escape_uri_path
 from oauth2_provider.oauth2_backends import OAuthLibCore as BaseOAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -51,6 +48,10 @@ def checksum(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+# The secret's columns the App's row query reads after the App's own (_app_with_secrets_sql).
+SECRET_COLUMNS = ("id", "encrypted_secret", "created", "last_used")
+
+
 @functools.cache
 def _app_with_secrets_sql(vendor: str) -> str:
     """The App and its live secrets, by key: a LEFT JOIN written once per process and database
@@ -59,30 +60,25 @@ def _app_with_secrets_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     app_table, secret_table = quote(App._meta.db_table), quote(AppSecret._meta.db_table)
     columns = ", ".join(f"{app_table}.{quote(field.column)}" for field in App._meta.concrete_fields)
+    secret_columns = ", ".join(f"secret.{quote(name)}" for name in SECRET_COLUMNS)
     return (
-        f"SELECT {columns}, secret.id AS secret_pk, secret.encrypted_secret AS secret_ciphertext, "  # noqa: S608
-        f"secret.created AS secret_created, secret.last_used AS secret_last_used "
+        f"SELECT {columns}, {secret_columns} "  # noqa: S608
         f"FROM {app_table} LEFT JOIN {secret_table} secret "
         f"ON secret.app_id = {app_table}.id AND secret.removed IS NULL "
         f"WHERE {app_table}.{quote('client_id')} = %s ORDER BY secret.created, secret.id"
     )
 
 
-def _aware(value):
-    """A datetime read without the ORM's converters: SQLite hands it back naive (UTC) or as text."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is not None and timezone.is_naive(value):
-        value = value.replace(tzinfo=UTC)
-    return value
-
-
 @functools.cache
-def _app_columns(vendor: str) -> tuple[tuple[str, ...], tuple]:
-    """The App's concrete fields' names, and their columns with the ORM's converters."""
+def _app_columns(vendor: str) -> tuple[tuple[str, ...], tuple, tuple]:
+    """The App's concrete fields' names, their columns and the secret's columns, each with the
+    ORM's converters (a datetime held as text by SQLite, say)."""
     fields = App._meta.concrete_fields
     columns = column_converters(field.get_col(App._meta.db_table) for field in fields)
-    return tuple(field.attname for field in fields), columns
+    secret = column_converters(
+        AppSecret._meta.get_field(name).get_col(AppSecret._meta.db_table) for name in SECRET_COLUMNS
+    )
+    return tuple(field.attname for field in fields), columns, secret
 
 
 def load_app_with_secrets(client_id: str) -> App | None:
@@ -96,18 +92,13 @@ def load_app_with_secrets(client_id: str) -> App | None:
         rows = cursor.fetchall()
     if not rows:
         return None
-    names, columns = _app_columns(vendor)
+    names, columns, secret_columns = _app_columns(vendor)
     app = App.from_db(connection.alias, names, convert(rows[0], columns))
     app.live_secrets = [
-        AppSecret(
-            pk=secret_pk,
-            app_id=app.pk,
-            encrypted_secret=ciphertext,
-            created=_aware(created),
-            last_used=_aware(used),
+        AppSecret(pk=secret_pk, app_id=app.pk, encrypted_secret=ciphertext, created=created, last_used=used)
+        for secret_pk, ciphertext, created, used in (
+            convert(row[len(names) :], secret_columns) for row in rows if row[len(names)] is not None
         )
-        for secret_pk, ciphertext, created, used in (row[len(names) :] for row in rows)
-        if secret_pk is not None
     ]
     return app
 
