@@ -3,7 +3,7 @@ URL name, the view and the path the portal's resolver matched in-process."""
 
 import pytest
 
-from playground.views import answered_by
+from playground.client import answered_by
 from tests.playground.test_views import base, callback, follow, org, register, started_state, step  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,7 +13,8 @@ from django.http import HttpResponse
 from django.test import Client
 
 from apps_registry.models import AccessToken, Api, App, AuditAction, AuditEvent
-from playground.views import FLOW_MAX_AGE, FLOWS, MAX_RESPONSE_BYTES, response_text
+from playground.client import MAX_RESPONSE_BYTES, response_text
+from playground.views import FLOW_MAX_AGE, FLOWS
 from portal.logging import RedactSecretQueries
 from tests.factories import AppFactory
 
