@@ -3,7 +3,7 @@ PostgreSQL): creates at the App limit, a form sent twice at once, and a secret r
 while token requests with the old one are in flight.
 
 The service-level race at the limit is tests/apps_registry/test_concurrency.py; the form
-sent twice one after the other is in tests/apps_registry/test_views.py and tests/oauth.
+sent twice one after the other is in tests/apps_registry/views/test_add_app.py and tests/oauth.
 """
 
 from __future__ import annotations
