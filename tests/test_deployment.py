@@ -1,6 +1,6 @@
 """docs/deployment.md, tried: two gunicorn processes with the production settings (DEBUG off,
 behind a TLS-terminating proxy simulated by the headers it sets) and the shipped gunicorn
-configuration (portal/gunicorn_conf.py, tests.helpers.GUNICORN) share nothing but one database,
+configuration (portal/gunicorn_conf.py, tests.served.GUNICORN) share nothing but one database,
 and one user's session alternates between them; their access log keeps no secret from a URL, the
 probes answer plain HTTP, the metrics add up every worker's counts, and the playground works
 with one sync worker.
@@ -27,7 +27,7 @@ import requests
 from cryptography.fernet import Fernet
 from django.conf import settings
 
-from tests.helpers import Gunicorn, free_port
+from tests.served import Gunicorn, free_port
 
 pytestmark = pytest.mark.slow
 

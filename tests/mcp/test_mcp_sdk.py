@@ -45,9 +45,11 @@ from apps_registry.models import AccessToken, Api, App, AuditAction, AuditEvent
 from apps_registry.services import app_revoke_access
 from oauth.services import initial_access_token_create
 from portal.audit import AuditSource, Origin
-from tests.helpers import TIMEOUT, basic, consent_form, free_port, query, submit
+from tests.helpers import basic, query
+from tests.live_session import TIMEOUT, consent_form, submit
 from tests.mcp.client import MemoryStorage, initial_access_token_hook
 from tests.mcp.conftest import OPEN_REGISTRATION_ACCOUNT
+from tests.served import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,7 +15,7 @@ from apps_registry import notices, services
 from apps_registry.models import App, AuditAction
 from portal.audit import COMMAND_LINE
 from tests.apps_registry.notices.helpers import APP_EMAIL, OWNER_EMAIL
-from tests.helpers import free_port
+from tests.served import free_port
 
 # --- a mail server that fails -------------------------------------------------------------------
 
