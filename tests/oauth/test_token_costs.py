@@ -26,7 +26,7 @@ def test_client_credentials_costs_one_select_and_one_insert(client, trusted_app)
     """The App is read once (with its secrets), the token written once, and never read back
     (django-oauth-toolkit's view reads it back by its checksum for the app_authorized signal;
     ours hands it over). That the secret is still one the client proved it holds is checked
-    by the database, inside the INSERT (migration 0007), not by a query of its own. The
+    by the database, inside the INSERT (migration 0009), not by a query of its own. The
     secret's last use was written by the first request of the minute (the warm-up)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
