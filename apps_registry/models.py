@@ -28,7 +28,7 @@ from .crypto import decrypt_secret, encrypt_secret, generate_credential, secret_
 _http_url = URLValidator(schemes=["http", "https"], message="Enter an absolute http:// or https:// URL.")
 _https_url = URLValidator(schemes=["https"], message="Enter an absolute https:// URL.")
 
-# What the trigger of migration 0007 (0004 before it) says when it refuses a token: the
+# What the trigger of migration 0009 (0004 before it) says when it refuses a token: the
 # secret its client authenticated with was removed, or the App disabled, since (AppSecret).
 SECRET_CHANGED = "app_secret_changed"  # noqa: S105 - an error marker, not a secret
 # How many secrets an App holds at once: two while it rotates, one otherwise (design §3).
@@ -363,14 +363,14 @@ class AppSecret(models.Model):
     Removing a secret (or Regenerate, which removes every one) only marks it `removed` and
     forgets its ciphertext: from that moment its tokens are refused at every read (the
     tokens' default manager, /uapi/@me's query) and a database trigger refuses new ones
-    (migration 0007); the rows go later, in bounded batches (`services.purge_removed_secrets`),
+    (migration 0009); the rows go later, in bounded batches (`services.purge_removed_secrets`),
     and the secret's row with its last token.
     """
 
     app = models.ForeignKey(App, verbose_name="App", on_delete=models.CASCADE, related_name="secrets")
     encrypted_secret = models.TextField("encrypted secret", editable=False)
     created = models.DateTimeField("added", default=timezone.now, editable=False)
-    # Empty for the secret every App had before rotation existed (migration 0007).
+    # Empty for the secret every App had before rotation existed (migration 0009).
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="added by",

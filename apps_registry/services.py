@@ -326,7 +326,7 @@ def app_remove_secret(*, actor: Account, app: App, secret_id: int, origin: Origi
     if app.is_public:
         raise PublicClientHasNoSecret()
     with transaction.atomic():
-        # The App's row first, as the token trigger locks it (migration 0007): no deadlock.
+        # The App's row first, as the token trigger locks it (migration 0009): no deadlock.
         app = App.objects.select_for_update().get(pk=app.pk)  # DoesNotExist if removed meanwhile
         secret = _live_secret(app, secret_id)
         if AppSecret.objects.live().filter(app_id=app.pk).count() <= 1:
@@ -408,7 +408,7 @@ def app_regenerate_secret(*, actor: Account, app: App, origin: Origin) -> App:
     app.updated = timezone.now()
     with transaction.atomic():
         # The App's row first (this UPDATE locks it), as the token trigger locks it
-        # (migration 0007): no deadlock, and token inserts in flight are waited for.
+        # (migration 0009): no deadlock, and token inserts in flight are waited for.
         if not App.objects.filter(pk=app.pk).update(updated=app.updated):
             raise App.DoesNotExist("The App was removed.")
         # Every token of the App is about to die: those of its secrets now (refused), those

@@ -296,7 +296,7 @@ class Validator(OAuth2Validator):
             super()._save_bearer_token(token, request, *args, **kwargs)
         except IntegrityError as error:
             # design §3: once a secret is removed (or regenerated) no token minted with it is
-            # alive. The database refused this one (migration 0007): the secret this client
+            # alive. The database refused this one (migration 0009): the secret this client
             # proved it holds was removed, or the App disabled or removed, since it
             # authenticated.
             if SECRET_CHANGED in str(error):

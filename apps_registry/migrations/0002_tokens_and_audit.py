@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """The swapped token models need django-oauth-toolkit's IDToken (its migration 0004)."""
+    """The swapped token models need the IDToken of django-oauth-toolkit's migration 0004."""
 
     dependencies = [
         ("apps_registry", "0001_initial"),

@@ -17,8 +17,9 @@ import pytest
 from playwright.sync_api import expect
 
 from apps_registry.models import Api
+from tests.chromium import sign_in
 from tests.factories import AppFactory
-from tests.helpers import REDIRECT, sign_in
+from tests.helpers import REDIRECT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from apps_registry.models import Api, AppAuthorization
 from apps_registry.services import app_authorization_grant
+from tests.chromium import screenshot, sign_in
 from tests.factories import AppFactory
-from tests.helpers import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

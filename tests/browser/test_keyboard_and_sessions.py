@@ -9,8 +9,8 @@ from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
 from apps_registry.models import Api, App
+from tests.chromium import sign_in
 from tests.factories import AppFactory
-from tests.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

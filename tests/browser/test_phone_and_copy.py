@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from apps_registry.models import Api
+from tests.chromium import screenshot, sign_in
 from tests.factories import AppFactory
-from tests.helpers import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps_registry.models import App
-from tests.helpers import screenshot, sign_in
+from tests.chromium import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Gunicorn, loopback_tls, served_portal_env
+from tests.served import Gunicorn, loopback_tls, served_portal_env
 
 # What each runtime is, how to tell it is usable, and the Debian packages `make clients` installs.
 RUNTIMES = {

@@ -11,7 +11,7 @@ import gc
 import pytest
 import requests
 
-from tests.helpers import BrowserSession
+from tests.live_session import BrowserSession
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,8 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
 from apps_registry.models import AccessToken
-from tests.helpers import TIMEOUT, authorize, me, query
+from tests.helpers import query
+from tests.live_session import TIMEOUT, authorize, me
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

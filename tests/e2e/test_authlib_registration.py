@@ -23,15 +23,8 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core.management import call_command
 
 from apps_registry.models import AccessToken, App
-from tests.helpers import (
-    PROJECT,
-    TIMEOUT,
-    BrowserSession,
-    Gunicorn,
-    consent_form,
-    loopback_tls,
-    served_portal_env,
-)
+from tests.live_session import TIMEOUT, BrowserSession, consent_form
+from tests.served import PROJECT, Gunicorn, loopback_tls, served_portal_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,8 @@ next authorization shows the consent page again."""
 import pytest
 from requests_oauthlib import OAuth2Session
 
-from tests.helpers import REDIRECT, TIMEOUT, authorize, consent_form, me, query
+from tests.helpers import REDIRECT, query
+from tests.live_session import TIMEOUT, authorize, consent_form, me
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

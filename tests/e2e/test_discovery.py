@@ -10,7 +10,8 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata, get_well_known_url
 
-from tests.helpers import TIMEOUT, authorize, basic, me, query
+from tests.helpers import basic, query
+from tests.live_session import TIMEOUT, authorize, me
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

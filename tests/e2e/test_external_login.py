@@ -20,7 +20,8 @@ from allauth.socialaccount.models import SocialAccount
 from accounts.models import Account
 from apps_registry.models import App
 from tests import external_idp
-from tests.helpers import REDIRECT, TIMEOUT, BrowserSession, consent_form, submit
+from tests.helpers import REDIRECT
+from tests.live_session import TIMEOUT, BrowserSession, consent_form, submit
 
 # The provider's fixtures, shared with the browser test.
 _idp_server, idp = external_idp._idp_server, external_idp.idp

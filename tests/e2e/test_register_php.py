@@ -8,7 +8,8 @@ import requests
 from requests_oauthlib import OAuth2Session
 
 from apps_registry.models import App
-from tests.helpers import TIMEOUT, consent_form, me, query, query_pairs, submit
+from tests.helpers import query, query_pairs
+from tests.live_session import TIMEOUT, consent_form, me, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

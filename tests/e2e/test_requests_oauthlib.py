@@ -8,7 +8,8 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
 from apps_registry.models import AccessToken
-from tests.helpers import REDIRECT, TIMEOUT, authorize, me, query
+from tests.helpers import REDIRECT, query
+from tests.live_session import TIMEOUT, authorize, me
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from apps_registry.models import AccessToken
 from oauth.validator import checksum
-from tests.helpers import REDIRECT, TIMEOUT
+from tests.helpers import REDIRECT
+from tests.live_session import TIMEOUT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

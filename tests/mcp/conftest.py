@@ -19,16 +19,9 @@ from apps_registry import services
 from apps_registry.models import Api, App
 from portal.audit import COMMAND_LINE
 from tests.factories import AppFactory
-from tests.helpers import (
-    PROJECT,
-    BrowserSession,
-    Gunicorn,
-    TLSFiles,
-    free_port,
-    loopback_tls,
-    served_portal_env,
-)
+from tests.live_session import BrowserSession
 from tests.mcp.server import MCP_PATH, PortalIntrospection, ServedMCP
+from tests.served import PROJECT, Gunicorn, TLSFiles, free_port, loopback_tls, served_portal_env
 
 # Who owns the Apps that open registration creates, when the operator turns it on.
 OPEN_REGISTRATION_ACCOUNT = "organization"

@@ -134,7 +134,7 @@ def test_client_credentials_on_an_inactive_owners_trusted_app_is_invalid_client(
 
 
 def test_client_credentials_still_costs_one_select_and_one_insert(client, trusted_app):
-    """The account checks ride in the INSERT's trigger (tests/oauth/test_token.py counts it)."""
+    """The account checks ride in the INSERT's trigger (tests/oauth/test_token_costs.py counts it)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -3,13 +3,13 @@ URL name, the view and the path the portal's resolver matched in-process."""
 
 import pytest
 
-from playground.views import answered_by
-from tests.playground.test_views import base, callback, follow, org, register, started_state, step  # noqa: F401
+from playground.client import answered_by
+from tests.playground.helpers import follow, register, started_state, step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_each_step_names_the_url_view_and_path_that_answered(org, demo, callback):  # noqa: F811
+def test_each_step_names_the_url_view_and_path_that_answered(org, demo, callback):
     org.get("/playground/")
     page = follow(org, register(org, callback, started_state(org)))
 

@@ -1,200 +1,24 @@
 """Races over real HTTP (threads against pytest-django's live server, on SQLite and on
-PostgreSQL): creates at the App limit, a form sent twice at once, and a secret regenerated
-while token requests with the old one are in flight.
+PostgreSQL): a secret regenerated, or one of two removed, while token requests with the old
+one are in flight; and the interleavings they hit at random, made to happen every time.
 
-The service-level race at the limit is tests/apps_registry/test_concurrency.py; the form
-sent twice one after the other is in tests/apps_registry/test_views.py and tests/oauth.
+The forms sent at once at the App limit are in test_form_races.py.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter
-from html import unescape
-from urllib.parse import urlencode
 
 import pytest
 import requests
 from django.db import connection
-from django.test import Client
 
 from apps_registry import services
-from apps_registry.models import AccessToken, Api, App, AuditEvent
+from apps_registry.models import AccessToken, Api, App
 from tests.factories import AppFactory
 from tests.helpers import basic
-
-# Threads against the live server: each thread has its own database connection.
-live = pytest.mark.django_db(transaction=True)
-
-THREADS = 12
-TIMEOUT = 60
-CSRF = "c" * 32  # an unmasked CSRF secret: the cookie and the form field carry the same one
-
-
-def run_together(count: int, work) -> list:
-    """Run work(n) in `count` threads released at once; every outcome (or exception)."""
-    barrier = threading.Barrier(count)
-    outcomes: list = [None] * count
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait(timeout=TIMEOUT)
-            outcomes[n] = work(n)
-        except Exception as error:
-            outcomes[n] = f"{type(error).__name__}: {error}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT * 2)
-    return outcomes
-
-
-def signed_in_headers(account) -> dict:
-    """Cookies of a signed-in session (made by the test client) and a CSRF pair."""
-    client = Client()
-    client.force_login(account)
-    return {"Cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={CSRF}"}
-
-
-def hidden_field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html) or re.search(
-        rf'value="([^"]*)"[^>]*name="{name}"', html
-    )
-    assert match, html[:3000]
-    return unescape(match.group(1))
-
-
-# --- the Add App form ------------------------------------------------------------------------
-
-
-def add_form(live: str, owner, headers: dict) -> tuple[str, dict]:
-    url = f"{live}/accounts/{owner.pk}/apps/add/?api={Api.SYSTEMAPI}"
-    page = requests.get(url, headers=headers, timeout=TIMEOUT)
-    assert page.status_code == 200, page.text[:2000]
-    return url, {
-        "csrfmiddlewaretoken": CSRF,
-        "name": "Racer",
-        "homepage": "https://race.example/",
-        "email": "dev@race.example",
-        "redirect_uri": "https://race.example/cb",
-        "credentials": hidden_field(page.text, "credentials"),
-    }
-
-
-@pytest.mark.slow
-@live
-def test_add_app_forms_sent_at_once_at_the_limit_create_exactly_the_allowed_number(
-    live_server, demo, settings
-):
-    settings.APP_LIMIT_PER_ACCOUNT = 5
-    owner = demo["organization"]
-    for _ in range(4):
-        AppFactory(owner=owner)
-    headers = signed_in_headers(owner)
-    forms = [add_form(live_server.url, owner, headers) for _ in range(THREADS)]
-
-    def post(n: int) -> int:
-        url, data = forms[n]
-        data = {**data, "name": f"Racer {n}"}
-        return requests.post(
-            url, data=data, headers=headers, allow_redirects=False, timeout=TIMEOUT
-        ).status_code
-
-    outcomes = run_together(THREADS, post)
-
-    # 302: added; 200: the form again, with "already owns 5 Apps" beside it.
-    assert Counter(outcomes) == {302: 1, 200: THREADS - 1}, outcomes
-    assert App.objects.filter(owner=owner).count() == 5
-    assert AuditEvent.objects.filter(account_id=owner.pk, action="create").count() == 1
-
-
-@pytest.mark.slow
-@live
-def test_one_add_app_form_sent_several_times_at_once_creates_one_app(live_server, demo):
-    owner = demo["organization"]
-    headers = signed_in_headers(owner)
-    url, data = add_form(live_server.url, owner, headers)
-
-    def post(n: int) -> int:
-        return requests.post(
-            url, data=data, headers=headers, allow_redirects=False, timeout=TIMEOUT
-        ).status_code
-
-    outcomes = run_together(4, post)
-
-    # One added; the others are sent to the App it made.
-    assert sorted(outcomes) == [302, 302, 302, 302], outcomes
-    assert App.objects.filter(owner=owner).count() == 1
-
-
-# --- the register.php consent ------------------------------------------------------------------
-
-REGISTRATION = {
-    "name": "Racer",
-    "homepage": "https://race.example/",
-    "email": "dev@race.example",
-    "redirect_uri": "https://race.example/cb",
-    "api": "systemapi",
-    "state": "s",
-}
-
-
-def consent_page(live: str, headers: dict) -> dict:
-    page = requests.get(
-        f"{live}/oauth/register.php?{urlencode(REGISTRATION)}", headers=headers, timeout=TIMEOUT
-    )
-    assert page.status_code == 200, page.text[:2000]
-    return {"csrfmiddlewaretoken": CSRF, "request": hidden_field(page.text, "request"), "action": "register"}
-
-
-def consent(live: str, data: dict, headers: dict) -> requests.Response:
-    return requests.post(
-        f"{live}/oauth/register/consent/", data=data, headers=headers, allow_redirects=False, timeout=TIMEOUT
-    )
-
-
-@pytest.mark.slow
-@live
-def test_register_php_consents_sent_at_once_at_the_limit_create_exactly_the_allowed_number(
-    live_server, demo, settings
-):
-    settings.APP_LIMIT_PER_ACCOUNT = 5
-    owner = demo["organization"]
-    for _ in range(4):
-        AppFactory(owner=owner)
-    headers = signed_in_headers(owner)
-    pages = [consent_page(live_server.url, headers) for _ in range(THREADS)]
-
-    def register(n: int) -> str:
-        response = consent(live_server.url, pages[n], headers)
-        location = response.headers.get("Location", "")
-        assert response.status_code == 302 and location.startswith("https://race.example/cb?"), response
-        return "refused" if "error=access_denied" in location else "registered"
-
-    outcomes = run_together(THREADS, register)
-
-    assert Counter(outcomes) == {"registered": 1, "refused": THREADS - 1}, outcomes
-    assert App.objects.filter(owner=owner).count() == 5
-
-
-@pytest.mark.slow
-@live
-def test_one_consent_page_sent_several_times_at_once_registers_one_app(live_server, demo):
-    owner = demo["organization"]
-    headers = signed_in_headers(owner)
-    page = consent_page(live_server.url, headers)
-
-    outcomes = run_together(4, lambda n: consent(live_server.url, page, headers).status_code)
-
-    # One registered (302 to the App); the others: "already submitted" (409).
-    assert sorted(outcomes) == [302, 409, 409, 409], outcomes
-    assert App.objects.filter(owner=owner).count() == 1
-
+from tests.security.helpers import TIMEOUT, live
 
 # --- regenerate while token requests with the old secret are in flight ------------------------
 

@@ -1,0 +1,202 @@
+"""The portal served as in production for the tests that need it: gunicorn processes on a
+free loopback port, on the test database, with TLS from a throwaway certificate authority
+when asked."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# --- The portal served as in production: gunicorn processes, with TLS when asked --------------
+
+# As docs/deployment.md runs it (section 3), with the configuration it ships (the access log,
+# redacted, on stdout); `--workers` given among a Gunicorn's options overrides the 2.
+GUNICORN = [
+    sys.executable,
+    "-m",
+    "gunicorn",
+    "--config",
+    "python:portal.gunicorn_conf",
+    "portal.wsgi",
+    "--workers",
+    "2",
+]
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Gunicorn:
+    """One portal process: `gunicorn portal.wsgi` on a free loopback port; `https` when given
+    `--certfile` and `--keyfile` among `options`. `log` collects its output (the access log).
+    `port` when the caller must know the address before it starts (to configure it)."""
+
+    def __init__(
+        self, env: dict[str, str], *options: str, timeout: float = 60, port: int | None = None
+    ) -> None:
+        address = f"127.0.0.1:{port or free_port()}"
+        self.url = ("https://" if "--certfile" in options else "http://") + address
+        self.timeout = timeout
+        self.log: list[str] = []
+        self.listening = threading.Event()
+        self.process = subprocess.Popen(  # noqa: S603 (gunicorn from our own venv)
+            [*GUNICORN, "--bind", address, *options],
+            cwd=PROJECT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._drain, daemon=True).start()
+        assert self.listening.wait(timeout), "gunicorn did not start:\n" + "".join(self.log)
+
+    def _drain(self) -> None:
+        for line in self.process.stdout:
+            self.log.append(line)
+            if "Listening at" in line:
+                self.listening.set()
+
+    def wait_for_log(self, text: str) -> None:
+        """Wait until a line with `text` was logged (an access-log line comes after the answer)."""
+        deadline = time.monotonic() + self.timeout
+        while not any(text in line for line in self.log):
+            assert time.monotonic() < deadline, f"{text!r} never logged:\n" + "".join(self.log)
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(self.timeout)
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django made for this run, for another process."""
+    from django.db import connections
+
+    name = connections["default"].settings_dict["NAME"]
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return url.rsplit("/", 1)[0] + "/" + name
+    return f"sqlite:///{name}"
+
+
+test_database_url.__test__ = False  # a helper, not a test
+
+
+def served_portal_env(static_root: Path, **settings: str) -> dict[str, str]:
+    """The environment of a portal process served as in production (DEBUG off, the real
+    middleware, nothing trusted from X-Forwarded-*) on the test database, with the test
+    process's keys (the tests write the Apps; the portal must decrypt their secrets) and
+    `settings` on top."""
+    from django.conf import settings as django_settings
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DEBUG", "OAUTH_", "TRUST_", "SECURE_", "AXES_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DEBUG="false",
+        SECRET_KEY=django_settings.SECRET_KEY,
+        APP_SECRET_KEYS=",".join(django_settings.APP_SECRET_KEYS),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=test_database_url(),
+        STATIC_ROOT=str(static_root),
+        TRUST_X_FORWARDED_PROTO="false",
+        TRUST_X_FORWARDED_FOR="false",
+        PYTHONUNBUFFERED="1",  # the access log reaches Gunicorn.log as each request ends
+        **settings,
+    )
+    return env
+
+
+@dataclass
+class TLSFiles:
+    ca: Path  # the certificate authority a client is told to trust
+    certificate: Path  # the server's certificate, issued by it for 127.0.0.1 and localhost
+    key: Path  # the server's private key
+
+
+def loopback_tls(directory: Path) -> TLSFiles:
+    """A throwaway certificate authority and a server certificate it issued for 127.0.0.1 and
+    localhost, written as PEM files: what a client verifies the portal against in the tests."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Portal tests CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    server = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(server_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = TLSFiles(
+        ca=directory / "ca.pem", certificate=directory / "server.pem", key=directory / "server.key"
+    )
+    files.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files.certificate.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    files.key.write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return files
