@@ -1,6 +1,6 @@
 """docs/deployment.md, tried: two gunicorn processes with the production settings (DEBUG off,
 behind a TLS-terminating proxy simulated by the headers it sets) and the shipped gunicorn
-configuration (portal/gunicorn_conf.py, tests.helpers.GUNICORN) share nothing but one database,
+configuration (config/gunicorn_conf.py, tests.helpers.GUNICORN) share nothing but one database,
 and one user's session alternates between them; their access log keeps no secret from a URL, the
 probes answer plain HTTP, the metrics add up every worker's counts, and the playground works
 with one sync worker.
@@ -77,7 +77,7 @@ def production_env(database_url, tmp_path_factory) -> dict[str, str]:
         if not key.startswith(("DJANGO_", "DEBUG", "OAUTH_", "TRUST", "SECURE_", "AXES_"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
         APP_SECRET_KEYS=Fernet.generate_key().decode(),

@@ -13,7 +13,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 
-from portal import settings as portal_settings
+from config import settings as portal_settings
 from tests.external_idp import PROVIDER_ID, PROVIDER_NAME, provider_settings
 from tests.factories import AppFactory
 

@@ -9,12 +9,16 @@ import binascii
 import hashlib
 import ipaddress
 import logging
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from oauth import endpoints as oauth_endpoints
+from ops import endpoints as ops_endpoints
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -86,8 +90,10 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.openid_connect",
-    # The project's own apps, lowest layer first: each imports only from those above it here.
+    # The project's own apps, lowest layer first: each imports only from those above it here
+    # (tests/test_layers.py). The kernel, then operations, then the rooms.
     "portal",
+    "ops",
     "accounts",
     "apps_registry",
     "oauth",
@@ -95,33 +101,33 @@ INSTALLED_APPS = [
 ]
 
 # Sessions, the signed-in user, messages and htmx are for pages: the endpoints programs call
-# (API_PATH_PREFIXES) skip them (portal.page_middleware); the rest guards every request.
-API_PATH_PREFIXES = ("/oauth/token.php", "/oauth/revoke", "/oauth/introspect", "/uapi/", "/unifiedapi/")
+# (oauth/endpoints.py) skip them (portal.speedups.page_middleware); the rest guards every request.
+API_PATHS = oauth_endpoints.PROGRAM_PATHS
 MIDDLEWARE = [
     # First: X-Forwarded-Proto from anyone but a trusted proxy is dropped before Django reads it.
     "portal.middleware.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "oauth.middleware.RequireTLSMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "portal.page_middleware.SessionMiddleware",
+    "portal.speedups.page_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "portal.page_middleware.AuthenticationMiddleware",
+    "portal.speedups.page_middleware.AuthenticationMiddleware",
     # Around LoginRequiredMiddleware: an htmx request whose session ended signs in full-page.
     "portal.middleware.HtmxSignInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "portal.page_middleware.MessageMiddleware",
+    "portal.speedups.page_middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "portal.page_middleware.HtmxMiddleware",
+    "portal.speedups.page_middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.page_middleware.CSPMiddleware",
+    "portal.speedups.page_middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its answer (429).
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
+ROOT_URLCONF = "config.urls"
 CSRF_FAILURE_VIEW = "oauth.views.csrf_failure"
-WSGI_APPLICATION = "portal.wsgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -143,8 +149,8 @@ DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'd
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend, whose writers queue at a lock file rather than in SQLite's sleeping
-    # busy handler (portal/db/sqlite3/base.py).
-    DATABASES["default"]["ENGINE"] = "portal.db.sqlite3"
+    # busy handler (portal/speedups/sqlite3/base.py).
+    DATABASES["default"]["ENGINE"] = "portal.speedups.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue
@@ -280,7 +286,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 # The same address the audit trail records (REMOTE_ADDR, or the client a trusted proxy names).
 AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
-AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout"
 # No start-up banner, and its log lines name only what the lockout counts (account, address).
 AXES_VERBOSE = False
 # Its records are not in the Django admin: they span every tree, and deleting one lifts a
@@ -291,11 +297,14 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # More, from the environment: e.g. oauth.W001 once open registration is a deliberate choice.
 SILENCED_SYSTEM_CHECKS += env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
-# design §7: plain-HTTP requests to the OAuth endpoints and the APIs are refused with a clear
-# error (oauth.middleware.RequireTLSMiddleware), never redirected: by then the secret or the
-# token has already crossed the network in the clear.
-TLS_REQUIRED_PATHS = ("/oauth/", "/uapi/", "/unifiedapi/")
-SECURE_REDIRECT_EXEMPT = [r"^oauth/", r"^uapi/", r"^unifiedapi/", r"^(healthz|readyz|metrics)$"]
+# design §7: plain-HTTP requests to the OAuth endpoints and the APIs (the trees of
+# oauth/endpoints.py) are refused with a clear error (oauth.middleware.RequireTLSMiddleware),
+# never redirected: by then the secret or the token has already crossed the network in the
+# clear. The probes (ops/endpoints.py) answer plain HTTP: see "Probes and metrics" below.
+SECURE_REDIRECT_EXEMPT = [
+    *(f"^{re.escape(tree.lstrip('/'))}" for tree in oauth_endpoints.TLS_TREES),
+    *(f"^{re.escape(route)}$" for route in ops_endpoints.PROBES),
+]
 # Development only: let loopback clients use those paths over plain HTTP.
 # `check --deploy` warns when this is on.
 OAUTH_ALLOW_LOOPBACK_HTTP = env.bool("OAUTH_ALLOW_LOOPBACK_HTTP", default=False)
@@ -312,7 +321,7 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
 # request's Host. Default: PORTAL_BASE_URL. An absolute https URL with no path, query or
 # fragment (plain http for a loopback host only while OAUTH_ALLOW_LOOPBACK_HTTP is on); unset
 # or invalid, the discovery documents answer 503 saying so (oauth/discovery.py), and
-# `check --deploy` warns (portal/checks.py).
+# `check --deploy` warns (oauth/checks.py).
 OAUTH_ISSUER = env.str("OAUTH_ISSUER", default=PORTAL_BASE_URL).rstrip("/")
 # RFC 8707: resource servers besides the portal's own APIs that accept an API's tokens (a
 # token asked for with `resource=` one of them is bound to it), e.g. a VoipNow MCP server:
