@@ -50,7 +50,8 @@ def test_every_url_open_without_sign_in_is_classified():
     classified = {endpoint.route for endpoint in ENDPOINTS} | set(PROBES) | SIGN_IN_PAGES
     assert public == classified, (
         "Unclassified: declare an OAuth endpoint in oauth/endpoints.py, a probe in ops/endpoints.py, "
-        f"or a sign-in page here: {sorted(public - classified)}; declared but not open: {sorted(classified - public)}"
+        f"or a sign-in page here: {sorted(public - classified)}; "
+        f"declared but not open: {sorted(classified - public)}"
     )
 
 
