@@ -35,7 +35,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.probe = probe
         command = [
-            sys.executable, "-m", "gunicorn", "portal.wsgi:application",
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
             "--error-logfile", str(log), "--log-level", "warning",
         ]  # fmt: skip

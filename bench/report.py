@@ -105,7 +105,7 @@ NOTES = {
     "and each one's own few microseconds (sessions and the signed-in user are lazy; allauth, axes and "
     "htmx each add a layer). Meeting 0.6 with room to spare would take fewer layers: the forwarded-"
     "headers, HTTPS and htmx sign-in checks folded into one middleware, and the page-only ones "
-    "(portal.page_middleware) skipped as one block rather than one by one. B and B0 are the two "
+    "(portal.speedups.page_middleware) skipped as one block rather than one by one. B and B0 are the two "
     "fastest rows and move most with anything else the machine does: two runs on the same machine, "
     "an hour apart, gave M = 0.638 and 0.577.",
     ("C", None): "C: the purge deletes the expired tokens of 500 ids per transaction (about 250 rows, "
@@ -127,7 +127,10 @@ NOTES = {
     "take a client_credentials path that does not go through oauthlib at all: the Basic header, "
     "one SELECT, one INSERT, the JSON answer, with the same checks and errors (the compatibility "
     "suite pins them).",
-    ("P3", "postgresql"): "P3 on PostgreSQL: one query, prepared once per process (portal.prepared), "
+    (
+        "P3",
+        "postgresql",
+    ): "P3 on PostgreSQL: one query, prepared once per process (portal.speedups.prepared), "
     "plus the connection's health check (CONN_HEALTH_CHECKS, a SELECT 1 on the first query of each "
     "request): two round trips of about 45 us each to a server that shares the cores. Without the "
     "health check P3 would lose one; it is kept so that a restarted PostgreSQL costs no failed "
@@ -140,7 +143,7 @@ NOTES = {
     "sidebar's facet counts 3-4 ms, the rows and counts 4-6 ms (7 queries, each compiled by the ORM "
     "on every request), the account with its parents 1.5 ms, the middleware and session about "
     "1.2 ms. Meeting 0.12 B needs a page about 3 times cheaper: the sidebar, sort and page links "
-    "drawn in Python as the rows already are, the page's queries prepared once (portal.prepared) "
+    "drawn in Python as the rows already are, the page's queries prepared once (portal.speedups.prepared) "
     "where their shape allows, and fewer round trips.",
     ("P7", None): "P7: introspection is three prepared queries (the caller's App and secrets, its "
     "owner's standing and tree, the token with its App and accounts; before this issue four, one of "

@@ -6,7 +6,7 @@ bench/run.py sets the environment (DEBUG off, throwaway keys, the benchmark's da
 
 import os
 
-from portal.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]

@@ -1,6 +1,6 @@
 """Discovery (design §6): the authorization server's metadata (RFC 8414), the protected
 resources' metadata (RFC 9728) and the resource identifiers that `resource` (RFC 8707) may
-name. Every URL is built from the configured issuer (portal.issuer), never from a request's
+name. Every URL is built from the configured issuer (oauth.issuer), never from a request's
 Host."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from django.urls import reverse
 from oauth2_provider.oauth2_validators import is_valid_resource_uri
 
 from apps_registry.models import Api
-from portal.issuer import configured_issuer, plain_http_allowed
+
+from .issuer import configured_issuer, plain_http_allowed
 
 
 @dataclass(frozen=True)

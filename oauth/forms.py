@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.forms.models import fields_for_model
 
+from accounts.signin import SignInForm
 from apps_registry.models import Api, App
-from portal.forms import SignInForm
 
 # design §5, in the order the error page lists problems.
 REGISTER_APP_FIELDS = ("name", "description", "homepage", "image_uri", "email", "phone", "redirect_uri")

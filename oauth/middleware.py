@@ -11,16 +11,9 @@ from django.template.loader import render_to_string
 
 from portal.middleware import client_ip
 
+from .endpoints import BROWSER_PATHS, TLS_TREES
+
 TLS_MESSAGE = "This endpoint must be called over HTTPS (TLS); plain HTTP is refused."
-# Pages a browser opens (an HTML answer); the other TLS paths are called by programs (JSON).
-# (/oauth/register and /oauth/register/<client_id>, RFC 7591/7592, are programs' JSON APIs.)
-BROWSER_PATHS = (
-    "/oauth/register.php",
-    "/oauth/authorize.php",
-    "/oauth/register/consent/",
-    "/oauth/register/resume/",
-    "/oauth/authorize/",
-)
 
 
 def _is_loopback(address: str | None) -> bool:
@@ -44,7 +37,7 @@ class RequireTLSMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
-            request.path.startswith(settings.TLS_REQUIRED_PATHS)
+            request.path.startswith(TLS_TREES)
             and not request.is_secure()
             and not (settings.OAUTH_ALLOW_LOOPBACK_HTTP and _is_loopback(client_ip(request)))
         ):
@@ -53,7 +46,7 @@ class RequireTLSMiddleware:
 
     @staticmethod
     def refuse(request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(BROWSER_PATHS):
+        if request.path in BROWSER_PATHS:
             html = render_to_string(
                 "oauth/error.html",
                 {"title": "HTTPS required", "errors": [TLS_MESSAGE]},

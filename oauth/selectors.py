@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from apps_registry.models import AccessToken, App, RefreshToken
-from portal.prepared import ID_MARK, TEXT_MARK, Prepared
+from portal.speedups.prepared import ID_MARK, TEXT_MARK, Prepared
 
 from .validator import checksum
 
@@ -56,7 +56,7 @@ class MeToken(NamedTuple):
 def _me_query(vendor: str) -> Prepared:
     """/uapi/@me's one query (token, App, account and the App's owner, by the token's
     checksum; a token whose secret was removed is not found: the manager), compiled once per
-    process and database (portal.prepared): compiling it on every request cost more than
+    process and database (portal.speedups.prepared): compiling it on every request cost more than
     running it (make bench, P3)."""
     return Prepared.build(AccessToken.objects.filter(token_checksum=TEXT_MARK).values_list(*ME_COLUMNS)[:1])
 

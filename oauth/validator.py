@@ -28,11 +28,11 @@ from apps_registry.models import (
     RefreshToken,
 )
 from apps_registry.services import app_authorization_grant, app_authorization_used, record_secret_use
-from portal.issuer import configured_issuer
-from portal.prepared import column_converters, convert, insert
+from portal.speedups.prepared import column_converters, convert, insert
 
 from .discovery import resource_problem
 from .housekeeping import purge_redeemed_codes
+from .issuer import configured_issuer
 
 USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
 

@@ -1,5 +1,5 @@
 """Logging filters, and the redaction of secrets from the request lines an access log keeps
-(the development server's here, gunicorn's in portal/gunicorn_conf.py). No Django import:
+(the development server's here, gunicorn's in config/gunicorn_conf.py). No Django import:
 gunicorn's configuration loads this module before Django is set up."""
 
 import logging

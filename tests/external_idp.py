@@ -45,7 +45,7 @@ def _idp_server():
 
 
 def provider_settings(issuer: str) -> dict:
-    """SOCIALACCOUNT_PROVIDERS as portal/settings.py builds it from OIDC_PROVIDERS=mock."""
+    """SOCIALACCOUNT_PROVIDERS as config/settings.py builds it from OIDC_PROVIDERS=mock."""
     from django.conf import settings
 
     configured = {key: dict(value) for key, value in settings.SOCIALACCOUNT_PROVIDERS.items()}

@@ -24,8 +24,8 @@ GUNICORN = [
     "-m",
     "gunicorn",
     "--config",
-    "python:portal.gunicorn_conf",
-    "portal.wsgi",
+    "python:config.gunicorn_conf",
+    "config.wsgi",
     "--workers",
     "2",
 ]
@@ -39,7 +39,7 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """One portal process: `gunicorn portal.wsgi` on a free loopback port; `https` when given
+    """One portal process: `gunicorn config.wsgi` on a free loopback port; `https` when given
     `--certfile` and `--keyfile` among `options`. `log` collects its output (the access log).
     `port` when the caller must know the address before it starts (to configure it)."""
 
@@ -107,7 +107,7 @@ def served_portal_env(static_root: Path, **settings: str) -> dict[str, str]:
         if not key.startswith(("DJANGO_", "DEBUG", "OAUTH_", "TRUST_", "SECURE_", "AXES_"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="false",
         SECRET_KEY=django_settings.SECRET_KEY,
         APP_SECRET_KEYS=",".join(django_settings.APP_SECRET_KEYS),

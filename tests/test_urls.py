@@ -7,8 +7,8 @@ from django.urls import resolve, reverse
 
 from apps_registry import views as app_views
 from oauth import views as oauth_views
+from ops import views as ops_views
 from playground import views as playground_views
-from portal import views as portal_views
 
 # (URL name, arguments, path, view)
 ROUTES = [
@@ -46,9 +46,9 @@ ROUTES = [
     ),
     ("oauth:me", [], "/uapi/@me", oauth_views.me),
     ("oauth:unifiedapi_me", [], "/unifiedapi/@me", oauth_views.me),
-    ("healthz", [], "/healthz", portal_views.healthz),
-    ("readyz", [], "/readyz", portal_views.readyz),
-    ("metrics", [], "/metrics", portal_views.metrics),
+    ("healthz", [], "/healthz", ops_views.healthz),
+    ("readyz", [], "/readyz", ops_views.readyz),
+    ("metrics", [], "/metrics", ops_views.metrics),
     ("playground:start", [], "/playground/", playground_views.start),
     ("playground:callback", [], "/playground/callback/", playground_views.callback),
     ("playground:step", [], "/playground/step/", playground_views.step),

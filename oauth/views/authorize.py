@@ -17,10 +17,10 @@ from accounts.external import external_providers
 from apps_registry.models import App, ClientRegistration
 from apps_registry.selectors import consent_remembered
 from portal.http import sensitive
-from portal.issuer import configured_issuer
 
 from ..discovery import resource_problem
 from ..forms import ConsentLoginForm
+from ..issuer import configured_issuer
 from ._consent import (
     consent_page,
     consent_user,

@@ -9,9 +9,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_http_methods
 
-from portal.issuer import configured_issuer, issuer_problem
-
 from ..discovery import RESOURCES, authorization_server_metadata, protected_resource_metadata
+from ..issuer import configured_issuer, issuer_problem
 
 ISSUER_NOT_CONFIGURED = (
     "Discovery is not configured on this portal: {problem} The operator sets OAUTH_ISSUER to the "

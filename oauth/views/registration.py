@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.audit import AuditSource, Origin
 from portal.http import sensitive
-from portal.issuer import configured_issuer
 from portal.middleware import client_ip
 
+from ..issuer import configured_issuer
 from ..registration import INVALID_CLIENT_METADATA, MAX_BODY_BYTES, parse_client_metadata
 from ..services import (
     INVALID_TOKEN,

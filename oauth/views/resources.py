@@ -13,9 +13,9 @@ from oauthlib.common import Request as OAuthlibRequest
 
 from apps_registry.models import Api, App
 from portal.http import sensitive
-from portal.issuer import configured_issuer
 
 from ..discovery import own_resources, resource_metadata_url
+from ..issuer import configured_issuer
 from ..selectors import account_standing, introspection, token_for_me
 from .token import unreadable_body
 

@@ -15,8 +15,8 @@ from oauth2_provider.views import RevokeTokenView, TokenView
 
 from apps_registry.models import AccessToken
 from portal.http import sensitive
-from portal.metrics import count_token_request
 
+from ..metrics import count_token_request
 from ..validator import checksum, issued_access_token
 
 # --- /oauth/token.php, /oauth/revoke -----------------------------------------------------

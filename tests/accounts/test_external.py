@@ -13,7 +13,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 
-from portal import settings as portal_settings
+from config import environment
 from tests.external_idp import PROVIDER_ID, PROVIDER_NAME, provider_settings
 from tests.factories import AppFactory
 
@@ -47,7 +47,7 @@ def authorize_url(app) -> str:
 def test_no_provider_in_the_environment_configures_none(monkeypatch):
     for name in ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "OIDC_PROVIDERS"):
         monkeypatch.delenv(name, raising=False)
-    providers = portal_settings._external_providers()
+    providers = environment.external_providers()
     assert "APPS" not in providers["google"]
     assert providers["openid_connect"]["APPS"] == []
 
@@ -62,7 +62,7 @@ def test_google_and_oidc_providers_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("OIDC_CORP_SECRET", "s3cret")
     monkeypatch.setenv("OIDC_OTHER_IDP_SERVER_URL", "https://other.example/.well-known/openid-configuration")
     monkeypatch.setenv("OIDC_OTHER_IDP_CLIENT_ID", "portal-2")
-    providers = portal_settings._external_providers()
+    providers = environment.external_providers()
 
     assert providers["google"]["APPS"] == [{"client_id": "g-id", "secret": "g-secret", "key": ""}]
     corp, other = providers["openid_connect"]["APPS"]
@@ -85,7 +85,7 @@ def test_oidc_provider_without_its_url_or_client_id_stops_the_start(monkeypatch,
     monkeypatch.setenv("OIDC_CORP_CLIENT_ID", "portal")
     monkeypatch.delenv(missing)
     with pytest.raises(ImproperlyConfigured, match=missing):
-        portal_settings._external_providers()
+        environment.external_providers()
 
 
 @pytest.mark.parametrize("provider_id", ["google", "openid_connect", "bad/id"])
@@ -95,7 +95,7 @@ def test_oidc_provider_id_that_would_clash_or_break_urls_stops_the_start(monkeyp
     monkeypatch.setenv(prefix + "SERVER_URL", "https://sso.corp.example")
     monkeypatch.setenv(prefix + "CLIENT_ID", "portal")
     with pytest.raises(ImproperlyConfigured, match=provider_id):
-        portal_settings._external_providers()
+        environment.external_providers()
 
 
 # --- None configured: the pages as before ---------------------------------------------------

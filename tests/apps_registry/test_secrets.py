@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from apps_registry.models import App
-from portal.settings_test import TEST_APP_SECRET_KEYS
+from config.settings_test import TEST_APP_SECRET_KEYS
 from tests.factories import AppFactory
 
 KEY_A, KEY_B = TEST_APP_SECRET_KEYS
@@ -101,7 +101,7 @@ def test_rotating_keys_keeps_every_app_usable(demo, settings):
 
 def _import_settings(**env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "APP_SECRET_KEYS", "SECRET_KEY"}}
-    environment |= {"DJANGO_SETTINGS_MODULE": "portal.settings", "DATABASE_URL": "", **env}
+    environment |= {"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": "", **env}
     return subprocess.run(
         [
             sys.executable,

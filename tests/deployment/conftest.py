@@ -54,7 +54,7 @@ def production_env(database_url, tmp_path_factory) -> dict[str, str]:
         if not key.startswith(("DJANGO_", "DEBUG", "OAUTH_", "TRUST", "SECURE_", "AXES_"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
         APP_SECRET_KEYS=Fernet.generate_key().decode(),

@@ -95,7 +95,7 @@ def test_portal_pages_are_not_affected(client, db, strict):
 
 
 def test_deploy_check_warns_when_loopback_http_is_on_in_production(settings):
-    from portal.checks import loopback_http_is_for_development
+    from oauth.checks import loopback_http_is_for_development
 
     settings.DEBUG, settings.OAUTH_ALLOW_LOOPBACK_HTTP = False, True
     assert [w.id for w in loopback_http_is_for_development(None)] == ["apps_registry.W001"]

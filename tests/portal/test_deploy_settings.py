@@ -27,7 +27,7 @@ def production_env(**extra) -> dict[str, str]:
         DATABASE_URL="",
         SECRET_KEY=secrets.token_urlsafe(50),
         APP_SECRET_KEYS=Fernet.generate_key().decode(),
-        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         EMAIL_URL="smtp://127.0.0.1:25",
         DEFAULT_FROM_EMAIL="portal@portal.example.com",
     )

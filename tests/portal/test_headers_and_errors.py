@@ -84,7 +84,7 @@ def boom(request):
 
 urlpatterns = [
     path("boom/", boom),
-    path("", include("portal.urls")),
+    path("", include("config.urls")),
 ]
 
 GIVEAWAYS = ["Traceback", "SECRET-DETAIL", "SECRET_KEY", "DATABASES", "settings", "RuntimeError", "boom"]

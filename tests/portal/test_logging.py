@@ -133,7 +133,7 @@ def test_log_level_debug_keeps_oauthlib_from_logging_tokens():
     )
     environment = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings_test",
+        "DJANGO_SETTINGS_MODULE": "config.settings_test",
         "LOG_LEVEL": "debug",
     }
     result = subprocess.run(  # noqa: S603 -- this interpreter, a fixed program

@@ -1,4 +1,4 @@
-"""The endpoints programs call skip what only pages need (portal.page_middleware): no session
+"""The endpoints programs call skip what only pages need (portal.speedups.page_middleware): no session
 is read or written for them, even when a browser's cookie comes along, while every guard and
 security header stays; pages keep their sessions; the cached Content-Security-Policy is
 django-csp's own, and follows the settings."""

@@ -1,4 +1,4 @@
-"""portal.prepared: the hot paths' INSERT and SELECTs compiled once answer exactly what the
+"""portal.speedups.prepared: the hot paths' INSERT and SELECTs compiled once answer exactly what the
 ORM would, fail as it would, and step aside where the ORM's way is needed."""
 
 from datetime import timedelta
@@ -9,7 +9,7 @@ from django.db.models.signals import pre_save
 from django.utils import timezone
 
 from apps_registry.models import AccessToken
-from portal.prepared import insert
+from portal.speedups.prepared import insert
 
 pytestmark = pytest.mark.django_db
 

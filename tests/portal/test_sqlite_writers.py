@@ -1,4 +1,4 @@
-"""SQLite's writers queue at the backend's lock file (portal/db/sqlite3): a second writer
+"""SQLite's writers queue at the backend's lock file (portal/speedups/sqlite3): a second writer
 starts as soon as the first commits, sees its row, and never fails while the wait is within
 the timeout; past it, the database is "locked" as SQLite would say, and nothing is written."""
 
@@ -67,7 +67,7 @@ def test_a_writing_transaction_holds_the_lock_file_until_it_ends():
     import fcntl
     import os
 
-    from portal.db.sqlite3.base import writer_lock_path
+    from portal.speedups.sqlite3.base import writer_lock_path
 
     def lock_is_free() -> bool:
         descriptor = os.open(writer_lock_path(connection.settings_dict["NAME"]), os.O_RDWR | os.O_CREAT)

@@ -20,7 +20,7 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 SECURE_SSL_REDIRECT = False
 
 # One test database per run (two runs side by side must not share one).
-if DATABASES["default"]["ENGINE"] == "portal.db.sqlite3":
+if DATABASES["default"]["ENGINE"] == "portal.speedups.sqlite3":
     # A file, not SQLite's shared in-memory database, so threads in the concurrency tests
     # lock the way they do in production.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}

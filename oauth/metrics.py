@@ -1,20 +1,14 @@
-"""Prometheus metrics (prometheus_client): what an operator of a credential server watches.
+"""The token endpoint's Prometheus counter (ops/metrics.py exposes every counter at /metrics).
 
 `portal_token_requests_total{grant_type, outcome}` counts the token endpoint's answers: outcome
 `issued`, or the OAuth error code (`invalid_client`, `invalid_grant`, ...). A run of
 `invalid_client` is credential stuffing; a client stuck on `invalid_grant` is a broken one.
 Both labels come from fixed lists (anything else is `other`), so a client cannot make new series.
-
-Under gunicorn every worker is a process of its own: with PROMETHEUS_MULTIPROC_DIR set (before
-the process starts), prometheus_client keeps each worker's counters in files there and the
-exposition adds them up, so any worker answers a scrape with the totals of all of them.
 """
 
 from __future__ import annotations
 
-import os
-
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, generate_latest, multiprocess
+from prometheus_client import Counter
 
 GRANT_TYPES = frozenset({"authorization_code", "refresh_token", "client_credentials"})
 OUTCOMES = frozenset(
@@ -42,12 +36,3 @@ def count_token_request(grant_type: str | None, outcome: str) -> None:
     """One increment, with both labels bounded."""
     grant = grant_type if grant_type in GRANT_TYPES else ("missing" if not grant_type else "other")
     TOKEN_REQUESTS.labels(grant, outcome if outcome in OUTCOMES else "other").inc()
-
-
-def exposition() -> bytes:
-    """The metrics in Prometheus' text format: every worker's, in multiprocess mode."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest(REGISTRY)

@@ -1,11 +1,13 @@
+"""The site's URLs: every app's, composed (the composition root stands above every app)."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from accounts.signin import AdminSignInForm, SignInForm
 from portal import views as portal_views
 from portal.admin import view_on_site
-from portal.forms import AdminSignInForm, SignInForm
 
 admin.site.site_header = "App registration portal"
 admin.site.site_title = "App registration portal"
@@ -18,9 +20,7 @@ urlpatterns = [
     path("", include("oauth.urls")),
     path("", account_views.home, name="home"),
     # Probes and metrics (docs/deployment.md, section 9).
-    path("healthz", portal_views.healthz, name="healthz"),
-    path("readyz", portal_views.readyz, name="readyz"),
-    path("metrics", portal_views.metrics, name="metrics"),
+    path("", include("ops.urls")),
     # Browsers ask for /favicon.ico whatever the page says; a 404 there fills the logs.
     path("favicon.ico", portal_views.favicon, name="favicon"),
     path(

@@ -1,6 +1,6 @@
 """gunicorn's configuration for the portal (docs/deployment.md, section 3):
 
-    gunicorn --config python:portal.gunicorn_conf portal.wsgi --bind 127.0.0.1:8001 --workers 3
+    gunicorn --config python:config.gunicorn_conf config.wsgi --bind 127.0.0.1:8001 --workers 3
 
 - The access log goes to stdout, in gunicorn's usual format, with the secrets a URL can carry
   redacted (portal.logging): the playground callback's query (App secret, code) and the values

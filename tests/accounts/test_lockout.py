@@ -12,8 +12,8 @@ from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import override_settings
 from django.utils import timezone
 
+from accounts.signin import lockout
 from apps_registry.models import App
-from portal.views import lockout
 from tests.helpers import query
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db import OperationalError, connection
 from django.db.migrations.recorder import MigrationRecorder
 from prometheus_client.parser import text_string_to_metric_families
 
-from portal import health
+from ops import health
 from tests.helpers import TOKEN_URL
 
 pytestmark = pytest.mark.django_db

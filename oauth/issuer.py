@@ -1,7 +1,7 @@
 """The portal's OAuth 2.0 issuer identifier (RFC 8414 §2): its configured public address,
 never a request's Host. The discovery documents (oauth/discovery.py) and the `iss` of
 authorization responses (RFC 9207) are built from it; `check --deploy` warns when it is unset
-or not https (portal/checks.py)."""
+or not https (oauth/checks.py)."""
 
 from __future__ import annotations
 

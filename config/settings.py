@@ -1,26 +1,20 @@
-"""Settings for the App registration portal, read from the environment (see .env.example).
+"""Settings for the App registration portal, read from the environment (see .env.example;
+config/environment.py reads and checks the values that take more than a line).
 
 Production is the default: DEBUG is off unless the environment says otherwise, and every
 secret must then be given. Development (DEBUG=true) fills in safe local defaults.
 """
 
-import base64
-import binascii
-import hashlib
-import ipaddress
 import logging
+import re
 from datetime import timedelta
-from pathlib import Path
 
-import environ
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env")
+from config import environment
+from config.environment import BASE_DIR, env
+from oauth import endpoints as oauth_endpoints
+from ops import endpoints as ops_endpoints
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -34,32 +28,8 @@ SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 
-
-def _app_secret_keys() -> list[str]:
-    """Fernet keys for App secrets: the first encrypts, every one decrypts (rotation)."""
-    keys = env.list("APP_SECRET_KEYS", default=[])
-    if not keys:
-        if not DEBUG:
-            raise ImproperlyConfigured(
-                "APP_SECRET_KEYS is required when DEBUG is off. Generate a key with: python -c "
-                '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
-            )
-        # Development only: a key derived from SECRET_KEY, so a fresh checkout runs as is.
-        digest = hashlib.sha256(b"app-secret-keys:" + SECRET_KEY.encode()).digest()
-        return [base64.urlsafe_b64encode(digest).decode()]
-    for position, key in enumerate(keys, start=1):
-        try:
-            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
-        except (binascii.Error, ValueError):
-            valid = False
-        if not valid:
-            raise ImproperlyConfigured(
-                f"APP_SECRET_KEYS entry {position} is not a Fernet key (32 url-safe base64 bytes)."
-            )
-    return keys
-
-
-APP_SECRET_KEYS = _app_secret_keys()
+# Fernet keys for App secrets: the first encrypts, every one decrypts (rotation).
+APP_SECRET_KEYS = environment.app_secret_keys(debug=DEBUG, secret_key=SECRET_KEY)
 
 # How many Apps one account may own (design §3). Services read it at call time.
 APP_LIMIT_PER_ACCOUNT = env.int("APP_LIMIT", default=1000)
@@ -86,8 +56,10 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.openid_connect",
-    # The project's own apps, lowest layer first: each imports only from those above it here.
+    # The project's own apps, lowest layer first: each imports only from those above it here
+    # (tests/test_layers.py). The kernel, then operations, then the rooms.
     "portal",
+    "ops",
     "accounts",
     "apps_registry",
     "oauth",
@@ -95,33 +67,33 @@ INSTALLED_APPS = [
 ]
 
 # Sessions, the signed-in user, messages and htmx are for pages: the endpoints programs call
-# (API_PATH_PREFIXES) skip them (portal.page_middleware); the rest guards every request.
-API_PATH_PREFIXES = ("/oauth/token.php", "/oauth/revoke", "/oauth/introspect", "/uapi/", "/unifiedapi/")
+# (oauth/endpoints.py) skip them (portal.speedups.page_middleware); the rest guards every request.
+API_PATHS = oauth_endpoints.PROGRAM_PATHS
 MIDDLEWARE = [
     # First: X-Forwarded-Proto from anyone but a trusted proxy is dropped before Django reads it.
     "portal.middleware.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "oauth.middleware.RequireTLSMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "portal.page_middleware.SessionMiddleware",
+    "portal.speedups.page_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "portal.page_middleware.AuthenticationMiddleware",
+    "portal.speedups.page_middleware.AuthenticationMiddleware",
     # Around LoginRequiredMiddleware: an htmx request whose session ended signs in full-page.
     "portal.middleware.HtmxSignInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "portal.page_middleware.MessageMiddleware",
+    "portal.speedups.page_middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "portal.page_middleware.HtmxMiddleware",
+    "portal.speedups.page_middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.page_middleware.CSPMiddleware",
+    "portal.speedups.page_middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its answer (429).
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
+ROOT_URLCONF = "config.urls"
 CSRF_FAILURE_VIEW = "oauth.views.csrf_failure"
-WSGI_APPLICATION = "portal.wsgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -140,34 +112,7 @@ TEMPLATES = [
 
 # An empty DATABASE_URL means the default too: a SQLite file in the project.
 DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Django's backend, whose writers queue at a lock file rather than in SQLite's sleeping
-    # busy handler (portal/db/sqlite3/base.py).
-    DATABASES["default"]["ENGINE"] = "portal.db.sqlite3"
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue
-            # (up to `timeout` seconds) instead of failing with "database is locked".
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            # WAL lets readers run beside the writer; a 64 MiB page cache keeps bulk token
-            # deletes (regenerate on an App with 100k tokens) from thrashing the indexes.
-            "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
-            ),
-        }
-    )
-else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # No JIT compilation: the portal's queries are short, and a planner that misjudged a count
-    # (an App with most of the tokens) spent 0.4 s compiling a query that ran in 0.2 ms
-    # (make bench, P4). A URL that sets `options` itself keeps its own.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
-# Persistent connections, on SQLite too: opening one runs the PRAGMAs above, and closing the
-# last one checkpoints the WAL, which cost a token request 20 ms on every request (make bench).
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES = {"default": environment.database(DATABASE_URL)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.Account"
@@ -250,14 +195,7 @@ CONTENT_SECURITY_POLICY = {
 # empty by default. X-Forwarded-Proto and X-Forwarded-For count only on a request whose peer
 # (REMOTE_ADDR) is one of them (portal.middleware): from anyone else the first is dropped and
 # the second ignored, so a client facing gunicorn cannot claim HTTPS or another address.
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
-for _entry in TRUSTED_PROXIES:  # a typo stops the portal at start-up, not at the first request
-    try:
-        ipaddress.ip_network(_entry)
-    except ValueError as _error:
-        raise ImproperlyConfigured(
-            f"TRUSTED_PROXIES: {_entry!r} is not an IP address or network ({_error})."
-        ) from None
+TRUSTED_PROXIES = environment.trusted_proxies()
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The switches TRUSTED_PROXIES replaced, if the environment still sets them (check --deploy).
@@ -280,7 +218,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 # The same address the audit trail records (REMOTE_ADDR, or the client a trusted proxy names).
 AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
-AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout"
 # No start-up banner, and its log lines name only what the lockout counts (account, address).
 AXES_VERBOSE = False
 # Its records are not in the Django admin: they span every tree, and deleting one lifts a
@@ -291,11 +229,14 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # More, from the environment: e.g. oauth.W001 once open registration is a deliberate choice.
 SILENCED_SYSTEM_CHECKS += env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
-# design §7: plain-HTTP requests to the OAuth endpoints and the APIs are refused with a clear
-# error (oauth.middleware.RequireTLSMiddleware), never redirected: by then the secret or the
-# token has already crossed the network in the clear.
-TLS_REQUIRED_PATHS = ("/oauth/", "/uapi/", "/unifiedapi/")
-SECURE_REDIRECT_EXEMPT = [r"^oauth/", r"^uapi/", r"^unifiedapi/", r"^(healthz|readyz|metrics)$"]
+# design §7: plain-HTTP requests to the OAuth endpoints and the APIs (the trees of
+# oauth/endpoints.py) are refused with a clear error (oauth.middleware.RequireTLSMiddleware),
+# never redirected: by then the secret or the token has already crossed the network in the
+# clear. The probes (ops/endpoints.py) answer plain HTTP: see "Probes and metrics" below.
+SECURE_REDIRECT_EXEMPT = [
+    *(f"^{re.escape(tree.lstrip('/'))}" for tree in oauth_endpoints.TLS_TREES),
+    *(f"^{re.escape(route)}$" for route in ops_endpoints.PROBES),
+]
 # Development only: let loopback clients use those paths over plain HTTP.
 # `check --deploy` warns when this is on.
 OAUTH_ALLOW_LOOPBACK_HTTP = env.bool("OAUTH_ALLOW_LOOPBACK_HTTP", default=False)
@@ -303,7 +244,7 @@ OAUTH_ALLOW_LOOPBACK_HTTP = env.bool("OAUTH_ALLOW_LOOPBACK_HTTP", default=False)
 # The portal's public address (e.g. https://portal.example.com), shown by the developer
 # playground in its callback URL and curl commands. Empty: the scheme and host of the request
 # being served, which Django checks against ALLOWED_HOSTS. Nothing ever connects to it: the
-# playground serves its steps in-process (playground/views.py). The e-mail notices of App
+# playground serves its steps in-process (playground/client.py). The e-mail notices of App
 # changes link to the App's page only when it is set (never to the Host of a request).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
 
@@ -312,7 +253,7 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
 # request's Host. Default: PORTAL_BASE_URL. An absolute https URL with no path, query or
 # fragment (plain http for a loopback host only while OAUTH_ALLOW_LOOPBACK_HTTP is on); unset
 # or invalid, the discovery documents answer 503 saying so (oauth/discovery.py), and
-# `check --deploy` warns (portal/checks.py).
+# `check --deploy` warns (oauth/checks.py).
 OAUTH_ISSUER = env.str("OAUTH_ISSUER", default=PORTAL_BASE_URL).rstrip("/")
 # RFC 8707: resource servers besides the portal's own APIs that accept an API's tokens (a
 # token asked for with `resource=` one of them is bound to it), e.g. a VoipNow MCP server:
@@ -326,7 +267,7 @@ OAUTH_EXTRA_RESOURCES = env.list("OAUTH_EXTRA_RESOURCES", default=[])
 # `check --deploy` warns (portal.W004) so the notices are not left in the log unnoticed.
 _email_url = env.str("EMAIL_URL", default="")  # not kept as a setting: it may hold a password
 EMAIL_URL_SET = bool(_email_url)
-_email = environ.Env.email_url_config(_email_url or "consolemail://")
+_email = environment.email(_email_url)
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
@@ -406,51 +347,7 @@ OAUTH2_PROVIDER = {
 # link one. Providers come from the environment; none configured means no buttons.
 
 
-def _external_providers() -> dict:
-    """SOCIALACCOUNT_PROVIDERS from the environment: Google (GOOGLE_CLIENT_ID and
-    GOOGLE_CLIENT_SECRET) and the OpenID Connect providers named in OIDC_PROVIDERS, each with
-    OIDC_<ID>_NAME, OIDC_<ID>_SERVER_URL (issuer or discovery URL), OIDC_<ID>_CLIENT_ID and
-    OIDC_<ID>_SECRET."""
-    google: dict = {
-        "provider_class": "accounts.external.GoogleProvider",
-        "SCOPE": ["openid", "profile", "email"],
-        "OAUTH_PKCE_ENABLED": True,
-    }
-    if env.str("GOOGLE_CLIENT_ID", default=""):
-        google["APPS"] = [
-            {
-                "client_id": env.str("GOOGLE_CLIENT_ID"),
-                "secret": env.str("GOOGLE_CLIENT_SECRET"),
-                "key": "",
-            }
-        ]
-    oidc_apps = []
-    for provider_id in env.list("OIDC_PROVIDERS", default=[]):
-        prefix = f"OIDC_{provider_id.upper().replace('-', '_')}_"
-        missing = [name for name in ("SERVER_URL", "CLIENT_ID") if not env.str(prefix + name, default="")]
-        # An id that names one of allauth's provider classes would be looked up as that class.
-        reserved = provider_id.lower() in {"google", "openid_connect"}
-        if missing or reserved or not provider_id.replace("-", "").replace("_", "").isalnum():
-            raise ImproperlyConfigured(
-                f"OIDC provider {provider_id!r}: an id of letters, digits, - and _ (not google or "
-                f"openid_connect), and {prefix}SERVER_URL and {prefix}CLIENT_ID are required."
-            )
-        oidc_apps.append(
-            {
-                "provider_id": provider_id,
-                "name": env.str(prefix + "NAME", default=provider_id),
-                "client_id": env.str(prefix + "CLIENT_ID"),
-                "secret": env.str(prefix + "SECRET", default=""),
-                "settings": {"server_url": env.str(prefix + "SERVER_URL")},
-            }
-        )
-    return {
-        "google": google,
-        "openid_connect": {"provider_class": "accounts.external.OpenIDConnectProvider", "APPS": oidc_apps},
-    }
-
-
-SOCIALACCOUNT_PROVIDERS = _external_providers()
+SOCIALACCOUNT_PROVIDERS = environment.external_providers()
 SOCIALACCOUNT_ADAPTER = "accounts.external.SocialAccountAdapter"
 ACCOUNT_ADAPTER = "accounts.external.AccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = False

@@ -1,7 +1,7 @@
 """Middleware that does less where less is needed (make bench, issue 18).
 
 The endpoints programs call with their own credentials (an App's key and secret, a token;
-settings.API_PATH_PREFIXES) draw no page, read or write no session, and sign no one in: on
+settings.API_PATHS, from oauth/endpoints.py) draw no page, read or write no session, and sign no one in: on
 them the page-only middleware below lets the request straight through (rows P1, P3, P7).
 Everything that guards them still runs: the forwarded headers, the security headers, HTTPS,
 CSRF (their POST endpoints are csrf_exempt by design), the sign-in requirement (each view is
@@ -23,7 +23,8 @@ from django_htmx import middleware as htmx_middleware
 
 
 def is_api_request(request: HttpRequest) -> bool:
-    return request.path_info.startswith(settings.API_PATH_PREFIXES)
+    """A request to an endpoint programs call, at a fixed path (settings.API_PATHS)."""
+    return request.path_info in settings.API_PATHS
 
 
 class PagesOnlyMixin:

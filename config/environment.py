@@ -1,0 +1,141 @@
+"""Reading the environment (see .env.example): what config/settings.py needs of it that takes
+more than a line, each value checked where it is read, so a wrong one stops the portal at
+start-up with a message naming the variable."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import ipaddress
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+
+def app_secret_keys(*, debug: bool, secret_key: str) -> list[str]:
+    """Fernet keys for App secrets: the first encrypts, every one decrypts (rotation)."""
+    keys = env.list("APP_SECRET_KEYS", default=[])
+    if not keys:
+        if not debug:
+            raise ImproperlyConfigured(
+                "APP_SECRET_KEYS is required when DEBUG is off. Generate a key with: python -c "
+                '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            )
+        # Development only: a key derived from SECRET_KEY, so a fresh checkout runs as is.
+        digest = hashlib.sha256(b"app-secret-keys:" + secret_key.encode()).digest()
+        return [base64.urlsafe_b64encode(digest).decode()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(
+                f"APP_SECRET_KEYS entry {position} is not a Fernet key (32 url-safe base64 bytes)."
+            )
+    return keys
+
+
+def database(url: str) -> dict:
+    """DATABASES["default"] for DATABASE_URL, tuned for each engine."""
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's backend, whose writers queue at a lock file rather than in SQLite's sleeping
+        # busy handler (portal/speedups/sqlite3/base.py).
+        config["ENGINE"] = "portal.speedups.sqlite3"
+        config.setdefault("OPTIONS", {}).update(
+            {
+                # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue
+                # (up to `timeout` seconds) instead of failing with "database is locked".
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                # WAL lets readers run beside the writer; a 64 MiB page cache keeps bulk token
+                # deletes (regenerate on an App with 100k tokens) from thrashing the indexes.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+                ),
+            }
+        )
+    else:
+        config["CONN_HEALTH_CHECKS"] = True
+        # No JIT compilation: the portal's queries are short, and a planner that misjudged a count
+        # (an App with most of the tokens) spent 0.4 s compiling a query that ran in 0.2 ms
+        # (make bench, P4). A URL that sets `options` itself keeps its own.
+        config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Persistent connections, on SQLite too: opening one runs the PRAGMAs above, and closing the
+    # last one checkpoints the WAL, which cost a token request 20 ms on every request (make bench).
+    config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    return config
+
+
+def email(url: str) -> dict:
+    """EMAIL_URL parsed by django-environ (its schemes: smtp, smtp+tls, smtp+ssl, consolemail,
+    dummymail); unset, the console."""
+    return environ.Env.email_url_config(url or "consolemail://")
+
+
+def trusted_proxies() -> list[str]:
+    """TRUSTED_PROXIES: addresses or CIDR networks; a typo stops the portal at start-up, not at
+    the first request."""
+    entries = env.list("TRUSTED_PROXIES", default=[])
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry)
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES: {entry!r} is not an IP address or network ({error})."
+            ) from None
+    return entries
+
+
+def external_providers() -> dict:
+    """SOCIALACCOUNT_PROVIDERS from the environment: Google (GOOGLE_CLIENT_ID and
+    GOOGLE_CLIENT_SECRET) and the OpenID Connect providers named in OIDC_PROVIDERS, each with
+    OIDC_<ID>_NAME, OIDC_<ID>_SERVER_URL (issuer or discovery URL), OIDC_<ID>_CLIENT_ID and
+    OIDC_<ID>_SECRET."""
+    google: dict = {
+        "provider_class": "accounts.external.GoogleProvider",
+        "SCOPE": ["openid", "profile", "email"],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+    if env.str("GOOGLE_CLIENT_ID", default=""):
+        google["APPS"] = [
+            {
+                "client_id": env.str("GOOGLE_CLIENT_ID"),
+                "secret": env.str("GOOGLE_CLIENT_SECRET"),
+                "key": "",
+            }
+        ]
+    oidc_apps = []
+    for provider_id in env.list("OIDC_PROVIDERS", default=[]):
+        prefix = f"OIDC_{provider_id.upper().replace('-', '_')}_"
+        missing = [name for name in ("SERVER_URL", "CLIENT_ID") if not env.str(prefix + name, default="")]
+        # An id that names one of allauth's provider classes would be looked up as that class.
+        reserved = provider_id.lower() in {"google", "openid_connect"}
+        if missing or reserved or not provider_id.replace("-", "").replace("_", "").isalnum():
+            raise ImproperlyConfigured(
+                f"OIDC provider {provider_id!r}: an id of letters, digits, - and _ (not google or "
+                f"openid_connect), and {prefix}SERVER_URL and {prefix}CLIENT_ID are required."
+            )
+        oidc_apps.append(
+            {
+                "provider_id": provider_id,
+                "name": env.str(prefix + "NAME", default=provider_id),
+                "client_id": env.str(prefix + "CLIENT_ID"),
+                "secret": env.str(prefix + "SECRET", default=""),
+                "settings": {"server_url": env.str(prefix + "SERVER_URL")},
+            }
+        )
+    return {
+        "google": google,
+        "openid_connect": {"provider_class": "accounts.external.OpenIDConnectProvider", "APPS": oidc_apps},
+    }

@@ -1,0 +1,83 @@
+"""The OAuth server's endpoints, declared once: oauth/urls.py mounts them in this order (the
+ones programs call on every API request first, so they are resolved before any page's pattern
+is tried), and config/settings.py derives from them how the middleware treats each path.
+
+- A **program** endpoint is called by a program, with its own credentials (an App's key and
+  secret, a token, a registration access token) or none (discovery). It answers JSON, draws no
+  page, and reads no session: at a fixed path it skips the session, the signed-in user,
+  messages and htmx altogether (settings.API_PATHS, portal/speedups/page_middleware.py).
+- A **browser** endpoint is a page a user's browser opens (the consent pages): refused over
+  plain HTTP, it gets an HTML page rather than JSON (oauth/middleware.py).
+- An endpoint with `tls` lies in a tree (its first path segment: oauth/, uapi/, unifiedapi/)
+  where plain HTTP is refused with 403 and never redirected, since by then a secret or a token
+  has crossed the network (settings.TLS_REQUIRED_PATHS and SECURE_REDIRECT_EXEMPT; design §7).
+
+No Django import: the settings read this module before Django is set up.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+Caller = Literal["program", "browser"]
+
+
+class Endpoint(NamedTuple):
+    route: str  # Django's route syntax, from the site's root
+    view: str  # the view's name in oauth.views
+    name: str | None  # the URL name in the "oauth" namespace
+    caller: Caller
+    tls: bool = True
+
+    @property
+    def path(self) -> str | None:
+        """The request path, for a route without converters (None for one with)."""
+        return None if "<" in self.route else f"/{self.route}"
+
+    @property
+    def tree(self) -> str:
+        """The first segment of the path, as a prefix: "/oauth/", "/uapi/"."""
+        return f"/{self.route.split('/', 1)[0]}/"
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    # The API endpoints first: they are resolved on every API request (make bench).
+    Endpoint("uapi/@me", "me", "me", "program"),
+    Endpoint("unifiedapi/@me", "me", "unifiedapi_me", "program"),
+    Endpoint("oauth/token.php", "token", "token", "program"),
+    Endpoint("oauth/revoke", "revoke", "revoke", "program"),
+    Endpoint("oauth/revoke.php", "revoke", None, "program"),
+    Endpoint("oauth/introspect", "introspect", "introspect", "program"),
+    Endpoint("oauth/introspect.php", "introspect", None, "program"),
+    Endpoint("oauth/register.php", "register", "register", "browser"),
+    Endpoint("oauth/register/consent/", "register_consent", "register_consent", "browser"),
+    Endpoint("oauth/register/resume/", "register_resume", "register_resume", "browser"),
+    # RFC 7591 registration and its RFC 7592 client configuration endpoint (JSON APIs).
+    Endpoint("oauth/register", "register_client", "register_client_create", "program"),
+    Endpoint("oauth/register/<str:client_id>", "client_configuration", "register_client", "program"),
+    Endpoint("oauth/authorize.php", "authorize", "authorize", "browser"),
+    Endpoint("oauth/authorize/resume/", "authorize_resume", "authorize_resume", "browser"),
+    # Discovery (RFC 8414 §3, RFC 9728 §3): the issuer has no path, so no path is inserted.
+    # Public documents, served over whatever the deployment serves (redirected to https).
+    Endpoint(
+        ".well-known/oauth-authorization-server",
+        "authorization_server_metadata_view",
+        "authorization_server_metadata",
+        "program",
+        tls=False,
+    ),
+    Endpoint(
+        ".well-known/oauth-protected-resource/<slug:resource>",
+        "protected_resource_metadata_view",
+        "protected_resource_metadata",
+        "program",
+        tls=False,
+    ),
+)
+
+# The fixed paths of program endpoints: what skips the page-only middleware.
+PROGRAM_PATHS = frozenset(e.path for e in ENDPOINTS if e.caller == "program" and e.path)
+# The fixed paths of browser endpoints: an HTML refusal over plain HTTP.
+BROWSER_PATHS = frozenset(e.path for e in ENDPOINTS if e.caller == "browser" and e.path)
+# The trees where plain HTTP is refused, never redirected.
+TLS_TREES = tuple(sorted({e.tree for e in ENDPOINTS if e.tls}))

@@ -1,0 +1,37 @@
+"""The speed machinery: every mechanism the portal added only to go faster, in one place.
+
+Each one answers exactly what Django would without it; what it buys was measured by
+`make bench` (docs/benchmarks.md) or in-process, CPU time, in the commit that added it.
+
+- `page_middleware`: the endpoints programs call (oauth/endpoints.py, caller "program": the
+  token endpoint, revocation, introspection, /uapi/@me, RFC 7591 registration, discovery) skip
+  the session, the signed-in user, messages and htmx; and the Content-Security-Policy header is
+  built once per process instead of on every response.
+  Buys: /uapi/@me 454-532 -> 344-362 us in-process, a bare view through the whole stack
+  253-268 -> 205-223 us (rows P3 and M).
+  Costs: a program endpoint has no `request.session` and always the anonymous user, so such a
+  view must never rely on them (tests/portal/test_page_middleware.py checks a browser's session
+  cookie is neither read nor touched there); the policy is rebuilt only when the settings'
+  dicts change (`override_settings`), and a response with a policy of its own goes through
+  django-csp unchanged.
+- `prepared`: the hot paths' queries (introspection, /uapi/@me, the token endpoint's App row)
+  and the token INSERT compiled by the ORM once per process, read with the ORM's own
+  converters.
+  Buys: introspection 5.3 -> 1.5 ms, the App row 334 -> 131 us, a token INSERT 240-330 ->
+  164-203 us (rows P1, P7).
+  Costs: SQL text cached per process (never rows: every read still sees a revoked token or a
+  disabled App at once); a query with more than one varying parameter cannot use it, and a
+  model with save-signal receivers is saved the ORM's way.
+- `sqlite3`: Django's SQLite backend whose writers queue at a lock file (an flock around each
+  transaction, retried every 50 us to 1 ms) instead of sleeping in SQLite's busy handler.
+  Buys: two processes issuing tokens waited 0.5 ms per request for the write lock, 0.09 ms
+  with the queue (425 -> 545 requests/s each; row P1 on SQLite).
+  Costs: a lock file beside the database (`<name>-writer.lock`); writes outside a
+  transaction still wait in SQLite's handler; PostgreSQL uses Django's backend unchanged.
+
+Elsewhere, because that is where they act: the API endpoints' URL patterns are tried first
+(config/urls.py, oauth/urls.py: resolving 28-32 -> 10-16 us), the App list's rows are written
+as one string rather than by a template loop (apps_registry/templatetags/app_list.py), and
+PostgreSQL connections run without JIT compilation (config/settings.py: the App list's
+2.7 s pages).
+"""
