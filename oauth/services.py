@@ -23,7 +23,7 @@ from accounts.models import Account, AccountAction, AccountEvent
 from accounts.permissions import can_manage_account
 from apps_registry.models import App, ClientRegistration, ConsumedRegistration, InitialAccessToken
 from apps_registry.services import COMMAND_LINE as COMMAND_LINE  # re-exported for the command
-from apps_registry.services import Origin, app_create, app_remove, app_reveal_secret, app_update
+from apps_registry.services import Origin, app_add, app_remove, app_reveal_secret, app_update
 
 from .housekeeping import OPEN_REGISTRATION_UNUSED_LIFETIME, purge_consumed_registrations
 from .registration import FIELD_MEMBERS, INVALID_CLIENT_METADATA, INVALID_REDIRECT_URI, ClientMetadata
@@ -63,7 +63,8 @@ def register_by_consent(
                 ConsumedRegistration.objects.create(nonce=nonce)
         except IntegrityError:
             raise ConsentAlreadyUsed from None
-        app = app_create(actor=actor, owner=actor, origin=origin, trusted=False, **app_fields)
+        # No twin question on the consent page (app_add_check is what it would ask).
+        app = app_add(actor=actor, owner=actor, origin=origin, trusted=False, **app_fields).app
         code = issue_code(http_request, app) if grant_access else None
     return Registration(app=app, code=code)
 
@@ -134,13 +135,14 @@ def _create_registered_app(
     *, actor: Account, owner: Account, metadata: ClientMetadata, origin: Origin
 ) -> tuple[App, str | None]:
     try:
-        app = app_create(
+        # Clients register the same metadata again routinely: never a twin question here.
+        app = app_add(
             actor=actor,
             owner=owner,
             public=metadata.public,
             origin=origin,
             **metadata.app_fields(default_email=owner.email),
-        )
+        ).app
     except ValidationError as error:
         raise _metadata_error_from(error) from None
     return app, (None if metadata.public else app.client_secret)

@@ -7,6 +7,8 @@ broken rule with a ValidationError carrying a stable code.
 
 One module per thing written, every public name importable from here:
 - `app.py`: an App's life (app_create, app_update, app_set_enabled, app_remove);
+- `adding.py`: adding an App as someone asks for it (app_add: a form sent twice, a twin, a
+  key taken, as an outcome);
 - `secrets.py`: its secrets (reveal, add, remove, regenerate; when one was last used);
 - `credentials.py`: what it issued (revoke its tokens, bulk deletes, the purge of removed
   secrets' rows);
@@ -24,6 +26,7 @@ from ._rules import (
     check_app_limit,
     may_mark_resource_server,
 )
+from .adding import KEY_ATTEMPTS, AddOutcome, AppAdd, app_add, app_add_check
 from .app import app_create, app_remove, app_set_enabled, app_update
 from .authorizations import (
     LAST_USED_RESOLUTION,
@@ -50,11 +53,16 @@ from .secrets import (
 __all__ = [
     "COMMAND_LINE",
     "EDITABLE_FIELDS",
+    "KEY_ATTEMPTS",
     "LAST_USED_RESOLUTION",
     "PURGE_BATCH",
     "REGISTRATION_FIELDS",
     "USE_RESOLUTION",
+    "AddOutcome",
+    "AppAdd",
     "Origin",
+    "app_add",
+    "app_add_check",
     "app_add_secret",
     "app_authorization_grant",
     "app_authorization_used",

@@ -14,14 +14,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
+from accounts.models import Account
 from accounts.selectors import breadcrumb, manageable_account
 from portal.forms import add_service_errors
 
-from ..exceptions import DuplicateAppKey, UnifiedApiNotAllowed
+from ..exceptions import UnifiedApiNotAllowed
 from ..forms import AppAddForm, AppForm
 from ..models import Api, App
-from ..selectors import app_made_by_form, app_twin, live_tokens, manageable_app
-from ..services import app_create, app_update, check_api_allowed, check_app_limit
+from ..selectors import live_tokens, manageable_app
+from ..services import AddOutcome, AppAdd, app_update, check_api_allowed, check_app_limit
+from ..services import app_add as app_add_service
 from ._base import (
     _api,
     _app_context,
@@ -38,106 +40,89 @@ from .app_secret import _secrets_context, _take_revealed
 @never_cache
 @require_http_methods(["GET", "POST"])
 def app_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """The Add App form (a modal with htmx, a page without); the App gets the key and secret
-    the form showed."""
+    """The Add App form (a modal with htmx, a page without): the App gets the key and secret
+    the form showed; services.app_add decides a form sent twice, a twin, a key taken."""
     account = manageable_account(request.user, pk)
     api = _api(request.GET.get("api"))
-    list_url = _list_url(account.pk, api)
+    form = AppAddForm(request.POST or None, actor=request.user, owner_pk=account.pk, api=api)
+    added = None
     try:
         check_api_allowed(owner=account, api=api)
-    except UnifiedApiNotAllowed as error:
-        messages.error(request, error.messages[0])
-        return _redirect(request, list_url)
-    form = AppAddForm(request.POST or None, actor=request.user, owner_pk=account.pk, api=api)
-    limit_error = twin = None
-    if request.method == "POST" and form.is_valid():
-        # This form's signed key is an App already: the form was sent twice (a double click,
-        # or Back then OK). Show the App the first submit made, never add a second.
-        made = app_made_by_form(request.user, account, api=api, client_id=form.generated["client_id"])
-        if made is not None:
-            return _sent_already(request, made)
-        if not form.cleaned_data["add_anyway"]:
-            twin = app_twin(
-                account,
-                api=api,
-                name=form.cleaned_data["name"],
-                redirect_uri=form.cleaned_data["redirect_uri"],
-            )
-            if twin is not None and twin.client_id == form.generated["client_id"]:
-                # The same form, sent at the same moment: its twin is the App it made.
-                return _sent_already(request, twin)
-            if twin is not None:
-                form.confirm_twin()  # say so; the next OK adds it anyway
-    if request.method == "POST" and form.is_valid() and twin is None:
-        try:
-            app = app_create(
+        if request.method == "POST" and form.is_valid():
+            added = app_add_service(
                 actor=request.user,
                 owner=account,
                 api=api,
                 origin=_origin(request),
+                confirm_twin=not form.cleaned_data["add_anyway"],
                 **form.service_arguments(),
             )
-        except UnifiedApiNotAllowed as error:  # the owner's kind changed meanwhile
-            messages.error(request, error.messages[0])
-            return _redirect(request, list_url)
-        except DuplicateAppKey:
-            # Sent twice at the same moment: the other submit won the INSERT.
-            made = app_made_by_form(request.user, account, api=api, client_id=form.generated["client_id"])
-            if made is not None:
-                return _sent_already(request, made)
-            form.renew_credentials(
-                "An App with this App ID/key exists already. New credentials were generated; "
-                "submit again to add the App."
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _saved_message(app, "added"))
-            add_url = reverse("apps_registry:add", args=[account.pk]) + f"?api={api}"
-            if "_continue" in request.POST:
-                return _redirect(request, app.get_absolute_url())
-            if "_addanother" in request.POST and request.htmx:
-                # A fresh form in the modal; the changelist behind it reloads (with the message).
-                response = _render(
-                    request,
-                    "apps_registry/app_add.html",
-                    "dialog",
-                    {
-                        "account": account,
-                        "api": api,
-                        "api_label": Api(api).label,
-                        "form": AppAddForm(actor=request.user, owner_pk=account.pk, api=api),
-                        "list_url": list_url,
-                    },
-                )
-                return trigger_client_event(response, "appsChanged")
-            if "_addanother" in request.POST:
-                return redirect(add_url)
-            if request.htmx:
-                response = HttpResponse(status=204)
-                # Close the modal, and the changelist reloads itself (with the message).
-                return trigger_client_event(trigger_client_event(response, "appsChanged"), "closeModal")
-            return redirect(list_url)
-    elif request.method == "GET":
+    except UnifiedApiNotAllowed as error:  # on the way in, or the owner's kind changed meanwhile
+        messages.error(request, error.messages[0])
+        return _redirect(request, _list_url(account.pk, api))
+    except ValidationError as error:
+        add_service_errors(form, error)
+    match added:
+        case AppAdd(outcome=AddOutcome.CREATED, app=app):
+            return _added(request, app)
+        case AppAdd(outcome=AddOutcome.SENT_ALREADY, app=app):
+            return _sent_already(request, app)
+        case AppAdd(outcome=AddOutcome.KEY_TAKEN):
+            form.renew_credentials(KEY_TAKEN)
+        case AppAdd(outcome=AddOutcome.TWIN):
+            form.confirm_twin()  # say so; the next OK adds it anyway
+    twin = added.app if added is not None and added.outcome is AddOutcome.TWIN else None
+    return _add_page(request, account, api, form, twin=twin)
+
+
+KEY_TAKEN = (
+    "An App with this App ID/key exists already. New credentials were generated; submit again to add the App."
+)
+
+
+def _add_page(
+    request: HttpRequest, account: Account, api: str, form: AppAddForm, twin: App | None = None
+) -> HttpResponse:
+    """The Add App form, with the twin it warns of, and on a GET the App limit reached."""
+    limit_error = None
+    if request.method == "GET":
         try:
             check_app_limit(owner=account)
         except ValidationError as error:
             limit_error = error.messages[0]
+    context = {"account": account, "api": api, "api_label": Api(api).label, "form": form}
+    context |= {"limit_error": limit_error, "twin": twin, "list_url": _list_url(account.pk, api)}
     return _render(
         request,
         "apps_registry/app_add.html",
         "dialog",
-        {
-            "account": account,
-            "api": api,
-            "api_label": Api(api).label,
-            "form": form,
-            "limit_error": limit_error,
-            "twin": twin,
-            "list_url": list_url,
-            "breadcrumb": breadcrumb(request.user, account),
-        },
+        {**context, "breadcrumb": breadcrumb(request.user, account)},
     )
+
+
+def _added(request: HttpRequest, app: App) -> HttpResponse:
+    """The App was added: say so, then OK, Save and add another, or Save and continue editing."""
+    messages.success(request, _saved_message(app, "added"))
+    if "_continue" in request.POST:
+        return _redirect(request, app.get_absolute_url())
+    if "_addanother" in request.POST and request.htmx:
+        # A fresh form in the modal; the changelist behind it reloads (with the message).
+        fresh = AppAddForm(actor=request.user, owner_pk=app.owner_id, api=app.api)
+        context = {"account": app.owner, "api": app.api, "api_label": Api(app.api).label, "form": fresh}
+        response = _render(
+            request,
+            "apps_registry/app_add.html",
+            "dialog",
+            {**context, "list_url": _list_url(app.owner_id, app.api)},
+        )
+        return trigger_client_event(response, "appsChanged")
+    if "_addanother" in request.POST:
+        return redirect(reverse("apps_registry:add", args=[app.owner_id]) + f"?api={app.api}")
+    if request.htmx:
+        response = HttpResponse(status=204)
+        # Close the modal, and the changelist reloads itself (with the message).
+        return trigger_client_event(trigger_client_event(response, "appsChanged"), "closeModal")
+    return redirect(_list_url(app.owner_id, app.api))
 
 
 def _saved_message(app: App, done: str) -> str:
