@@ -13,37 +13,19 @@ from django.utils import timezone
 
 from accounts.models import Account
 
+from ..columns import COLUMNS
 from ..models import AccessToken, Api, App, AppAuthorization, live_secret_among_q, live_token_q
 
 APPS_PER_PAGE = 50
 
-# Sortable changelist columns: the `o` parameter -> the field it orders by.
-SORTABLE = {
-    "name": "name",
-    "key": "client_id",
-    "trusted": "trusted",
-    "enabled": "enabled",
-    "created": "created",
-    "tokens": "live_tokens",
-    "authorized": "authorized_accounts",
-    "last_used": "last_used",
-}
+# Derived from the columns' declaration (apps_registry.columns):
+# the `o` parameter's values -> the value or count each orders by;
+SORTABLE = {column.key: column.order_by for column in COLUMNS if column.order_by}
 DEFAULT_ORDER = "name"
-# What a changelist row shows (values, not model instances: make bench, P4).
-CHANGELIST_COLUMNS = (
-    "pk",
-    "name",
-    "description",
-    "client_id",
-    "trusted",
-    "enabled",
-    "created",
-    "image_uri",
-    "client_type",
-    "last_used",
-)
+# what a changelist row reads (values, not model instances: make bench, P4);
+CHANGELIST_COLUMNS = tuple(dict.fromkeys(("pk", *(value for column in COLUMNS for value in column.values))))
 # ...and the counts beside them (read for the page's Apps: with_counts).
-COUNT_COLUMNS = ("live_tokens", "authorized_accounts")
+COUNT_COLUMNS = tuple(column.count for column in COLUMNS if column.count)
 
 
 @dataclass(frozen=True)
@@ -138,7 +120,7 @@ def authorized_account_counts(app_ids: list[int]) -> dict[int, int]:
     )
 
 
-# How each of COUNT_COLUMNS is counted, for a few Apps at a time.
+# How each count a column may read (COUNT_COLUMNS) is counted, for a few Apps at a time.
 COUNTERS = {"live_tokens": live_token_counts, "authorized_accounts": authorized_account_counts}
 
 
@@ -148,7 +130,7 @@ def with_counts(rows: list[dict], known: dict[str, dict[int, int]] | None = None
     APPS_PER_PAGE), so the cost follows the page, not the account's Apps or their tokens.
     `known` holds counts already read, by column."""
     ids, known = [row["pk"] for row in rows], known or {}
-    counts = {column: known[column] if column in known else count(ids) for column, count in COUNTERS.items()}
+    counts = {column: known[column] if column in known else COUNTERS[column](ids) for column in COUNT_COLUMNS}
     for row in rows:
         for column, by_app in counts.items():
             row[column] = by_app.get(row["pk"], 0)
@@ -202,7 +184,7 @@ def app_changelist(
     field_name = SORTABLE[order.removeprefix("-")]
     descending = order.startswith("-")
     apps = changelist_apps(account, api=api, query=query, filters=filters)
-    if field_name in COUNTERS:
+    if field_name in COUNT_COLUMNS:
         result = _page_by_count(apps, field_name, descending=descending, number=page)
     else:
         rows = apps.values(*CHANGELIST_COLUMNS).order_by(f"-{field_name}" if descending else field_name, "pk")

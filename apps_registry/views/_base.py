@@ -19,18 +19,6 @@ from ..models import Api, App, AuditSource
 from ..services import Origin
 
 TOKENS_PER_PAGE = 50
-# The changelist's columns: the `o` value that sorts by each, and its heading.
-COLUMNS = [
-    ("name", "Name"),
-    ("key", "App ID/key"),
-    ("trusted", "Trusted"),
-    ("enabled", "Enabled"),
-    ("created", "Created"),
-    ("tokens", "Live tokens"),
-    ("authorized", "Authorized accounts"),
-    ("last_used", "Last used"),
-]
-
 
 # --- helpers ----------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import breadcrumb, manageable_account
 
+from ..columns import COLUMNS
 from ..exceptions import PublicClientHasNoSecret
 from ..forms import selected_ids
 from ..models import Api, App
@@ -23,7 +24,7 @@ from ..selectors import (
     clean_filters,
 )
 from ..services import app_regenerate_secret, app_remove, app_set_enabled
-from ._base import COLUMNS, _api, _list_url, _origin, _redirect, _render, _with_params
+from ._base import _api, _list_url, _origin, _redirect, _render, _with_params
 
 
 @require_GET
@@ -53,13 +54,19 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
     limit = settings.APP_LIMIT_PER_ACCOUNT
     columns = [
         {
-            "key": key,
-            "label": label,
-            "sorted": changelist.sorted_by == key,
+            "key": column.key,
+            "label": column.label,
+            "classes": column.classes,
+            "label_hidden": column.label_hidden,
+            "sorted": changelist.sorted_by == column.key,
             "descending": changelist.descending,
-            "url": _with_params(request.GET, o=f"-{key}" if changelist.order == key else key, page=None),
+            "url": _with_params(
+                request.GET, o=f"-{column.key}" if changelist.order == column.key else column.key, page=None
+            )
+            if column.order_by
+            else None,
         }
-        for key, label in COLUMNS
+        for column in COLUMNS
     ]
     sidebar = [
         {
