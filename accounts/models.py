@@ -13,29 +13,9 @@ from django.utils import timezone
 
 from portal.audit import AuditSource
 
+# The kinds are plain declarations (accounts.kinds), importable from here as before.
+from .kinds import ALLOWED_PARENT_KINDS, Kind, child_kinds
 from .validators import validate_phone, validate_single_line
-
-
-class Kind(models.TextChoices):
-    ADMINISTRATOR = "administrator", "Administrator"
-    SERVICE_PROVIDER = "service_provider", "Service Provider"
-    ORGANIZATION = "organization", "Organization"
-    USER = "user", "User"
-
-
-# design §2: the kinds an account of each kind may have as its parent. The database
-# enforces the same table with triggers (migration 0002).
-ALLOWED_PARENT_KINDS: dict[str, tuple[str, ...]] = {
-    Kind.ADMINISTRATOR: (),
-    Kind.SERVICE_PROVIDER: (Kind.ADMINISTRATOR,),
-    Kind.ORGANIZATION: (Kind.ADMINISTRATOR, Kind.SERVICE_PROVIDER),
-    Kind.USER: (Kind.ORGANIZATION,),
-}
-
-
-def child_kinds(kind: str) -> list[str]:
-    """The kinds of account that an account of `kind` may add below itself."""
-    return [child for child, parents in ALLOWED_PARENT_KINDS.items() if kind in parents]
 
 
 def _depth_below(kind: str) -> int:
@@ -139,11 +119,6 @@ class Account(AbstractBaseUser, PermissionsMixin):
     def is_staff(self) -> bool:
         """Administrators use the Django admin; every other kind uses the portal pages."""
         return self.kind == Kind.ADMINISTRATOR
-
-    @property
-    def may_own_unifiedapi_apps(self) -> bool:
-        """design §2: a Service Provider owns no UnifiedAPI App."""
-        return self.kind != Kind.SERVICE_PROVIDER
 
     @property
     def child_kinds(self) -> list[str]:

@@ -9,7 +9,7 @@ from accounts.models import Account
 from portal.admin import ScopedAdminMixin, ServiceErrorsMixin
 
 from . import services
-from .exceptions import AppLimitReached, SecretLimitReached, UnifiedApiNotAllowed
+from .exceptions import ApiNotAllowed, AppLimitReached, SecretLimitReached
 from .models import App, AppAuthorization, AppSecret, AuditEvent, AuditSource
 
 # Apps and their tokens are managed through the services, never through
@@ -43,7 +43,7 @@ class AppAdminForm(forms.ModelForm):
             try:
                 services.check_api_allowed(owner=data["owner"], api=data["api"])
                 services.check_app_limit(owner=data["owner"])
-            except UnifiedApiNotAllowed as error:
+            except ApiNotAllowed as error:
                 self.add_error("api", error)
             except AppLimitReached as error:
                 self.add_error(None, error)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.forms.models import fields_for_model
 
+from apps_registry.apis import REGISTRATION_DEFAULT
 from apps_registry.models import Api, App
 from portal.forms import SignInForm
 
@@ -31,7 +32,7 @@ class RegistrationRequestForm(forms.Form):
         self.duplicated = [key for key in REGISTER_PARAMETERS if len(data.getlist(key)) > 1]
 
     def clean_api(self) -> str:
-        return self.cleaned_data["api"] or Api.UNIFIEDAPI
+        return self.cleaned_data["api"] or REGISTRATION_DEFAULT
 
     def clean(self):
         for key in self.duplicated:

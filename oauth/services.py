@@ -53,7 +53,7 @@ def register_by_consent(
     """What Register on register.php's consent page does, all or nothing: use up the page's
     one-time nonce, create the (untrusted) App owned by the actor's account, and, when the user
     granted access, issue an authorization code for it. Raises ConsentAlreadyUsed, or the App
-    services' errors (UnifiedApiNotAllowed, AppLimitReached, a field's ValidationError), with
+    services' errors (ApiNotAllowed, AppLimitReached, a field's ValidationError), with
     nothing written. `http_request` is the consent request, which django-oauth-toolkit needs to
     issue the code."""
     with transaction.atomic():

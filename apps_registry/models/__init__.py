@@ -2,7 +2,7 @@
 grants and the audit trail, and what registration remembers; one module per seam, every name
 importable from here (Django, the migrations and the other layers use `apps_registry.models.X`).
 
-- `app.py`: the App, its queryset and manager, the API choices;
+- `app.py`: the App, its queryset and manager (its `api` choices: apps_registry/apis.py);
 - `app_secret.py`: AppSecret (encrypted; two while an App rotates);
 - `tokens.py`: AccessToken, RefreshToken, the live-secret conditions and LiveTokenManager;
 - `audit.py`: AppAuthorization (an account's grant to an App) and AuditEvent;
@@ -14,6 +14,7 @@ the migrations, which name the field validators by this path.
 
 from portal.audit import AuditSource  # shared with the accounts' trail; still importable from here
 
+from ..apis import Api
 from ..redirect_uris import (
     LOOPBACK_HOSTS,
     MAX_REDIRECT_URIS,
@@ -24,7 +25,7 @@ from ..redirect_uris import (
     validate_native_redirect_uri,
     validate_redirect_uri,
 )
-from .app import Api, App, AppManager, AppQuerySet
+from .app import App, AppManager, AppQuerySet
 from .app_secret import MAX_SECRETS, SECRET_CHANGED, AppSecret, AppSecretQuerySet
 from .audit import AppAuthorization, AuditAction, AuditEvent
 from .registration import ClientRegistration, ConsumedRegistration, InitialAccessToken, RedeemedCode

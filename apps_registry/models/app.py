@@ -13,6 +13,7 @@ from oauth2_provider.models import AbstractApplication, ApplicationManager
 from accounts.models import Account
 from accounts.validators import validate_phone, validate_single_line, validate_text
 
+from ..apis import Api
 from ..crypto import generate_credential, secret_matches
 from ..redirect_uris import (
     allowed_schemes,
@@ -26,11 +27,6 @@ from ..redirect_uris import (
 
 if TYPE_CHECKING:
     from .app_secret import AppSecret
-
-
-class Api(models.TextChoices):
-    SYSTEMAPI = "systemapi", "SystemAPI"
-    UNIFIEDAPI = "unifiedapi", "UnifiedAPI"
 
 
 class AppQuerySet(models.QuerySet):

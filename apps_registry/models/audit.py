@@ -10,7 +10,8 @@ from django.utils import timezone
 from accounts.models import Account
 from portal.audit import AuditSource
 
-from .app import Api, App
+from ..apis import Api
+from .app import App
 
 
 class AuditAction(models.TextChoices):

@@ -12,9 +12,10 @@ from accounts.permissions import can_manage_account
 from portal.audit import Origin
 
 from .. import notices
+from ..apis import Api, api_kind
 from ..crypto import is_credential
-from ..exceptions import AppLimitReached, UnifiedApiNotAllowed
-from ..models import Api, App, AuditEvent
+from ..exceptions import ApiNotAllowed, AppLimitReached
+from ..models import App, AuditEvent
 
 # What an App's owner may change after creation (the API and the owner are fixed).
 EDITABLE_FIELDS = (
@@ -60,9 +61,13 @@ def _audit(
 
 
 def check_api_allowed(*, owner: Account, api: str) -> None:
-    """design §2: a Service Provider account owns no UnifiedAPI App."""
-    if api == Api.UNIFIEDAPI and not owner.may_own_unifiedapi_apps:
-        raise UnifiedApiNotAllowed()
+    """design §2: the owner's kind may own Apps of this API (a Service Provider owns no
+    UnifiedAPI App: the API kind's rule, apps_registry/apis.py)."""
+    if api not in Api.values:
+        return  # no such API: the App's `api` field says so (invalid_choice)
+    kind = api_kind(api)
+    if not kind.may_be_owned_by(owner):
+        raise ApiNotAllowed(kind, owner.get_kind_display())
 
 
 def check_app_limit(*, owner: Account) -> None:

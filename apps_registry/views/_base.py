@@ -44,7 +44,7 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def _api(value: str | None) -> str:
-    return value if value in Api.values else Api.SYSTEMAPI
+    return value if value in Api.values else Api.values[0]
 
 
 def _list_url(account_pk: int, api: str) -> str:

@@ -18,7 +18,7 @@ from accounts.models import Account
 from accounts.selectors import breadcrumb, manageable_account
 from portal.forms import add_service_errors
 
-from ..exceptions import UnifiedApiNotAllowed
+from ..exceptions import ApiNotAllowed
 from ..forms import AppAddForm, AppForm
 from ..models import Api, App
 from ..selectors import live_tokens, manageable_app
@@ -57,7 +57,7 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
                 confirm_twin=not form.cleaned_data["add_anyway"],
                 **form.service_arguments(),
             )
-    except UnifiedApiNotAllowed as error:  # on the way in, or the owner's kind changed meanwhile
+    except ApiNotAllowed as error:  # on the way in, or the owner's kind changed meanwhile
         messages.error(request, error.messages[0])
         return _redirect(request, _list_url(account.pk, api))
     except ValidationError as error:

@@ -8,10 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.models import Account
 from accounts.selectors import breadcrumb, manageable_account
 
+from ..apis import API_KINDS, api_kind
 from ..columns import COLUMNS
-from ..exceptions import PublicClientHasNoSecret
+from ..exceptions import ApiNotAllowed, PublicClientHasNoSecret
 from ..forms import selected_ids
 from ..models import Api, App
 from ..selectors import (
@@ -100,7 +102,7 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
             "clear_filters_url": _with_params(request.GET, page=None, **dict.fromkeys(FILTER_PARAMETERS)),
             "columns": columns,
             "actions": ACTIONS,
-            "unified_refused": api == Api.UNIFIEDAPI and not account.may_own_unifiedapi_apps,
+            "refusal": _refusal(account, api),
             "tabs": [(value, label, counts[value]) for value, label in Api.choices],
             "total": counts["total"],
             "limit": limit,
@@ -108,6 +110,21 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
             "breadcrumb": breadcrumb(request.user, account),
         },
     )
+
+
+def _refusal(account: Account, api: str) -> dict | None:
+    """The words of a tab whose API the account's kind may not own (a Service Provider's
+    UnifiedAPI tab): the rule, where its other Apps are, and which accounts below own those."""
+    kind = api_kind(api)
+    if kind.may_be_owned_by(account):
+        return None
+    return {
+        "api_label": kind.label,
+        "message": ApiNotAllowed(kind, account.get_kind_display()).messages[0],
+        "owner_kind": account.get_kind_display(),
+        "other_tabs": [(other.value, other.label) for other in API_KINDS if other.may_be_owned_by(account)],
+        "owners_below": " and ".join(kind.owners_below),
+    }
 
 
 # The actions menu of the changelist: what each does to one App, through its service, and the

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from apps_registry import services
 from apps_registry.crypto import generate_credential
-from apps_registry.exceptions import AppLimitReached, DuplicateAppKey, UnifiedApiNotAllowed
+from apps_registry.exceptions import ApiNotAllowed, AppLimitReached, DuplicateAppKey
 from apps_registry.models import Api, App, AuditEvent
 from apps_registry.services import AddOutcome
 from tests.factories import AppFactory
@@ -117,7 +117,7 @@ def test_a_generated_key_taken_every_time_is_refused_after_a_few_tries(demo, mon
 
 
 def test_app_creates_rules_hold_through_app_add(demo, settings):
-    with pytest.raises(UnifiedApiNotAllowed):
+    with pytest.raises(ApiNotAllowed):
         add(demo["provider"], demo["provider"], api=Api.UNIFIEDAPI)
     with pytest.raises(PermissionDenied):
         add(demo["organization2"], demo["user"])
