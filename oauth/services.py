@@ -19,8 +19,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
-from accounts.models import Account, AccountAction, AccountEvent
+from accounts.models import Account, AccountAction
 from accounts.permissions import can_manage_account
+from accounts.services import account_event_record
 from apps_registry.models import App, ClientRegistration, ConsumedRegistration, InitialAccessToken
 from apps_registry.services import COMMAND_LINE as COMMAND_LINE  # re-exported for the command
 from apps_registry.services import Origin, app_add, app_remove, app_reveal_secret, app_update
@@ -305,20 +306,6 @@ def registration_delete(*, client_id: str, registration_access_token: str, origi
 # --- Initial access tokens -----------------------------------------------------------------
 
 
-def _account_event(*, actor: Account, account: Account, action: str, origin: Origin, details: dict) -> None:
-    AccountEvent.objects.create(
-        actor=actor,
-        actor_username=actor.get_username(),
-        account=account,
-        account_username=account.get_username(),
-        parent_id=account.parent_id,
-        action=action,
-        source=origin.source,
-        ip_address=origin.ip_address,
-        details=details,
-    )
-
-
 def initial_access_token_create(
     *, actor: Account, account: Account, name: str, expires: datetime, max_uses: int, origin: Origin
 ) -> tuple[InitialAccessToken, str]:
@@ -356,7 +343,7 @@ def initial_access_token_create(
         raise ValidationError(errors)
     with transaction.atomic():
         iat.save()
-        _account_event(
+        account_event_record(
             actor=actor,
             account=account,
             action=AccountAction.IAT_CREATE,
@@ -375,7 +362,7 @@ def initial_access_token_revoke(*, actor: Account, token: InitialAccessToken, or
         if InitialAccessToken.objects.filter(pk=token.pk, revoked__isnull=True).update(
             revoked=timezone.now()
         ):
-            _account_event(
+            account_event_record(
                 actor=actor,
                 account=token.account,
                 action=AccountAction.IAT_REVOKE,

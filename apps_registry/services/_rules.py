@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import Account, Kind
 from accounts.permissions import can_manage_account
-from portal.audit import Origin
+from portal.audit import Origin, audit_columns
 
 from .. import notices
 from ..apis import Api, api_kind
@@ -45,16 +45,11 @@ def _audit(
     """Record the change, and have its e-mail notice sent once it commits (notices.NOTICES
     says which actions have one): every App change passes here, whatever its entry point."""
     event = AuditEvent.objects.create(
-        actor=actor,
-        actor_username=actor.get_username(),
+        **audit_columns(actor=actor, action=action, origin=origin, details=details),
         account_id=app.owner_id,
         app=app,
         app_name=app.name,
         app_client_id=app.client_id,
-        action=action,
-        source=origin.source,
-        ip_address=origin.ip_address,
-        details=details or {},
     )
     notices.notify(event=event, app=app)
     return event
