@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -166,9 +167,19 @@ class AccountAction(models.TextChoices):
     REACTIVATE = "reactivate", "Account reactivated"
     LINK_IDENTITY = "link_identity", "Identity linked"
     UNLINK_IDENTITY = "unlink_identity", "Identity unlinked"
-    # RFC 7591 initial access tokens (oauth.services): about the account they register Apps to.
-    IAT_CREATE = "iat_create", "Initial access token created"
-    IAT_REVOKE = "iat_revoke", "Initial access token revoked"
+
+
+def account_action_choices() -> list[tuple[str, str]]:
+    """AccountEvent.action's choices: the accounts' own actions (AccountAction), then those each
+    installed app declares on its AppConfig as `account_actions` (a TextChoices: oauth's initial
+    access tokens, oauth/audit.py), in the order of INSTALLED_APPS. An app above audits what it
+    does to an account without accounts importing it, and adds an action without a migration."""
+    choices = list(AccountAction.choices)
+    for config in apps.get_app_configs():
+        contributed = getattr(config, "account_actions", None)
+        if contributed is not None:
+            choices += contributed.choices
+    return choices
 
 
 class AccountEvent(models.Model):
@@ -199,7 +210,7 @@ class AccountEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    action = models.CharField("action", max_length=20, choices=AccountAction.choices)
+    action = models.CharField("action", max_length=20, choices=account_action_choices)
     source = models.CharField("through", max_length=20, choices=AuditSource.choices)
     ip_address = models.GenericIPAddressField("from address", null=True, blank=True)
     details = models.JSONField("details", default=dict, blank=True)

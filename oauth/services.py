@@ -19,13 +19,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
-from accounts.models import Account, AccountAction
+from accounts.models import Account
 from accounts.permissions import can_manage_account
 from accounts.services import account_event_record
 from apps_registry.models import App, ClientRegistration, ConsumedRegistration, InitialAccessToken
 from apps_registry.services import COMMAND_LINE as COMMAND_LINE  # re-exported for the command
 from apps_registry.services import Origin, app_add, app_remove, app_reveal_secret, app_update
 
+from .audit import OAuthAccountAction
 from .housekeeping import OPEN_REGISTRATION_UNUSED_LIFETIME, purge_consumed_registrations
 from .registration import FIELD_MEMBERS, INVALID_CLIENT_METADATA, INVALID_REDIRECT_URI, ClientMetadata
 from .registration import RegistrationError as RegistrationError  # re-exported for the views
@@ -346,7 +347,7 @@ def initial_access_token_create(
         account_event_record(
             actor=actor,
             account=account,
-            action=AccountAction.IAT_CREATE,
+            action=OAuthAccountAction.IAT_CREATE,
             origin=origin,
             details={"token": iat.pk, "name": name, "expires": expires.isoformat(), "max_uses": max_uses},
         )
@@ -365,7 +366,7 @@ def initial_access_token_revoke(*, actor: Account, token: InitialAccessToken, or
             account_event_record(
                 actor=actor,
                 account=token.account,
-                action=AccountAction.IAT_REVOKE,
+                action=OAuthAccountAction.IAT_REVOKE,
                 origin=origin,
                 details={"token": token.pk, "name": token.name},
             )

@@ -11,7 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Q, QuerySet, Value
 from django.utils import timezone
 
-from accounts.models import Account, AccountAction, AccountEvent
+from accounts.models import Account, AccountEvent, account_action_choices
 from accounts.selectors import account_events
 
 from ..models import AuditAction, AuditEvent
@@ -67,7 +67,7 @@ def _date_param(params, name: str) -> date | None:
 def audit_action_choices() -> list[tuple[str, str]]:
     """The action filter's (value, label) pairs: the App actions, then the account actions."""
     return [(f"app:{value}", label) for value, label in AuditAction.choices] + [
-        (f"account:{value}", label) for value, label in AccountAction.choices
+        (f"account:{value}", label) for value, label in account_action_choices()
     ]
 
 
