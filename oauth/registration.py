@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from apps_registry.apis import REGISTRATION_DEFAULT
-from apps_registry.models import MAX_REDIRECT_URIS, Api
+from apps_registry.models import Api
+from apps_registry.redirect_uris import MAX_REDIRECT_URIS
 
 # RFC 7591 3.2.2 error codes.
 INVALID_CLIENT_METADATA = "invalid_client_metadata"
