@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -13,29 +14,9 @@ from django.utils import timezone
 
 from portal.audit import AuditSource
 
+# The kinds are plain declarations (accounts.kinds), importable from here as before.
+from .kinds import ALLOWED_PARENT_KINDS, Kind, child_kinds
 from .validators import validate_phone, validate_single_line
-
-
-class Kind(models.TextChoices):
-    ADMINISTRATOR = "administrator", "Administrator"
-    SERVICE_PROVIDER = "service_provider", "Service Provider"
-    ORGANIZATION = "organization", "Organization"
-    USER = "user", "User"
-
-
-# design §2: the kinds an account of each kind may have as its parent. The database
-# enforces the same table with triggers (migration 0002).
-ALLOWED_PARENT_KINDS: dict[str, tuple[str, ...]] = {
-    Kind.ADMINISTRATOR: (),
-    Kind.SERVICE_PROVIDER: (Kind.ADMINISTRATOR,),
-    Kind.ORGANIZATION: (Kind.ADMINISTRATOR, Kind.SERVICE_PROVIDER),
-    Kind.USER: (Kind.ORGANIZATION,),
-}
-
-
-def child_kinds(kind: str) -> list[str]:
-    """The kinds of account that an account of `kind` may add below itself."""
-    return [child for child, parents in ALLOWED_PARENT_KINDS.items() if kind in parents]
 
 
 def _depth_below(kind: str) -> int:
@@ -141,11 +122,6 @@ class Account(AbstractBaseUser, PermissionsMixin):
         return self.kind == Kind.ADMINISTRATOR
 
     @property
-    def may_own_unifiedapi_apps(self) -> bool:
-        """design §2: a Service Provider owns no UnifiedAPI App."""
-        return self.kind != Kind.SERVICE_PROVIDER
-
-    @property
     def child_kinds(self) -> list[str]:
         return child_kinds(self.kind)
 
@@ -191,9 +167,19 @@ class AccountAction(models.TextChoices):
     REACTIVATE = "reactivate", "Account reactivated"
     LINK_IDENTITY = "link_identity", "Identity linked"
     UNLINK_IDENTITY = "unlink_identity", "Identity unlinked"
-    # RFC 7591 initial access tokens (oauth.services): about the account they register Apps to.
-    IAT_CREATE = "iat_create", "Initial access token created"
-    IAT_REVOKE = "iat_revoke", "Initial access token revoked"
+
+
+def account_action_choices() -> list[tuple[str, str]]:
+    """AccountEvent.action's choices: the accounts' own actions (AccountAction), then those each
+    installed app declares on its AppConfig as `account_actions` (a TextChoices: oauth's initial
+    access tokens, oauth/audit.py), in the order of INSTALLED_APPS. An app above audits what it
+    does to an account without accounts importing it, and adds an action without a migration."""
+    choices = list(AccountAction.choices)
+    for config in apps.get_app_configs():
+        contributed = getattr(config, "account_actions", None)
+        if contributed is not None:
+            choices += contributed.choices
+    return choices
 
 
 class AccountEvent(models.Model):
@@ -224,7 +210,7 @@ class AccountEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    action = models.CharField("action", max_length=20, choices=AccountAction.choices)
+    action = models.CharField("action", max_length=20, choices=account_action_choices)
     source = models.CharField("through", max_length=20, choices=AuditSource.choices)
     ip_address = models.GenericIPAddressField("from address", null=True, blank=True)
     details = models.JSONField("details", default=dict, blank=True)

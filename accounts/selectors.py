@@ -33,10 +33,13 @@ def breadcrumb(actor: Account, account: Account) -> list[Account]:
     return trail[::-1]
 
 
-def app_counts(account: Account) -> dict[str, int]:
-    """How many Apps the account owns, per API value (through the reverse relation `apps`, so
-    this layer needs no import of the App model)."""
-    return dict(account.apps.order_by().values_list("api").annotate(n=models.Count("pk")))
+def app_counts(account: Account) -> list[tuple[int, str]]:
+    """How many Apps the account owns on each API, as (count, API label) in the APIs' order
+    (through the reverse relation `apps` and its `api` field's choices, so this layer needs no
+    import of the App model or of its APIs)."""
+    found = dict(account.apps.order_by().values_list("api").annotate(n=models.Count("pk")))
+    choices = account.apps.model._meta.get_field("api").choices
+    return [(found.get(value, 0), label) for value, label in choices]
 
 
 def account_events(account: Account) -> models.QuerySet[AccountEvent]:

@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from portal.audit import Origin
+from portal.audit import Origin, audit_columns
 
 from .models import Account, AccountAction, AccountEvent, child_kinds
 from .permissions import can_manage_account
@@ -35,19 +35,17 @@ def _require_manager(actor: Account, account: Account) -> None:
         raise PermissionDenied("You cannot manage this account.")
 
 
-def _audit(
+def account_event_record(
     *, actor: Account, account: Account, action: str, origin: Origin, details: dict | None = None
 ) -> AccountEvent:
+    """Write the row of the accounts' audit trail for a change to `account` (the one writer of
+    AccountEvent: these services, and the other apps' services that audit an account, such as
+    oauth's initial access tokens). In the caller's transaction."""
     return AccountEvent.objects.create(
-        actor=actor,
-        actor_username=actor.get_username(),
+        **audit_columns(actor=actor, action=action, origin=origin, details=details),
         account=account,
         account_username=account.get_username(),
         parent_id=account.parent_id,
-        action=action,
-        source=origin.source,
-        ip_address=origin.ip_address,
-        details=details or {},
     )
 
 
@@ -129,7 +127,7 @@ def account_create(
             raise ValidationError(
                 {"username": ValidationError(Account.username.field.error_messages["unique"], code="unique")}
             ) from error
-        _audit(
+        account_event_record(
             actor=actor, account=account, action=AccountAction.CREATE, origin=origin, details={"kind": kind}
         )
     return account
@@ -151,7 +149,7 @@ def account_update(*, actor: Account, account: Account, origin: Origin, **change
         current.full_clean(exclude=["password"])
         if changed:
             current.save(update_fields=changed)
-            _audit(
+            account_event_record(
                 actor=actor,
                 account=current,
                 action=AccountAction.UPDATE,
@@ -173,7 +171,7 @@ def account_set_active(*, actor: Account, account: Account, active: bool, origin
             current.is_active = active
             current.save(update_fields=["is_active"])
             action = AccountAction.REACTIVATE if active else AccountAction.DEACTIVATE
-            _audit(actor=actor, account=current, action=action, origin=origin)
+            account_event_record(actor=actor, account=current, action=action, origin=origin)
             if not active:
                 # In the transaction: a receiver that fails undoes the deactivation with it.
                 account_deactivated.send(sender=Account, account=current, actor=actor, origin=origin)
@@ -201,7 +199,7 @@ def identity_link(
                 )
         except IntegrityError as error:  # linked meanwhile, by another request
             raise IdentityLinkedElsewhere from error
-        _audit(
+        account_event_record(
             actor=actor,
             account=actor,
             action=AccountAction.LINK_IDENTITY,
@@ -219,7 +217,7 @@ def identity_unlink(*, actor: Account, identity_id: int, origin: Origin) -> Soci
         if identity is None:
             raise PermissionDenied("This identity is not linked to your account.")
         identity.delete()
-        _audit(
+        account_event_record(
             actor=actor,
             account=actor,
             action=AccountAction.UNLINK_IDENTITY,

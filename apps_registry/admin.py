@@ -2,13 +2,14 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from oauth2_provider import models as oauth_models
 
 from accounts.models import Account
 from portal.admin import ScopedAdminMixin, ServiceErrorsMixin
 
 from . import services
-from .exceptions import AppLimitReached, SecretLimitReached, UnifiedApiNotAllowed
+from .exceptions import ApiNotAllowed, AppLimitReached, SecretLimitReached
 from .models import App, AppAuthorization, AppSecret, AuditEvent, AuditSource
 
 # Apps and their tokens are managed through the services, never through
@@ -25,6 +26,10 @@ for model in (
 
 
 class AppAdminForm(forms.ModelForm):
+    # Set once the form warned of an App of the same name and redirect URL (app_add_check).
+    add_anyway = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    actor = None  # the signed-in account, set by AppAdmin.get_form
+
     class Meta:
         model = App
         # The editable fields are in the order of the Add App form (design §3).
@@ -38,11 +43,46 @@ class AppAdminForm(forms.ModelForm):
             try:
                 services.check_api_allowed(owner=data["owner"], api=data["api"])
                 services.check_app_limit(owner=data["owner"])
-            except UnifiedApiNotAllowed as error:
+            except ApiNotAllowed as error:
                 self.add_error("api", error)
             except AppLimitReached as error:
                 self.add_error(None, error)
+            else:
+                self._ask_about_a_twin(data)
         return data
+
+    def _ask_about_a_twin(self, data: dict) -> None:
+        """An App of the same name and redirect URL exists on the owner's tab: say so, and the
+        next Save adds this one anyway (as the portal's Add App form does)."""
+        if not (data.get("name") and data.get("redirect_uri")):
+            return
+        checked = services.app_add_check(
+            actor=self.actor,
+            owner=data["owner"],
+            api=data["api"],
+            name=data["name"],
+            redirect_uri=data["redirect_uri"],
+            confirm_twin=not data.get("add_anyway"),
+        )
+        if checked is not None:
+            self.add_error(None, twin_warning(checked.app))
+            self.data = self.data.copy()
+            self.data["add_anyway"] = "1"
+
+
+def twin_warning(twin: App) -> ValidationError:
+    """The admin's words for a twin (app_add_check's TWIN)."""
+    return ValidationError(
+        "%(owner)s already has an App named “%(name)s” with this redirect URL on %(api)s "
+        "(App ID/key %(key)s). Save again only to add a second one.",
+        code="twin",
+        params={
+            "owner": twin.owner.username,
+            "name": twin.name,
+            "api": twin.get_api_display(),
+            "key": twin.client_id,
+        },
+    )
 
 
 class AppSecretInline(admin.TabularInline):
@@ -111,10 +151,16 @@ class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         return None
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # a class made for this request by modelform_factory
+        return form
+
     def get_fields(self, request, obj=None):
         fields = list(AppAdminForm.Meta.fields)
         if obj is None:
             fields.remove("enabled")
+            fields.append("add_anyway")
         else:
             fields.insert(2, "client_id")
             fields.insert(3, "client_type")
@@ -139,13 +185,17 @@ class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
         origin = services.Origin.from_request(request, AuditSource.ADMIN)
         data = form.cleaned_data
         if not change:
-            app = services.app_create(
+            added = services.app_add(
                 actor=request.user,
                 owner=data["owner"],
                 api=data["api"],
                 **{field: data[field] for field in services.EDITABLE_FIELDS},
+                confirm_twin=not data["add_anyway"],
                 origin=origin,
             )
+            if added.outcome is services.AddOutcome.TWIN:  # added since the form asked
+                raise twin_warning(added.app)
+            app = added.app
             obj.pk, obj.client_id, obj.created = app.pk, app.client_id, app.created
             return
         services.app_update(

@@ -7,13 +7,17 @@ the admin) catch the class, never a code read out of a message.
 
 from django.core.exceptions import ValidationError
 
+from .apis import ApiKind
 
-class UnifiedApiNotAllowed(ValidationError):
-    """A Service Provider account owns no UnifiedAPI App (design §2)."""
 
-    def __init__(self) -> None:
+class ApiNotAllowed(ValidationError):
+    """The owner's kind owns no App of this API (design §2: a Service Provider owns no
+    UnifiedAPI App); the code is the API kind's (`unified_api_not_allowed`)."""
+
+    def __init__(self, api: ApiKind, owner_kind: str) -> None:
         super().__init__(
-            "Service Provider accounts cannot own UnifiedAPI Apps.", code="unified_api_not_allowed"
+            f"{owner_kind} accounts cannot own {api.label} Apps.",
+            code=api.not_allowed_code,
         )
 
 

@@ -12,12 +12,12 @@ from .issuer import issuer_problem
 
 @register(Tags.security)
 def extra_resources_are_well_formed(app_configs, **kwargs) -> list[Error]:
-    """Each OAUTH_EXTRA_RESOURCES item is `api=url`, with api systemapi or unifiedapi and an
+    """Each OAUTH_EXTRA_RESOURCES item is `api=url`, with api one of Api's (systemapi...) and an
     https URL without fragment; a malformed one would be silently unknown otherwise."""
     errors = []
     for item in settings.OAUTH_EXTRA_RESOURCES:
         api, _, uri = (part.strip() for part in item.partition("="))
-        problem = None if api in Api.values else f"{api!r} is not systemapi or unifiedapi"
+        problem = None if api in Api.values else f"{api!r} is not {' or '.join(Api.values)}"
         problem = problem or extra_resource_problem(uri)
         if problem:
             errors.append(

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 from oauth2_provider.oauth2_validators import is_valid_resource_uri
 
-from apps_registry.models import Api
+from apps_registry.apis import API_KINDS, Api
 
 from .issuer import configured_issuer, plain_http_allowed
 
@@ -28,17 +28,13 @@ class Resource:
     name: str
 
 
-# UnifiedAPI answers at /uapi and at its alias /unifiedapi; each is its own resource identifier
-# (RFC 9728 §3.3: `resource` is the URL the client derived the metadata URL from), and a token
-# for either is good at both. SystemAPI is served by VoipNow itself, not by the portal: its
-# identifier names the API whose tokens the portal issues.
+# Every resource segment each API kind declares (apps_registry/apis.py): UnifiedAPI at uapi and
+# its alias unifiedapi, SystemAPI (served by VoipNow) at systemapi.
 RESOURCES = {
-    "uapi": Resource("uapi", Api.UNIFIEDAPI, "UnifiedAPI"),
-    "unifiedapi": Resource("unifiedapi", Api.UNIFIEDAPI, "UnifiedAPI"),
-    "systemapi": Resource("systemapi", Api.SYSTEMAPI, "SystemAPI"),
+    segment: Resource(segment, kind.value, kind.label) for kind in API_KINDS for segment in kind.resources
 }
 # A token's scope is its App's API (design §6).
-SCOPES = [Api.SYSTEMAPI.value, Api.UNIFIEDAPI.value]
+SCOPES = list(Api.values)
 # How each endpoint authenticates an App (RFC 8414 §2). `none`: a public client (RFC 7591
 # open registration), at the token endpoint with PKCE, and at revocation (RFC 7009 §5).
 # Introspection is for Apps that hold a secret.

@@ -12,12 +12,14 @@ is tried), and config/settings.py derives from them how the middleware treats ea
   where plain HTTP is refused with 403 and never redirected, since by then a secret or a token
   has crossed the network (settings.TLS_REQUIRED_PATHS and SECURE_REDIRECT_EXEMPT; design §7).
 
-No Django import: the settings read this module before Django is set up.
+No model import: the settings read this module before Django is set up.
 """
 
 from __future__ import annotations
 
 from typing import Literal, NamedTuple
+
+from apps_registry.apis import API_KINDS
 
 Caller = Literal["program", "browser"]
 
@@ -41,9 +43,9 @@ class Endpoint(NamedTuple):
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    # The API endpoints first: they are resolved on every API request (make bench).
-    Endpoint("uapi/@me", "me", "me", "program"),
-    Endpoint("unifiedapi/@me", "me", "unifiedapi_me", "program"),
+    # The API endpoints first: they are resolved on every API request (make bench). Each API
+    # the portal answers has its "who am I" (apps_registry/apis.py: /uapi/@me, /unifiedapi/@me).
+    *(Endpoint(path, "me", name, "program") for kind in API_KINDS for path, name in kind.me_paths),
     Endpoint("oauth/token.php", "token", "token", "program"),
     Endpoint("oauth/revoke", "revoke", "revoke", "program"),
     Endpoint("oauth/revoke.php", "revoke", None, "program"),

@@ -6,6 +6,7 @@ from django import forms
 from django.forms.models import fields_for_model
 
 from accounts.signin import SignInForm
+from apps_registry.apis import REGISTRATION_DEFAULT
 from apps_registry.models import Api, App
 
 # design §5, in the order the error page lists problems.
@@ -31,7 +32,7 @@ class RegistrationRequestForm(forms.Form):
         self.duplicated = [key for key in REGISTER_PARAMETERS if len(data.getlist(key)) > 1]
 
     def clean_api(self) -> str:
-        return self.cleaned_data["api"] or Api.UNIFIEDAPI
+        return self.cleaned_data["api"] or REGISTRATION_DEFAULT
 
     def clean(self):
         for key in self.duplicated:

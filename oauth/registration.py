@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from apps_registry.models import MAX_REDIRECT_URIS, Api
+from apps_registry.apis import REGISTRATION_DEFAULT
+from apps_registry.models import Api
+from apps_registry.redirect_uris import MAX_REDIRECT_URIS
 
 # RFC 7591 3.2.2 error codes.
 INVALID_CLIENT_METADATA = "invalid_client_metadata"
@@ -184,16 +186,15 @@ def parse_client_metadata(body: object) -> ClientMetadata:
 
 
 def _scope(value: str) -> str:
-    """The App's API: scope "systemapi" or "unifiedapi"; without a scope, unifiedapi (as
-    register.php's `api` defaults to it)."""
+    """The App's API: scope one of SCOPES ("systemapi" or "unifiedapi"); without a scope,
+    REGISTRATION_DEFAULT (unifiedapi, as register.php's `api` defaults to it)."""
     values = value.split()
     if not values:
-        return Api.UNIFIEDAPI
+        return REGISTRATION_DEFAULT
     unknown = [scope for scope in values if scope not in SCOPES]
     if unknown or len(set(values)) > 1:
-        raise _metadata_error(
-            'scope must be one of "systemapi" or "unifiedapi": the API the App calls (one per App).'
-        )
+        one_of = " or ".join(f'"{scope}"' for scope in SCOPES)
+        raise _metadata_error(f"scope must be one of {one_of}: the API the App calls (one per App).")
     return values[0]
 
 

@@ -19,12 +19,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
-from accounts.models import Account, AccountAction, AccountEvent
+from accounts.models import Account
 from accounts.permissions import can_manage_account
+from accounts.services import account_event_record
 from apps_registry.models import App, ClientRegistration, ConsumedRegistration, InitialAccessToken
 from apps_registry.services import COMMAND_LINE as COMMAND_LINE  # re-exported for the command
-from apps_registry.services import Origin, app_create, app_remove, app_reveal_secret, app_update
+from apps_registry.services import Origin, app_add, app_remove, app_reveal_secret, app_update
 
+from .audit import OAuthAccountAction
 from .housekeeping import OPEN_REGISTRATION_UNUSED_LIFETIME, purge_consumed_registrations
 from .registration import FIELD_MEMBERS, INVALID_CLIENT_METADATA, INVALID_REDIRECT_URI, ClientMetadata
 from .registration import RegistrationError as RegistrationError  # re-exported for the views
@@ -53,7 +55,7 @@ def register_by_consent(
     """What Register on register.php's consent page does, all or nothing: use up the page's
     one-time nonce, create the (untrusted) App owned by the actor's account, and, when the user
     granted access, issue an authorization code for it. Raises ConsentAlreadyUsed, or the App
-    services' errors (UnifiedApiNotAllowed, AppLimitReached, a field's ValidationError), with
+    services' errors (ApiNotAllowed, AppLimitReached, a field's ValidationError), with
     nothing written. `http_request` is the consent request, which django-oauth-toolkit needs to
     issue the code."""
     with transaction.atomic():
@@ -63,7 +65,8 @@ def register_by_consent(
                 ConsumedRegistration.objects.create(nonce=nonce)
         except IntegrityError:
             raise ConsentAlreadyUsed from None
-        app = app_create(actor=actor, owner=actor, origin=origin, trusted=False, **app_fields)
+        # No twin question on the consent page (app_add_check is what it would ask).
+        app = app_add(actor=actor, owner=actor, origin=origin, trusted=False, **app_fields).app
         code = issue_code(http_request, app) if grant_access else None
     return Registration(app=app, code=code)
 
@@ -134,13 +137,14 @@ def _create_registered_app(
     *, actor: Account, owner: Account, metadata: ClientMetadata, origin: Origin
 ) -> tuple[App, str | None]:
     try:
-        app = app_create(
+        # Clients register the same metadata again routinely: never a twin question here.
+        app = app_add(
             actor=actor,
             owner=owner,
             public=metadata.public,
             origin=origin,
             **metadata.app_fields(default_email=owner.email),
-        )
+        ).app
     except ValidationError as error:
         raise _metadata_error_from(error) from None
     return app, (None if metadata.public else app.client_secret)
@@ -303,20 +307,6 @@ def registration_delete(*, client_id: str, registration_access_token: str, origi
 # --- Initial access tokens -----------------------------------------------------------------
 
 
-def _account_event(*, actor: Account, account: Account, action: str, origin: Origin, details: dict) -> None:
-    AccountEvent.objects.create(
-        actor=actor,
-        actor_username=actor.get_username(),
-        account=account,
-        account_username=account.get_username(),
-        parent_id=account.parent_id,
-        action=action,
-        source=origin.source,
-        ip_address=origin.ip_address,
-        details=details,
-    )
-
-
 def initial_access_token_create(
     *, actor: Account, account: Account, name: str, expires: datetime, max_uses: int, origin: Origin
 ) -> tuple[InitialAccessToken, str]:
@@ -354,10 +344,10 @@ def initial_access_token_create(
         raise ValidationError(errors)
     with transaction.atomic():
         iat.save()
-        _account_event(
+        account_event_record(
             actor=actor,
             account=account,
-            action=AccountAction.IAT_CREATE,
+            action=OAuthAccountAction.IAT_CREATE,
             origin=origin,
             details={"token": iat.pk, "name": name, "expires": expires.isoformat(), "max_uses": max_uses},
         )
@@ -373,10 +363,10 @@ def initial_access_token_revoke(*, actor: Account, token: InitialAccessToken, or
         if InitialAccessToken.objects.filter(pk=token.pk, revoked__isnull=True).update(
             revoked=timezone.now()
         ):
-            _account_event(
+            account_event_record(
                 actor=actor,
                 account=token.account,
-                action=AccountAction.IAT_REVOKE,
+                action=OAuthAccountAction.IAT_REVOKE,
                 origin=origin,
                 details={"token": token.pk, "name": token.name},
             )

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
+from apps_registry.apis import api_kind, api_to_try
 from apps_registry.models import Api, App, AuditSource, redirect_uri_schemes
 from apps_registry.services import Origin, app_reveal_secret
 from portal.http import sensitive
@@ -112,7 +113,7 @@ def _my_apps(request: HttpRequest):
 def start(request: HttpRequest) -> HttpResponse:
     """The register.php parameters, prefilled; the form goes straight to register.php."""
     callback = callback_url(request)
-    api = Api.UNIFIEDAPI if request.user.may_own_unifiedapi_apps else Api.SYSTEMAPI
+    api = api_to_try(request.user)
     register_url = base_url(request) + reverse("oauth:register")
     defaults = {
         "name": "Playground App",
@@ -189,7 +190,7 @@ def app_page(request: HttpRequest, pk: int) -> HttpResponse:
         "callback_problem": callback_problem(callback),
         "intercepted": app.redirect_uri == callback,
         "carry": {"client_id": app.client_id, "app": str(app.pk), "redirect_uri": app.redirect_uri},
-        "me_works": app.api == Api.UNIFIEDAPI,
+        "me_works": bool(api_kind(app.api).me_paths),
     }
     return page(request, "playground/app.html", context)
 

@@ -1,5 +1,7 @@
 """What every audit trail shares: where a change came from (the portal, /oauth/register.php,
-the Django admin, the command line, RFC 7591 registration) and from which address."""
+the Django admin, the command line, RFC 7591 registration), from which address, and the columns
+every audit row writes from them (audit_columns: the App trail's AuditEvent and the accounts'
+AccountEvent)."""
 
 from __future__ import annotations
 
@@ -33,3 +35,17 @@ class Origin:
 
 
 COMMAND_LINE = Origin(AuditSource.CLI)
+
+
+def audit_columns(*, actor, action: str, origin: Origin, details: dict | None = None) -> dict:
+    """The columns of an audit row that every trail shares: who acted (the account, and its
+    username, which outlives it), what they did, through which entry point, from which address,
+    and the details (never a secret)."""
+    return {
+        "actor": actor,
+        "actor_username": actor.get_username(),
+        "action": action,
+        "source": origin.source,
+        "ip_address": origin.ip_address,
+        "details": details or {},
+    }

@@ -6,17 +6,13 @@ Every App and account is fetched through the selectors `manageable_app` and
 same view answers the whole page.
 """
 
-from .app import (
-    app_add,
+from .app import app_add, app_edit
+from .app_actions import app_remove_view, app_revoke_tokens_view, app_set_enabled_view, app_tokens
+from .app_secret import (
     app_add_secret_view,
-    app_edit,
     app_regenerate_secret_view,
     app_remove_secret_view,
-    app_remove_view,
     app_reveal_secret_view,
-    app_revoke_tokens_view,
-    app_set_enabled_view,
-    app_tokens,
 )
 from .audit import audit_trail, audit_trail_csv
 from .authorized import authorized_apps_view, revoke_access_view

@@ -19,18 +19,6 @@ from ..models import Api, App, AuditSource
 from ..services import Origin
 
 TOKENS_PER_PAGE = 50
-# The changelist's columns: the `o` value that sorts by each, and its heading.
-COLUMNS = [
-    ("name", "Name"),
-    ("key", "App ID/key"),
-    ("trusted", "Trusted"),
-    ("enabled", "Enabled"),
-    ("created", "Created"),
-    ("tokens", "Live tokens"),
-    ("authorized", "Authorized accounts"),
-    ("last_used", "Last used"),
-]
-
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -56,7 +44,7 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def _api(value: str | None) -> str:
-    return value if value in Api.values else Api.SYSTEMAPI
+    return value if value in Api.values else Api.values[0]
 
 
 def _list_url(account_pk: int, api: str) -> str:

@@ -8,9 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.models import Account
 from accounts.selectors import breadcrumb, manageable_account
 
-from ..exceptions import PublicClientHasNoSecret
+from ..apis import API_KINDS, api_kind
+from ..columns import COLUMNS
+from ..exceptions import ApiNotAllowed, PublicClientHasNoSecret
 from ..forms import selected_ids
 from ..models import Api, App
 from ..selectors import (
@@ -23,7 +26,7 @@ from ..selectors import (
     clean_filters,
 )
 from ..services import app_regenerate_secret, app_remove, app_set_enabled
-from ._base import COLUMNS, _api, _list_url, _origin, _redirect, _render, _with_params
+from ._base import _api, _list_url, _origin, _redirect, _render, _with_params
 
 
 @require_GET
@@ -53,13 +56,19 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
     limit = settings.APP_LIMIT_PER_ACCOUNT
     columns = [
         {
-            "key": key,
-            "label": label,
-            "sorted": changelist.sorted_by == key,
+            "key": column.key,
+            "label": column.label,
+            "classes": column.classes,
+            "label_hidden": column.label_hidden,
+            "sorted": changelist.sorted_by == column.key,
             "descending": changelist.descending,
-            "url": _with_params(request.GET, o=f"-{key}" if changelist.order == key else key, page=None),
+            "url": _with_params(
+                request.GET, o=f"-{column.key}" if changelist.order == column.key else column.key, page=None
+            )
+            if column.order_by
+            else None,
         }
-        for key, label in COLUMNS
+        for column in COLUMNS
     ]
     sidebar = [
         {
@@ -93,7 +102,7 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
             "clear_filters_url": _with_params(request.GET, page=None, **dict.fromkeys(FILTER_PARAMETERS)),
             "columns": columns,
             "actions": ACTIONS,
-            "unified_refused": api == Api.UNIFIEDAPI and not account.may_own_unifiedapi_apps,
+            "refusal": _refusal(account, api),
             "tabs": [(value, label, counts[value]) for value, label in Api.choices],
             "total": counts["total"],
             "limit": limit,
@@ -101,6 +110,21 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
             "breadcrumb": breadcrumb(request.user, account),
         },
     )
+
+
+def _refusal(account: Account, api: str) -> dict | None:
+    """The words of a tab whose API the account's kind may not own (a Service Provider's
+    UnifiedAPI tab): the rule, where its other Apps are, and which accounts below own those."""
+    kind = api_kind(api)
+    if kind.may_be_owned_by(account):
+        return None
+    return {
+        "api_label": kind.label,
+        "message": ApiNotAllowed(kind, account.get_kind_display()).messages[0],
+        "owner_kind": account.get_kind_display(),
+        "other_tabs": [(other.value, other.label) for other in API_KINDS if other.may_be_owned_by(account)],
+        "owners_below": " and ".join(kind.owners_below),
+    }
 
 
 # The actions menu of the changelist: what each does to one App, through its service, and the

@@ -17,7 +17,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.external import external_providers
-from apps_registry.exceptions import AppLimitReached, UnifiedApiNotAllowed
+from accounts.kinds import Kind
+from apps_registry.apis import api_kind
+from apps_registry.exceptions import ApiNotAllowed, AppLimitReached
 from apps_registry.models import Api, AuditSource
 from apps_registry.services import Origin, check_api_allowed
 from portal.http import sensitive
@@ -45,24 +47,31 @@ DENIED_BY_USER = "The user denied the registration."
 def _register_context(request, payload: dict, blob: str, form: ConsentLoginForm) -> dict:
     app = payload["app"]
     user = request.user if request.user.is_authenticated else None
-    refusal = None
+    kind = api_kind(app["api"])
+    refusal = owner_notice = None
     if user is not None:
         try:
             check_api_allowed(owner=user, api=app["api"])
-        except UnifiedApiNotAllowed:
+        except ApiNotAllowed:
             # The outcome is certain: say so, and offer only Deny (or another account).
             refusal = (
-                f"Service Provider accounts cannot register UnifiedAPI Apps, so this App cannot be "
-                f"registered to {user.get_username()}. Deny to tell the App, or use another account."
+                f"{user.get_kind_display()} accounts cannot register {kind.label} Apps, so this App cannot "
+                f"be registered to {user.get_username()}. Deny to tell the App, or use another account."
             )
+    elif kind.not_owned_by:
+        # Signed out, the refusal is not certain yet: say before sign-in who cannot register it.
+        refused = " or ".join(Kind(each).label for each in kind.not_owned_by)
+        owner_notice = (
+            f"{refused} accounts cannot register {kind.label} Apps: only an "
+            f"{' or '.join(kind.owners_below)} account can."
+        )
     return {
         "app": app,
         "api_label": Api(app["api"]).label,
         "blob": blob,
         "login_form": form,
         "refusal": refusal,
-        # Signed out, the refusal is not certain yet: say before sign-in who cannot register it.
-        "unified_notice": user is None and app["api"] == Api.UNIFIEDAPI,
+        "owner_notice": owner_notice,
         "action": reverse("oauth:register_consent"),
         "external_providers": external_providers(request),
         "external_return": resume_url("oauth:register_resume", blob),
@@ -156,7 +165,7 @@ def register_consent(request: HttpRequest) -> HttpResponse:
             status=409,
         )
         return sensitive(page)
-    except (UnifiedApiNotAllowed, AppLimitReached) as error:
+    except (ApiNotAllowed, AppLimitReached) as error:
         return _register_error(app, state, "access_denied", " ".join(error.messages))
     except ValidationError as error:
         return error_page(request, "The App cannot be registered", error.messages)

@@ -1,5 +1,6 @@
-"""What resource servers and Apps call with a token: /oauth/introspect (RFC 7662) and
-/uapi/@me (its /unifiedapi/@me alias)."""
+"""What resource servers and Apps call with a token: /oauth/introspect (RFC 7662) and the "who
+am I" of each API the portal serves (apps_registry/apis.py: /uapi/@me and its /unifiedapi/@me
+alias)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from django.views.decorators.http import require_POST, require_safe
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauthlib.common import Request as OAuthlibRequest
 
-from apps_registry.models import Api, App
+from apps_registry.apis import api_kind, api_served_at
+from apps_registry.models import App
 from portal.http import sensitive
 
 from ..discovery import own_resources, resource_metadata_url
@@ -67,7 +69,7 @@ def api_error(request: HttpRequest, code: str, message: str, status: int = 401) 
     """VoipNow's error shape, with RFC 6750 §3's challenge; it names the resource's metadata
     (RFC 9728 §5.1), where MCP clients start discovery, when an issuer is configured."""
     response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
-    challenge = 'Bearer realm="unifiedapi"'
+    challenge = f'Bearer realm="{api_served_at(request.path_info).value}"'
     if code != "missing_token":
         challenge += ', error="invalid_token"'
     if issuer := configured_issuer():
@@ -97,7 +99,9 @@ def _segment(request: HttpRequest) -> str:
 @login_not_required
 @require_safe
 def me(request: HttpRequest) -> HttpResponse:
-    """The account a UnifiedAPI token acts for (one query: token, App and account)."""
+    """The account a token of the API served at this path acts for (UnifiedAPI's, at /uapi/@me
+    and /unifiedapi/@me: apps_registry/apis.py), in one query: token, App and account."""
+    served = api_served_at(request.path_info)
     value = bearer_token(request)
     if not value:
         if "access_token" in request.GET:
@@ -121,14 +125,13 @@ def me(request: HttpRequest) -> HttpResponse:
             "account_disabled",
             "The account this access token acts for, or the owner of its App, is deactivated.",
         )
-    if audience and not set(audience) & set(own_resources(Api.UNIFIEDAPI)):
+    if audience and not set(audience) & set(own_resources(served.value)):
         # RFC 8707: bound to another resource (SystemAPI, or a server such as an MCP server,
         # which must not pass its tokens on); either UnifiedAPI identifier is good here.
         return api_error(request, "invalid_token", "This access token was issued for another resource.")
-    if api != Api.UNIFIEDAPI:
-        return api_error(
-            request, "wrong_api", "This token belongs to a SystemAPI App; UnifiedAPI refuses it."
-        )
+    if api != served.value:
+        message = f"This token belongs to a {api_kind(api).label} App; {served.label} refuses it."
+        return api_error(request, "wrong_api", message)
     body = {
         # A client_credentials token acts for the App's owner.
         **(user if user["id"] is not None else owner),

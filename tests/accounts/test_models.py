@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Account, Kind, child_kinds
 from accounts.validators import validate_phone
-from tests.factories import AdministratorFactory, OrganizationFactory, ServiceProviderFactory, UserFactory
+from tests.factories import AdministratorFactory, UserFactory
 
 # design §2, the parent column of the table.
 ALLOWED = {
@@ -98,11 +98,6 @@ def test_model_validation_requires_a_parent_below_administrator(db):
 
 def test_only_administrators_are_staff(one_of_each):
     assert {kind for kind, account in one_of_each.items() if account.is_staff} == {Kind.ADMINISTRATOR}
-
-
-def test_service_providers_cannot_own_unifiedapi_apps():
-    assert not ServiceProviderFactory.build().may_own_unifiedapi_apps
-    assert OrganizationFactory.build().may_own_unifiedapi_apps
 
 
 @pytest.mark.parametrize("phone", ["+1 (555) 010-2000", "0040.21.555.0100", "555"])

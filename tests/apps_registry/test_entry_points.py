@@ -270,7 +270,7 @@ def test_admin_turns_a_refusal_at_save_time_into_a_message_not_a_500(demo, clien
         App.objects.create(owner=kwargs["owner"], api=kwargs["api"])  # rolled back
         raise ValidationError("This account already owns 1000 Apps.", code="app_limit_reached")
 
-    monkeypatch.setattr("apps_registry.services.app_create", lost_the_race)
+    monkeypatch.setattr("apps_registry.services.app_add", lost_the_race)
     client.force_login(demo["admin"])
     response = client.post(reverse(ADD), admin_form(demo["user"]), follow=True)
     assert response.status_code == 200

@@ -13,8 +13,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccountAction, AccountEvent
+from accounts.models import AccountEvent
 from apps_registry.models import App, AuditEvent, ClientRegistration, InitialAccessToken
+from oauth.audit import OAuthAccountAction
 from oauth.services import initial_access_token_create, initial_access_token_revoke
 from oauth.validator import checksum
 from portal.audit import Origin
@@ -85,7 +86,7 @@ def test_the_token_is_stored_as_a_checksum_only(demo):
     stored = InitialAccessToken.objects.get()
     assert stored.token_checksum == checksum(token)
     assert token not in json.dumps(list(InitialAccessToken.objects.values()), default=str)
-    event = AccountEvent.objects.get(action=AccountAction.IAT_CREATE)
+    event = AccountEvent.objects.get(action=OAuthAccountAction.IAT_CREATE)
     assert token not in json.dumps(event.details)
 
 
@@ -255,7 +256,7 @@ def test_revoke_is_audited_once(demo):
     iat = InitialAccessToken.objects.get()
     initial_access_token_revoke(actor=demo["organization"], token=iat, origin=ORIGIN)
     initial_access_token_revoke(actor=demo["organization"], token=iat, origin=ORIGIN)
-    assert AccountEvent.objects.filter(action=AccountAction.IAT_REVOKE).count() == 1
+    assert AccountEvent.objects.filter(action=OAuthAccountAction.IAT_REVOKE).count() == 1
     with pytest.raises(PermissionDenied):
         initial_access_token_revoke(actor=demo["user2"], token=iat, origin=ORIGIN)
 
@@ -326,7 +327,7 @@ def test_admin_lists_and_revokes_without_showing_the_token(client, demo):
     assert response.status_code == 302
     iat.refresh_from_db()
     assert iat.revoked is not None
-    assert AccountEvent.objects.get(action=AccountAction.IAT_REVOKE).source == "admin"
+    assert AccountEvent.objects.get(action=OAuthAccountAction.IAT_REVOKE).source == "admin"
 
 
 def test_command_prints_the_token_once(client, demo):
@@ -345,7 +346,7 @@ def test_command_prints_the_token_once(client, demo):
     token = out.getvalue().strip()
     assert InitialAccessToken.objects.get().token_checksum == checksum(token)
     assert token not in err.getvalue()
-    assert AccountEvent.objects.get(action=AccountAction.IAT_CREATE).source == "cli"
+    assert AccountEvent.objects.get(action=OAuthAccountAction.IAT_CREATE).source == "cli"
     assert register(client, metadata(), token).status_code == 201
     with pytest.raises(CommandError):
         call_command("create_initial_access_token", "--account", "nobody", "--name", "x", stdout=out)

@@ -36,8 +36,9 @@ class Command(BaseCommand):
         if owner is None:
             raise CommandError(f"account_not_found: no account named {options['account']!r}.")
         try:
-            # The command line acts as the owning account itself.
-            app = services.app_create(
+            # The command line acts as the owning account itself; the service generates the key
+            # (and another if it is taken). No twin question: a script has nobody to ask.
+            app = services.app_add(
                 actor=owner,
                 owner=owner,
                 api=options["api"],
@@ -51,7 +52,7 @@ class Command(BaseCommand):
                 phone=options["phone"],
                 image_uri=options["image_uri"],
                 origin=services.COMMAND_LINE,
-            )
+            ).app
         except ValidationError as error:
             raise CommandError(_describe(error)) from None
         except PermissionDenied as error:

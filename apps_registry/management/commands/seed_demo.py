@@ -10,6 +10,7 @@ from django.db import transaction
 from accounts import services as account_services
 from accounts.models import Account, Kind
 from apps_registry import services
+from apps_registry.apis import api_kind
 from apps_registry.models import Api, App
 from portal.audit import COMMAND_LINE
 
@@ -127,7 +128,7 @@ def _seed_apps(account: Account) -> int:
         return 0
     count = 0
     for demo in DEMO_APPS:
-        if demo.api == Api.UNIFIEDAPI and not account.may_own_unifiedapi_apps:
+        if not api_kind(demo.api).may_be_owned_by(account):
             continue
         app = services.app_create(
             actor=account,

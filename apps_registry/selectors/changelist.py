@@ -1,0 +1,278 @@
+"""An account's changelist (design §4): one page of its Apps on one API tab, searched, filtered
+by the sidebar and sorted, with the counts beside each row and the facets' counts; and the
+Apps an action of its menu acts on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.paginator import Page, Paginator
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Account
+
+from ..columns import COLUMNS
+from ..models import AccessToken, Api, App, AppAuthorization, live_secret_among_q, live_token_q
+
+APPS_PER_PAGE = 50
+
+# Derived from the columns' declaration (apps_registry.columns):
+# the `o` parameter's values -> the value or count each orders by;
+SORTABLE = {column.key: column.order_by for column in COLUMNS if column.order_by}
+DEFAULT_ORDER = "name"
+# what a changelist row reads (values, not model instances: make bench, P4);
+CHANGELIST_COLUMNS = tuple(dict.fromkeys(("pk", *(value for column in COLUMNS for value in column.values))))
+# ...and the counts beside them (read for the page's Apps: with_counts).
+COUNT_COLUMNS = tuple(column.count for column in COLUMNS if column.count)
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """One filter of the changelist's sidebar: its parameter, title and choices (value, label)."""
+
+    parameter: str
+    title: str
+    choices: tuple[tuple[str, str], ...]
+
+
+# The sidebar, as the Django admin's: booleans, and the created date as its DateFieldListFilter.
+LIST_FILTERS = (
+    ListFilter("trusted", "Trusted", (("1", "Yes"), ("0", "No"))),
+    ListFilter("enabled", "Enabled", (("1", "Yes"), ("0", "No"))),
+    ListFilter(
+        "created",
+        "Created",
+        (("today", "Today"), ("past7", "Past 7 days"), ("month", "This month"), ("year", "This year")),
+    ),
+)
+FILTER_PARAMETERS = tuple(f.parameter for f in LIST_FILTERS)
+
+
+def _filter_q(parameter: str, value: str) -> Q:
+    """The condition a filter choice stands for; dates are the current time zone's, as the admin."""
+    if parameter in ("trusted", "enabled"):
+        return Q(**{parameter: value == "1"})
+    now = timezone.localtime()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start = {
+        "today": today,
+        "past7": today - timedelta(days=7),
+        "month": today.replace(day=1),
+        "year": today.replace(month=1, day=1),
+    }[value]
+    end = today + timedelta(days=1)
+    return Q(created__gte=start, created__lt=end)
+
+
+def clean_filters(params) -> dict[str, str]:
+    """The sidebar filters in `params` (a QueryDict or dict) that name a known choice; anything
+    else is ignored, as a bad `o` or `page` is."""
+    cleaned = {}
+    for list_filter in LIST_FILTERS:
+        value = params.get(list_filter.parameter)
+        if value in dict(list_filter.choices):
+            cleaned[list_filter.parameter] = value
+    return cleaned
+
+
+def _clean_query(query: str) -> str:
+    # PostgreSQL refuses a NUL in a query (a 500); no name or key holds one.
+    return query.replace("\x00", "").strip()[:255]
+
+
+def _search_q(query: str) -> Q:
+    return Q(name__icontains=query) | Q(client_id__icontains=query) if query else Q()
+
+
+def _filters_q(filters: dict[str, str], *, leave_out: str = "") -> Q:
+    condition = Q()
+    for parameter, value in filters.items():
+        if parameter != leave_out:
+            condition &= _filter_q(parameter, value)
+    return condition
+
+
+def live_token_counts(app_ids: list[int]) -> dict[int, int]:
+    """How many unexpired access tokens each of these Apps holds, leaving out a removed
+    secret's (absent: none). One grouped query over the tokens' (application, expires, secret)
+    index, the Apps' live secrets looked up once: an App's 100k tokens are counted from the
+    index alone."""
+    return dict(
+        AccessToken.all_objects.filter(
+            live_secret_among_q(app_ids), application_id__in=app_ids, expires__gt=timezone.now()
+        )
+        .order_by()
+        .values_list("application_id")
+        .annotate(n=Count("*"))
+    )
+
+
+def authorized_account_counts(app_ids: list[int]) -> dict[int, int]:
+    """How many accounts hold a grant to each of these Apps (absent: none), in one grouped
+    query over the grants' unique (app, account) index."""
+    return dict(
+        AppAuthorization.objects.filter(app_id__in=app_ids)
+        .order_by()
+        .values_list("app_id")
+        .annotate(n=Count("*"))
+    )
+
+
+# How each count a column may read (COUNT_COLUMNS) is counted, for a few Apps at a time.
+COUNTERS = {"live_tokens": live_token_counts, "authorized_accounts": authorized_account_counts}
+
+
+def with_counts(rows: list[dict], known: dict[str, dict[int, int]] | None = None) -> list[dict]:
+    """Changelist rows (dicts with `pk`) with COUNT_COLUMNS added, as VoipNow's list shows
+    them: a grouped query per count for these rows' Apps alone (a page: at most
+    APPS_PER_PAGE), so the cost follows the page, not the account's Apps or their tokens.
+    `known` holds counts already read, by column."""
+    ids, known = [row["pk"] for row in rows], known or {}
+    counts = {column: known[column] if column in known else COUNTERS[column](ids) for column in COUNT_COLUMNS}
+    for row in rows:
+        for column, by_app in counts.items():
+            row[column] = by_app.get(row["pk"], 0)
+    return rows
+
+
+def changelist_apps(account: Account, *, api: str, query: str = "", filters: dict[str, str] | None = None):
+    """Every App of the account on `api` the changelist shows with this search and these
+    filters, unordered: what "Select all N Apps" acts on."""
+    return account.apps.for_api(api).filter(_search_q(_clean_query(query)), _filters_q(filters or {}))
+
+
+@dataclass(frozen=True)
+class ChangeList:
+    """One page of an account's Apps on one API tab, searched, filtered and sorted."""
+
+    page: Page
+    query: str
+    order: str  # the `o` parameter in force, e.g. "name" or "-created"
+    filters: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sorted_by(self) -> str:
+        return self.order.removeprefix("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.order.startswith("-")
+
+
+def app_changelist(
+    account: Account,
+    *,
+    api: str,
+    query: str = "",
+    order: str = "",
+    page: str | None = None,
+    filters: dict[str, str] | None = None,
+    count: int | None = None,
+):
+    """The account's Apps of `api` matching `query` (name or key) and the sidebar `filters`
+    (see clean_filters), ordered by `order` (a key of SORTABLE, `-` for descending; anything
+    else is the default), one page of APPS_PER_PAGE with its counts (with_counts). The same
+    number of queries whatever the number of Apps or tokens: the Apps are counted without their
+    counts (or not at all when the caller knows their `count`: changelist_counts' `shown`), and
+    the counts are read for the page's Apps only."""
+    query = _clean_query(query)
+    filters = filters or {}
+    if order.removeprefix("-") not in SORTABLE:
+        order = DEFAULT_ORDER
+    field_name = SORTABLE[order.removeprefix("-")]
+    descending = order.startswith("-")
+    apps = changelist_apps(account, api=api, query=query, filters=filters)
+    if field_name in COUNT_COLUMNS:
+        result = _page_by_count(apps, field_name, descending=descending, number=page)
+    else:
+        rows = apps.values(*CHANGELIST_COLUMNS).order_by(f"-{field_name}" if descending else field_name, "pk")
+        paginator = Paginator(rows, APPS_PER_PAGE)
+        if count is not None:
+            paginator.count = count  # its cached_property, known already: no COUNT query
+        result = paginator.get_page(page)
+        result.object_list = with_counts(list(result.object_list))
+    return ChangeList(page=result, query=query, order=order, filters=filters)
+
+
+def _page_by_count(apps: QuerySet[App], column: str, *, descending: bool, number: str | None) -> Page:
+    """One page of `apps` sorted by one of COUNT_COLUMNS (then by pk): that count is read for
+    every App matched, which an account's limit bounds (APP_LIMIT_PER_ACCOUNT), and sorted
+    here; the page's rows and its other count are read for its Apps only."""
+    ids = list(apps.order_by().values_list("pk", flat=True))
+    counts = COUNTERS[column](ids)
+    sign = -1 if descending else 1
+    ids.sort(key=lambda pk: (sign * counts.get(pk, 0), pk))
+    result = Paginator(ids, APPS_PER_PAGE).get_page(number)
+    rows = apps.filter(pk__in=result.object_list).order_by().values(*CHANGELIST_COLUMNS)
+    rows = {row["pk"]: row for row in rows}
+    # An App removed since its id was read is left out of the page.
+    page_rows = [rows[pk] for pk in result.object_list if pk in rows]
+    result.object_list = with_counts(page_rows, known={column: counts})
+    return result
+
+
+def changelist_counts(
+    account: Account, *, api: str, query: str = "", filters: dict[str, str] | None = None
+) -> dict[str, int]:
+    """In ONE query: the account's Apps on each API and in all (`total`), how many Apps the tab
+    shows with this search and these filters (`shown`: the pager's count), and for each sidebar
+    choice (`"trusted=1"`, `"created=today"`...) how many Apps of the tab and search it would
+    show with the other filters kept, as the Django admin's facets.
+
+    The Apps are grouped by their API, whether the search matches them and whether each choice
+    does (a few dozen groups), and the groups are summed here: a COUNT per choice and filter
+    combination cost more to build than the database took to answer it (make bench, P4)."""
+    query, filters = _clean_query(query), filters or {}
+    choices = [f"{f.parameter}={value}" for f in LIST_FILTERS for value, _label in f.choices]
+    column = {choice: f"c{i}" for i, choice in enumerate(choices)}
+    matches = {column[choice]: _boolean(_filter_q(*choice.split("=", 1))) for choice in choices}
+    if query:
+        matches["searched"] = _boolean(_search_q(query))
+    groups = list(account.apps.order_by().values("api", **matches).annotate(n=Count("*")))
+
+    def count(groups: list[dict], *kept: str) -> int:
+        return sum(group["n"] for group in groups if all(group[column[choice]] for choice in kept))
+
+    tab = [group for group in groups if group["api"] == api and group.get("searched", True)]
+    counts = {
+        "total": count(groups),
+        **{value: count([g for g in groups if g["api"] == value]) for value in Api.values},
+    }
+    counts["shown"] = count(tab, *(f"{parameter}={value}" for parameter, value in filters.items()))
+    for list_filter in LIST_FILTERS:
+        others = [
+            f"{parameter}={value}"
+            for parameter, value in filters.items()
+            if parameter != list_filter.parameter
+        ]
+        for value, _label in list_filter.choices:
+            counts[f"{list_filter.parameter}={value}"] = count(
+                tab, *others, f"{list_filter.parameter}={value}"
+            )
+        counts[f"{list_filter.parameter}="] = count(tab, *others)
+    return counts
+
+
+def _boolean(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def apps_to_remove(actor: Account, account: Account, ids: list[int] | None, *, across=None) -> list[App]:
+    """The selected Apps of `account` that the actor may manage, each with its number of live
+    tokens (`live_tokens`); ids of other accounts' Apps, or out of reach, are left out. With
+    `across` (a changelist_apps queryset: "Select all N Apps"), those Apps instead of `ids`."""
+    selected = Q(pk__in=across.values("pk")) if across is not None else Q(pk__in=ids or [])
+    return list(
+        App.objects.manageable_by(actor)
+        .filter(selected, owner=account)
+        .select_related("owner")
+        .annotate(
+            live_tokens=Count(
+                "accesstoken",
+                filter=Q(accesstoken__expires__gt=timezone.now()) & live_token_q("accesstoken__"),
+            )
+        )
+        .order_by("name", "pk")
+    )

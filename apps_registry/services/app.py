@@ -1,0 +1,159 @@
+"""An App's life: create, update, enable or disable, remove (design §3)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Account
+from portal.audit import Origin
+
+from ..crypto import generate_credential
+from ..exceptions import DuplicateAppKey, ResourceServerNotAllowed
+from ..models import App, AuditAction
+from ._rules import (
+    EDITABLE_FIELDS,
+    REGISTRATION_FIELDS,
+    _audit,
+    _check_credential,
+    _require_manager,
+    check_api_allowed,
+    check_app_limit,
+    may_mark_resource_server,
+)
+from .credentials import _delete_issued_credentials
+from .secrets import _new_secret
+
+
+def app_create(
+    *,
+    actor: Account,
+    owner: Account,
+    api: str,
+    name: str,
+    homepage: str,
+    email: str,
+    redirect_uri: str,
+    description: str = "",
+    image_uri: str = "",
+    phone: str = "",
+    trusted: bool = False,
+    resource_server: bool = False,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    public: bool = False,
+    extra_redirect_uris: list[str] | None = None,
+    origin: Origin,
+) -> App:
+    """Create an App for `owner`, within the owner's App limit and the API its kind allows.
+
+    `client_id` and `client_secret` may be given (the Add App form shows the generated pair
+    before it is submitted); otherwise both are generated. A `public` App (RFC 6749 2.1, from
+    RFC 7591 registration) has no secret and is never trusted.
+    """
+    _require_manager(actor, owner)
+    check_api_allowed(owner=owner, api=api)
+    if resource_server and not may_mark_resource_server(actor):
+        raise ResourceServerNotAllowed()
+    if public and (trusted or resource_server or client_secret is not None):
+        raise ValueError("A public client has no secret and is neither trusted nor a resource server.")
+    if client_id is not None:
+        _check_credential(client_id, "client_id")
+    if client_secret is not None:
+        _check_credential(client_secret, "client_secret")
+    secret = client_secret or generate_credential()
+    app = App(
+        owner=owner,
+        api=api,
+        name=name,
+        description=description,
+        homepage=homepage,
+        image_uri=image_uri,
+        email=email,
+        phone=phone,
+        trusted=trusted,
+        resource_server=resource_server,
+        redirect_uri=redirect_uri,
+        extra_redirect_uris=list(extra_redirect_uris or []),
+        client_id=client_id or generate_credential(),
+        client_type=App.CLIENT_PUBLIC if public else App.CLIENT_CONFIDENTIAL,
+    )
+    # The key's shape is checked above (or it was generated); its uniqueness is left to the
+    # INSERT, which says so whether the key was taken long ago or a moment ago.
+    app.full_clean(exclude=["client_id"])
+    with transaction.atomic():
+        # Lock the owner row, then count: concurrent creates for one owner queue here, so
+        # none can pass the limit. (select_for_update() on the count itself is dropped.)
+        Account.objects.select_for_update().only("pk").get(pk=owner.pk)
+        check_app_limit(owner=owner)
+        try:
+            with transaction.atomic():
+                app.save(force_insert=True)
+        except IntegrityError as error:
+            # The key is taken: in practice the same Add App form sent twice (its signed pair
+            # is used once), possibly at the same moment.
+            raise DuplicateAppKey() from error
+        app.live_secrets = [] if public else [_new_secret(app, secret, actor=actor)]
+        details = {"api": api, "client_type": "public"} if public else {"api": api}
+        _audit(actor=actor, app=app, action=AuditAction.CREATE, origin=origin, details=details)
+    return app
+
+
+def app_update(*, actor: Account, app: App, origin: Origin, **changes) -> App:
+    """Change the editable fields of an App (EDITABLE_FIELDS, and REGISTRATION_FIELDS); records
+    which ones changed."""
+    unknown = set(changes) - {*EDITABLE_FIELDS, *REGISTRATION_FIELDS}
+    if unknown:
+        raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
+    _require_manager(actor, app.owner)
+    with transaction.atomic():
+        app = App.objects.select_for_update().get(pk=app.pk)
+        changed = [field for field, value in changes.items() if getattr(app, field) != value]
+        if "resource_server" in changed and not may_mark_resource_server(actor):
+            raise ResourceServerNotAllowed()
+        if app.is_public and (changes.get("trusted") or changes.get("resource_server")):
+            # A public client proves nothing at the token endpoint: never client_credentials.
+            field = "trusted" if changes.get("trusted") else "resource_server"
+            raise ValidationError(
+                {
+                    field: ValidationError(
+                        "A public client can be neither trusted nor a resource server.",
+                        code="public_client",
+                    )
+                }
+            )
+        for field in changed:
+            setattr(app, field, changes[field])
+        app.full_clean()
+        if changed:
+            app.save(update_fields=[*changed, "updated"])
+            _audit(
+                actor=actor, app=app, action=AuditAction.UPDATE, origin=origin, details={"fields": changed}
+            )
+    return app
+
+
+def app_set_enabled(*, actor: Account, app: App, enabled: bool, origin: Origin) -> App:
+    """Disable an App (no token for it, its tokens refused) or enable it again."""
+    _require_manager(actor, app.owner)
+    with transaction.atomic():
+        # DoesNotExist if the App was removed meanwhile, as in the other services.
+        current = App.objects.select_for_update().only("pk", "enabled").get(pk=app.pk)
+        if current.enabled != enabled:
+            App.objects.filter(pk=app.pk).update(enabled=enabled, updated=timezone.now())
+            action = AuditAction.ENABLE if enabled else AuditAction.DISABLE
+            _audit(actor=actor, app=app, action=action, origin=origin)
+    app.enabled = enabled
+    return app
+
+
+def app_remove(*, actor: Account, app: App, origin: Origin) -> dict:
+    """Delete the App with all its tokens and codes. Returns how many of each went with it."""
+    _require_manager(actor, app.owner)
+    with transaction.atomic():
+        app = App.objects.select_for_update().get(pk=app.pk)  # DoesNotExist if removed meanwhile
+        revoked = _delete_issued_credentials(app.pk)
+        _audit(actor=actor, app=app, action=AuditAction.REMOVE, origin=origin, details=revoked)
+        App.objects.filter(pk=app.pk).delete()
+    return revoked

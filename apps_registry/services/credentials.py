@@ -1,0 +1,155 @@
+"""What an App has issued (tokens and codes): revoking them, deleting them in bulk when an
+App or an account goes, and purging the rows of removed secrets in bounded batches."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.db import connection, transaction
+from django.db.models import Q
+from oauth2_provider.models import get_grant_model, get_id_token_model
+
+from accounts.models import Account
+from portal.audit import Origin
+
+from ..models import AccessToken, App, AppAuthorization, AppSecret, AuditAction, RefreshToken
+from ._rules import _audit, _require_manager
+
+
+def _token_models() -> list[tuple[str, type]]:
+    return [("refresh_tokens", RefreshToken), ("access_tokens", AccessToken)]
+
+
+def _code_models() -> list[tuple[str, type]]:
+    # django-oauth-toolkit's OpenID Connect is off: no ID tokens in practice.
+    return [("id_tokens", get_id_token_model()), ("authorization_codes", get_grant_model())]
+
+
+def _issued_credential_models() -> list[tuple[str, type]]:
+    """Every model that holds an issued credential, under the name the counts use."""
+    return [*_token_models(), *_code_models()]
+
+
+def _delete_issued(where: str, params: list, *, models: list[tuple[str, type]] | None = None) -> dict:
+    """One DELETE per credential table, never row by row, of the rows matching `where` (SQL
+    over the table's own `application_id` and `user_id` columns, written here, never input).
+
+    Tokens reference each other (refresh <-> access, access -> ID token), all within the
+    App; the foreign keys are checked at the end of the transaction, so the order is free.
+    Returns how many rows went from each table."""
+    quote = connection.ops.quote_name
+    counts = {}
+    with connection.cursor() as cursor:
+        for label, model in models or _issued_credential_models():
+            table = quote(model._meta.db_table)  # a model's own table name, not input
+            cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608
+            counts[label] = cursor.rowcount
+    return counts
+
+
+def _delete_issued_credentials(app_id: int) -> dict:
+    """Delete every token and code of an App."""
+    return _delete_issued("application_id = %s", [app_id])
+
+
+def revoke_account_credentials(*, account: Account) -> dict:
+    """Delete what a deactivated account holds (design §8): every token and unused code that
+    acts for it, on any App, and every token and code of the Apps it owns. One DELETE per table
+    and condition, never row by row. Called inside the deactivation's transaction (the
+    `account_deactivated` receiver); reactivating gives nothing back."""
+    app_table = connection.ops.quote_name(App._meta.db_table)
+    # The grants go too: reactivated, the account (or the users of its Apps) is asked again.
+    AppAuthorization.objects.filter(Q(account_id=account.pk) | Q(app__owner_id=account.pk)).delete()
+    return _delete_issued(
+        f"user_id = %s OR application_id IN (SELECT id FROM {app_table} WHERE owner_id = %s)",  # noqa: S608
+        [account.pk, account.pk],
+    )
+
+
+def app_revoke_tokens(
+    *, actor: Account, app: App, origin: Origin, access_token_ids: Collection[int] | None = None
+) -> dict:
+    """Revoke every token and unused code of the App (the secret stays), or only the given
+    access tokens and their refresh tokens. Returns how many of each were revoked."""
+    _require_manager(actor, app.owner)
+    with transaction.atomic():
+        app = App.objects.select_for_update().get(pk=app.pk)  # DoesNotExist if removed meanwhile
+        if access_token_ids is None:
+            revoked = _delete_issued_credentials(app.pk)
+        else:
+            # A handful picked from the token list: the ORM's delete keeps the links between
+            # the remaining tokens consistent (SET_NULL) at a cost that does not matter here.
+            ids = list(access_token_ids)
+            refresh_tokens = RefreshToken.objects.filter(application=app, access_token_id__in=ids)
+            access_tokens = AccessToken.objects.filter(application=app, pk__in=ids)
+            revoked = {
+                "refresh_tokens": refresh_tokens.delete()[1].get(RefreshToken._meta.label, 0),
+                "access_tokens": access_tokens.delete()[1].get(AccessToken._meta.label, 0),
+            }
+        _audit(actor=actor, app=app, action=AuditAction.REVOKE_TOKENS, origin=origin, details=revoked)
+    return revoked
+
+
+# --- the rows of removed secrets ------------------------------------------------------------
+
+PURGE_BATCH = 5000
+
+
+def delete_access_token_rows(cursor, rows: list[tuple[int, int | None]]) -> tuple[int, int]:
+    """Delete the access tokens of `rows` ((id, id_token_id) pairs, as selected) and the ID
+    tokens they link to, with `cursor`, in the caller's transaction. Returns how many of each
+    went."""
+    if not rows:
+        return 0, 0
+    quote = connection.ops.quote_name
+    access = quote(AccessToken._meta.db_table)
+    id_tokens = quote(get_id_token_model()._meta.db_table)
+    marks = ", ".join(["%s"] * len(rows))
+    cursor.execute(f"DELETE FROM {access} WHERE id IN ({marks})", [pk for pk, _ in rows])  # noqa: S608
+    deleted = cursor.rowcount
+    linked = [id_token for _, id_token in rows if id_token is not None]
+    if not linked:
+        return deleted, 0
+    marks = ", ".join(["%s"] * len(linked))
+    cursor.execute(f"DELETE FROM {id_tokens} WHERE id IN ({marks})", linked)  # noqa: S608
+    return deleted, cursor.rowcount
+
+
+def purge_removed_secrets(*, batch: int = PURGE_BATCH, max_batches: int | None = None) -> dict:
+    """Delete the tokens of removed secrets (refused since the removal), `batch` rows of a
+    table per transaction, then each secret's own row once its last token is gone. At most
+    `max_batches` transactions when given (a bounded slice of the work); what is left waits
+    for the next run. Returns how many rows went from each table."""
+    quote = connection.ops.quote_name
+    access, refresh = quote(AccessToken._meta.db_table), quote(RefreshToken._meta.db_table)
+    counts = {"access_tokens": 0, "refresh_tokens": 0, "id_tokens": 0, "secrets": 0}
+    done = 0
+    for secret_id in (
+        AppSecret.objects.filter(removed__isnull=False).order_by("pk").values_list("pk", flat=True)
+    ):
+        while max_batches is None or done < max_batches:
+            done += 1
+            with transaction.atomic(), connection.cursor() as cursor:
+                # Tables written here, never input; the ids are parameters.
+                cursor.execute(
+                    f"DELETE FROM {refresh} WHERE id IN "  # noqa: S608
+                    f"(SELECT id FROM {refresh} WHERE secret_id = %s LIMIT %s)",
+                    [secret_id, batch],
+                )
+                counts["refresh_tokens"] += cursor.rowcount
+                moved = cursor.rowcount
+                cursor.execute(
+                    f"SELECT id, id_token_id FROM {access} WHERE secret_id = %s LIMIT %s",  # noqa: S608
+                    [secret_id, batch],
+                )
+                rows = cursor.fetchall()
+                access_count, id_count = delete_access_token_rows(cursor, rows)
+                counts["access_tokens"] += access_count
+                counts["id_tokens"] += id_count
+                if moved < batch and len(rows) < batch:
+                    # Nothing of it is left: no new token can name it (the trigger).
+                    counts["secrets"] += AppSecret.objects.filter(pk=secret_id).delete()[0]
+                    break
+        if max_batches is not None and done >= max_batches:
+            break
+    return counts
