@@ -280,7 +280,7 @@ NO_TRIGGER = "for a trigger, which it does not create"
         ("A database trigger (migration 0099) refuses it.", IN_DOCS, "apps_registry has no migration 0099"),
         ("Fixed in migrations 0005 and 0042.", IN_DOCS, "apps_registry has no migration 0042"),
         ("The parent table (accounts migration 0009).", IN_DOCS, "accounts has no migration 0009"),
-        ("enforced with triggers (migration 0005).", IN_ACCOUNTS, "accounts has no migration 0005"),
+        ("enforced with triggers (migration 0042).", IN_ACCOUNTS, "accounts has no migration 0042"),
         ("See `apps_registry/0010_token_counts`.", IN_DOCS, "has no migration 0010_token_counts"),
         ("A database trigger (migration 0007) refuses it.", IN_DOCS, NO_TRIGGER),
         ("What the trigger of migration 0007 says.", IN_DOCS, NO_TRIGGER),
