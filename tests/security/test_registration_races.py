@@ -7,49 +7,26 @@ so exactly the allowed number pass; an initial access token's uses likewise."""
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 import requests
-from django.db import connection
 from django.utils import timezone
 
 from apps_registry.models import App, InitialAccessToken
 from oauth.services import initial_access_token_create
 from portal.audit import COMMAND_LINE
+from tests.security.helpers import TIMEOUT, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 8
-TIMEOUT = 60
 BODY = {
     "client_name": "Racer",
     "redirect_uris": ["http://127.0.0.1:5000/cb"],
     "token_endpoint_auth_method": "none",
 }
-
-
-def together(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-    outcomes: list = [None] * count
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait(timeout=TIMEOUT)
-            outcomes[n] = work(n)
-        except Exception as error:
-            outcomes[n] = f"{type(error).__name__}: {error}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT * 2)
-    return outcomes
 
 
 def register(live_server, headers: dict | None = None) -> int:
@@ -62,7 +39,7 @@ def register(live_server, headers: dict | None = None) -> int:
 def test_concurrent_open_registrations_from_one_address_stop_at_the_rate(live_server, demo, settings):
     settings.OAUTH_OPEN_REGISTRATION_ACCOUNT = "organization"
     settings.OAUTH_OPEN_REGISTRATION_PER_ADDRESS = 3
-    outcomes = together(THREADS, lambda n: register(live_server))
+    outcomes = run_together(THREADS, lambda n: register(live_server))
     assert Counter(outcomes) == {201: 3, 429: THREADS - 3}, outcomes
     assert App.objects.count() == 3
 
@@ -76,6 +53,6 @@ def test_concurrent_uses_of_an_initial_access_token_stop_at_its_uses(live_server
         max_uses=2,
         origin=COMMAND_LINE,
     )[1]
-    outcomes = together(THREADS, lambda n: register(live_server, {"Authorization": f"Bearer {token}"}))
+    outcomes = run_together(THREADS, lambda n: register(live_server, {"Authorization": f"Bearer {token}"}))
     assert Counter(outcomes) == {201: 2, 401: THREADS - 2}, outcomes
     assert App.objects.count() == 2 and InitialAccessToken.objects.get().uses == 2
