@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "oauth2_provider",
+    "corsheaders",
     "axes",
     "csp",
     # Sign-in with external identity providers only (accounts/external.py): allauth's own
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     # First: X-Forwarded-Proto from anyone but a trusted proxy is dropped before Django reads it.
     "portal.middleware.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # CORS for browser-based clients, on the OAuth endpoints that declare it only (below).
+    "corsheaders.middleware.CorsMiddleware",
     "oauth.middleware.RequireTLSMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.speedups.page_middleware.SessionMiddleware",
@@ -300,6 +303,21 @@ OAUTH_OPEN_REGISTRATION_CAP = env.int("OAUTH_OPEN_REGISTRATION_CAP", default=200
 # /metrics (Prometheus) is served only to a scraper that sends `Authorization: Bearer` with
 # this token; unset, /metrics is a 404. Under gunicorn set PROMETHEUS_MULTIPROC_DIR too.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# --- CORS: browser-based clients (django-cors-headers; oauth/endpoints.py declares which) -----
+# An MCP client in a web page (the MCP Inspector's, say) discovers, registers, exchanges its
+# code and calls "who am I" with fetch(): those endpoints answer any origin, never with
+# credentials (they read no cookie, so a page cannot act as its visitor), and the preflight
+# allows the headers such a client sends. The consent pages are navigated to, never fetched, and
+# introspection is a server's call: neither is listed. WWW-Authenticate is exposed so that the
+# client reads /uapi/@me's challenge (resource_metadata) and the token endpoint's.
+CORS_URLS_REGEX = oauth_endpoints.CORS_PATHS
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "mcp-protocol-version"]
+CORS_EXPOSE_HEADERS = ["WWW-Authenticate"]
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # --- OAuth 2.0 (django-oauth-toolkit) ------------------------------------------------
 
