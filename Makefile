@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := install
-.PHONY: install install-dev chromium clients axe wrk run lint check-deploy test test-sqlite test-postgres bench
+.PHONY: install install-dev chromium clients axe mcp-ts wrk run lint check-deploy test test-sqlite test-postgres bench
 
 # --- The virtual environment -----------------------------------------------------------
 # pyproject.toml asks for Python 3.11. The interpreter: PYTHON=... when given, otherwise
@@ -102,6 +102,14 @@ $(AXE_JS): tests/browser/axe/package.json tests/browser/axe/package-lock.json
 	cd tests/browser/axe && npm ci --no-audit --no-fund --silent
 	@touch $@
 
+# The MCP tests run the official TypeScript MCP SDK in Node (tests/mcp/typescript/package.json,
+# locked); installed into tests/mcp/typescript/node_modules (not committed), as axe-core is.
+MCP_TS := tests/mcp/typescript/node_modules/@modelcontextprotocol/sdk/package.json
+mcp-ts: $(MCP_TS)
+$(MCP_TS): tests/mcp/typescript/package.json tests/mcp/typescript/package-lock.json
+	cd tests/mcp/typescript && npm ci --no-audit --no-fund --silent
+	@touch $@
+
 ## Set up, migrate, seed the demo accounts and their Apps, serve on http://127.0.0.1:$(PORT)
 run: install
 	DEBUG=true $(PY) manage.py migrate --noinput
@@ -126,10 +134,10 @@ check-deploy: install
 ## Everything CI runs: lint, deploy checks, the suite on SQLite and on PostgreSQL
 test: lint check-deploy test-sqlite test-postgres
 
-test-sqlite: install-dev chromium clients axe
+test-sqlite: install-dev chromium clients axe mcp-ts
 	DATABASE_URL= $(PY) -m pytest
 
-test-postgres: install-dev chromium clients axe
+test-postgres: install-dev chromium clients axe mcp-ts
 	DATABASE_URL=$(PG_DATABASE_URL) $(PY) -m pytest
 
 # The benchmark drives load with Debian's wrk; install it when it is missing (root or sudo).
