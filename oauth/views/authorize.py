@@ -48,7 +48,9 @@ PROMPT_NONE_ERRORS = {
 # --- /oauth/authorize.php (design §6) -----------------------------------------------------
 
 
-def _authorize_error(request: HttpRequest, error: OAuthToolkitError) -> HttpResponse:
+def _authorize_error(
+    request: HttpRequest, error: OAuthToolkitError, client_id: str | None = None
+) -> HttpResponse:
     """The error redirect oauthlib allows, or an error page where redirecting is not safe
     (an unknown client or a redirect_uri that does not match)."""
     oauthlib_error = error.oauthlib_error
@@ -62,7 +64,7 @@ def _authorize_error(request: HttpRequest, error: OAuthToolkitError) -> HttpResp
     return redirect_with(
         oauthlib_error.redirect_uri,
         _with_iss(oauthlib_error.twotuples),
-        _schemes(oauthlib_error.client_id),
+        _schemes(client_id or oauthlib_error.client_id or request.GET.get("client_id")),
     )
 
 
@@ -194,7 +196,7 @@ def _issue_code(request: HttpRequest, core, scopes: list[str], credentials: dict
             request, scopes=" ".join(scopes), credentials=credentials, allow=allow
         )
     except OAuthToolkitError as error:
-        return _authorize_error(request, error)
+        return _authorize_error(request, error, credentials.get("client_id"))
     return sensitive(OAuth2ResponseRedirect(uri, _schemes(credentials.get("client_id"))))
 
 

@@ -184,3 +184,17 @@ def test_a_private_use_redirect_receives_its_code(client, open_registration, dem
     answer = client.post(AUTHORIZE, {"request": page.context["blob"], "action": "allow"})
     assert answer.status_code == 302
     assert answer["Location"].startswith("com.example.app:/oauth2redirect?code=")
+
+
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:53682/callback", "com.example.app:/oauth2redirect"])
+def test_deny_goes_back_to_a_native_redirect_url_too(client, open_registration, demo, uri):
+    """The answer to Deny is a redirect to the App like the code's (access_denied), whatever
+    scheme its rule allowed: never Django's refusal of a non-web scheme (a 400 page)."""
+    from tests.oauth.test_registration import AUTHORIZE, authorize_params
+
+    app = App.objects.get(client_id=register(client, redirect_uris=[uri]).json()["client_id"])
+    client.force_login(demo["user"])
+    page = client.get(AUTHORIZE, authorize_params(app))
+    answer = client.post(AUTHORIZE, {"request": page.context["blob"], "action": "deny"})
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(f"{uri}?error=access_denied")
