@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := install
-.PHONY: install install-dev chromium clients axe mcp-ts wrk run lint check-deploy test test-sqlite test-postgres bench
+.PHONY: install install-dev chromium clients axe mcp-ts mcp wrk run lint check-deploy test test-sqlite test-postgres bench
 
 # --- The virtual environment -----------------------------------------------------------
 # pyproject.toml asks for Python 3.11. The interpreter: PYTHON=... when given, otherwise
@@ -111,13 +111,23 @@ $(MCP_TS): tests/mcp/typescript/package.json tests/mcp/typescript/package-lock.j
 	@touch $@
 
 ## Set up, migrate, seed the demo accounts and their Apps, serve on http://127.0.0.1:$(PORT)
+# Every step sees the same development settings: `migrate` runs the system checks too, and an
+# OAUTH_EXTRA_RESOURCES naming a loopback http server (README, "Connect an MCP client") is
+# valid only while OAUTH_ALLOW_LOOPBACK_HTTP is on (oauth.E001 otherwise).
+RUN_ENV := DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true OAUTH_ISSUER=http://127.0.0.1:$(PORT)
 run: install
-	DEBUG=true $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
 # (The demo's disabled Apps would print their e-mail notices over the logins seed_demo lists.)
-	DEBUG=true EMAIL_URL=dummymail:// $(PY) manage.py seed_demo
+	$(RUN_ENV) EMAIL_URL=dummymail:// $(PY) manage.py seed_demo
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true OAUTH_ISSUER=http://127.0.0.1:$(PORT) \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## The official MCP SDK (and its httpx2, uvicorn) in .venv, for README's "Connect an MCP client"
+mcp: $(VENV)/.mcp
+$(VENV)/.mcp: pyproject.toml $(VENV)/.runtime
+	$(PY) -m pip install --quiet ".[mcp]" \
+	  || { rm -rf $(VENV); echo "pip install failed; removed $(VENV)." >&2; exit 1; }
+	@touch $@
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
