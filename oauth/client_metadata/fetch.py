@@ -21,9 +21,10 @@ redirects, the address pinned).
 
 Why the portal's own fetch and not django-oauth-toolkit's SafeMetadataFetcher, which it extends
 (the library's CIMD_METADATA_FETCHER setting names this class): the library's has no loopback
-allowance, so nothing could test it over a real connection; its urllib3 timeout bounds each read
-of the body rather than the whole body (a server that sends a byte a second holds the worker for
-as long as it likes); and its refusals do not say which rule refused, which the consent page's
+allowance, so nothing could test it over a real connection; it leaves the bound on a body that
+trickles in to urllib3's timeouts, where this one sets the socket's timeout to what is left of
+its one deadline before every read (tests/oauth/client_metadata/test_fetch.py sends a body a
+byte at a time); and its refusals do not say which rule refused, which the consent page's
 error does. The limits are the library's settings (CIMD_FETCH_TIMEOUT_SECONDS,
 CIMD_MAX_DOCUMENT_SIZE, CIMD_METADATA_MIN_AGE_SECONDS, CIMD_METADATA_MAX_AGE_SECONDS), read at
 call time.
