@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := install
-.PHONY: install install-dev chromium clients axe wrk run lint check-deploy test test-sqlite test-postgres bench
+.PHONY: install install-dev chromium clients axe mcp-ts mcp wrk run lint check-deploy test test-sqlite test-postgres bench
 
 # --- The virtual environment -----------------------------------------------------------
 # pyproject.toml asks for Python 3.11. The interpreter: PYTHON=... when given, otherwise
@@ -102,14 +102,32 @@ $(AXE_JS): tests/browser/axe/package.json tests/browser/axe/package-lock.json
 	cd tests/browser/axe && npm ci --no-audit --no-fund --silent
 	@touch $@
 
+# The MCP tests run the official TypeScript MCP SDK in Node (tests/mcp/typescript/package.json,
+# locked); installed into tests/mcp/typescript/node_modules (not committed), as axe-core is.
+MCP_TS := tests/mcp/typescript/node_modules/@modelcontextprotocol/sdk/package.json
+mcp-ts: $(MCP_TS)
+$(MCP_TS): tests/mcp/typescript/package.json tests/mcp/typescript/package-lock.json
+	cd tests/mcp/typescript && npm ci --no-audit --no-fund --silent
+	@touch $@
+
 ## Set up, migrate, seed the demo accounts and their Apps, serve on http://127.0.0.1:$(PORT)
+# Every step sees the same development settings: `migrate` runs the system checks too, and an
+# OAUTH_EXTRA_RESOURCES naming a loopback http server (README, "Connect an MCP client") is
+# valid only while OAUTH_ALLOW_LOOPBACK_HTTP is on (oauth.E001 otherwise).
+RUN_ENV := DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true OAUTH_ISSUER=http://127.0.0.1:$(PORT)
 run: install
-	DEBUG=true $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
 # (The demo's disabled Apps would print their e-mail notices over the logins seed_demo lists.)
-	DEBUG=true EMAIL_URL=dummymail:// $(PY) manage.py seed_demo
+	$(RUN_ENV) EMAIL_URL=dummymail:// $(PY) manage.py seed_demo
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true OAUTH_ISSUER=http://127.0.0.1:$(PORT) \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## The official MCP SDK (and its httpx2, uvicorn) in .venv, for README's "Connect an MCP client"
+mcp: $(VENV)/.mcp
+$(VENV)/.mcp: pyproject.toml $(VENV)/.runtime
+	$(PY) -m pip install --quiet ".[mcp]" \
+	  || { rm -rf $(VENV); echo "pip install failed; removed $(VENV)." >&2; exit 1; }
+	@touch $@
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -126,10 +144,10 @@ check-deploy: install
 ## Everything CI runs: lint, deploy checks, the suite on SQLite and on PostgreSQL
 test: lint check-deploy test-sqlite test-postgres
 
-test-sqlite: install-dev chromium clients axe
+test-sqlite: install-dev chromium clients axe mcp-ts
 	DATABASE_URL= $(PY) -m pytest
 
-test-postgres: install-dev chromium clients axe
+test-postgres: install-dev chromium clients axe mcp-ts
 	DATABASE_URL=$(PG_DATABASE_URL) $(PY) -m pytest
 
 # The benchmark drives load with Debian's wrk; install it when it is missing (root or sudo).

@@ -123,7 +123,17 @@ class AppSecretInline(admin.TabularInline):
 class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = AppAdminForm
     inlines = [AppSecretInline]
-    list_display = ["name", "owner", "api", "client_id", "trusted", "enabled", "created", "last_used"]
+    list_display = [
+        "name",
+        "owner",
+        "api",
+        "client_id",
+        "registration_source",
+        "trusted",
+        "enabled",
+        "created",
+        "last_used",
+    ]
     list_filter = ["api", "trusted", "enabled"]
     list_select_related = ["owner"]
     search_fields = ["name", "client_id", "owner__username"]
@@ -164,12 +174,26 @@ class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
         else:
             fields.insert(2, "client_id")
             fields.insert(3, "client_type")
+            fields.insert(4, "registration_source")
+            if obj.is_metadata_document:
+                fields[5:5] = ["metadata_fetched", "cimd_expires_at"]
             if obj.extra_redirect_uris:
                 fields.insert(fields.index("redirect_uri") + 1, "extra_redirect_uris")
         return fields
 
     def get_readonly_fields(self, request, obj=None):
-        return ["owner", "api", "client_id", "client_type", "extra_redirect_uris"] if obj is not None else []
+        if obj is None:
+            return []
+        return [
+            "owner",
+            "api",
+            "client_id",
+            "client_type",
+            "registration_source",
+            "metadata_fetched",
+            "cimd_expires_at",
+            "extra_redirect_uris",
+        ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":

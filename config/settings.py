@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "oauth2_provider",
+    "corsheaders",
     "axes",
     "csp",
     # Sign-in with external identity providers only (accounts/external.py): allauth's own
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     # First: X-Forwarded-Proto from anyone but a trusted proxy is dropped before Django reads it.
     "portal.middleware.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # CORS for browser-based clients, on the OAuth endpoints that declare it only (below).
+    "corsheaders.middleware.CorsMiddleware",
     "oauth.middleware.RequireTLSMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.speedups.page_middleware.SessionMiddleware",
@@ -294,12 +297,40 @@ OAUTH_OPEN_REGISTRATION_ACCOUNT = env.str("OAUTH_OPEN_REGISTRATION_ACCOUNT", def
 OAUTH_OPEN_REGISTRATION_PER_ADDRESS = env.int("OAUTH_OPEN_REGISTRATION_PER_ADDRESS", default=10)
 OAUTH_OPEN_REGISTRATION_CAP = env.int("OAUTH_OPEN_REGISTRATION_CAP", default=200)
 
+# --- Client ID Metadata Documents (oauth/client_metadata/, design §6.2) -------------------------
+# A client_id that is an https URL names the client's metadata, which the portal fetches and keeps
+# as an App of this account (username, or id). Off unless set; docs/deployment.md says what
+# turning it on risks. The discovery metadata says client_id_metadata_document_supported only then.
+OAUTH_CLIENT_METADATA_ACCOUNT = env.str("OAUTH_CLIENT_METADATA_ACCOUNT", default="")
+# Development and the tests only (`check --deploy` refuses it): the document's host may resolve to
+# a loopback address. Still https, no redirects, the address pinned.
+OAUTH_CLIENT_METADATA_ALLOW_LOOPBACK = env.bool("OAUTH_CLIENT_METADATA_ALLOW_LOOPBACK", default=False)
+# Fetches of documents per host per hour (every process's, counted in the database), and how
+# many metadata documents' Apps may exist at once (beside the owning account's APP_LIMIT).
+OAUTH_CLIENT_METADATA_FETCHES_PER_HOST = env.int("OAUTH_CLIENT_METADATA_FETCHES_PER_HOST", default=30)
+OAUTH_CLIENT_METADATA_CAP = env.int("OAUTH_CLIENT_METADATA_CAP", default=500)
+
 # --- Probes and metrics (docs/deployment.md, section 9) ------------------------------------
 # /healthz and /readyz answer plain HTTP too (exempt from the redirect above): probes speak
 # HTTP to the process, and they take a 301 for success, which would hide a failing database.
 # /metrics (Prometheus) is served only to a scraper that sends `Authorization: Bearer` with
 # this token; unset, /metrics is a 404. Under gunicorn set PROMETHEUS_MULTIPROC_DIR too.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# --- CORS: browser-based clients (django-cors-headers; oauth/endpoints.py declares which) -----
+# An MCP client in a web page (the MCP Inspector's, say) discovers, registers, exchanges its
+# code and calls "who am I" with fetch(): those endpoints answer any origin, never with
+# credentials (they read no cookie, so a page cannot act as its visitor), and the preflight
+# allows the headers such a client sends. The consent pages are navigated to, never fetched, and
+# introspection is a server's call: neither is listed. WWW-Authenticate is exposed so that the
+# client reads /uapi/@me's challenge (resource_metadata) and the token endpoint's.
+CORS_URLS_REGEX = oauth_endpoints.CORS_PATHS
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "mcp-protocol-version"]
+CORS_EXPOSE_HEADERS = ["WWW-Authenticate"]
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # --- OAuth 2.0 (django-oauth-toolkit) ------------------------------------------------
 
@@ -339,6 +370,23 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    # A native App's http://localhost redirect URL matches on any port, as 127.0.0.1's does
+    # (RFC 8252 7.3; the MCP authorization specification). Only for the redirect URLs of Apps
+    # that registered themselves: apps_registry/redirect_uris.py asks for an exact match first
+    # for every other App.
+    "ALLOW_LOCALHOST_LOOPBACK": True,
+    # Client ID Metadata Documents are the portal's own (oauth/client_metadata/): the library's
+    # resolution (CIMD_ENABLED) stays off, its hooks and limits are used. The fetch: at most
+    # this many seconds in all (connection, TLS, body) and bytes; a document is fresh for its
+    # Cache-Control max-age within [5 minutes, a day]; a failure is not retried for a minute.
+    "CIMD_ENABLED": False,
+    "CIMD_METADATA_FETCHER": "oauth.client_metadata.MetadataFetcher",
+    "CIMD_REGISTRATION_PERMISSION_CLASSES": ("oauth.client_metadata.RefusedHostPermission",),
+    "CIMD_FETCH_TIMEOUT_SECONDS": env.float("OAUTH_CLIENT_METADATA_TIMEOUT", default=5.0),
+    "CIMD_MAX_DOCUMENT_SIZE": env.int("OAUTH_CLIENT_METADATA_MAX_BYTES", default=5 * 1024),
+    "CIMD_METADATA_MIN_AGE_SECONDS": 300,
+    "CIMD_METADATA_MAX_AGE_SECONDS": 86_400,
+    "CIMD_FAILURE_BACKOFF_SECONDS": 60,
 }
 
 # --- External identity providers (django-allauth social accounts) ---------------------

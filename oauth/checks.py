@@ -1,5 +1,6 @@
 """System checks for the OAuth settings: OAUTH_EXTRA_RESOURCES is well formed (RFC 8707), and
-`check --deploy` warns about loopback HTTP, a missing or non-https issuer, and open registration."""
+`check --deploy` warns about loopback HTTP, a missing or non-https issuer, open registration and
+Client ID Metadata Documents, and refuses metadata documents fetched from loopback."""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -79,5 +80,40 @@ def open_registration_is_deliberate(app_configs, **kwargs) -> list[Warning]:
             "(the rate limit counts per client address), then add 'oauth.W001' to "
             "SILENCED_SYSTEM_CHECKS to acknowledge it (docs/deployment.md, open registration).",
             id="oauth.W001",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def client_metadata_documents_are_deliberate(app_configs, **kwargs) -> list[Warning]:
+    """Client ID Metadata Documents let anyone name a client by a URL the portal then fetches
+    (design §6.2): a choice the operator acknowledges by silencing this warning."""
+    if not settings.OAUTH_CLIENT_METADATA_ACCOUNT:
+        return []
+    return [
+        Warning(
+            "Client ID Metadata Documents are on (OAUTH_CLIENT_METADATA_ACCOUNT): any https URL is a "
+            "client_id the portal fetches (from public addresses only), keeping each document as a "
+            f"public, unverified App of {settings.OAUTH_CLIENT_METADATA_ACCOUNT!r} (at most "
+            f"{settings.OAUTH_CLIENT_METADATA_CAP}, {settings.OAUTH_CLIENT_METADATA_FETCHES_PER_HOST} "
+            "fetches per host an hour) that asks your users to consent to it.",
+            hint="Name an account of its own that holds nothing else, then add 'oauth.W002' to "
+            "SILENCED_SYSTEM_CHECKS to acknowledge it (docs/deployment.md, metadata documents).",
+            id="oauth.W002",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def client_metadata_from_loopback_is_for_development(app_configs, **kwargs) -> list[Error]:
+    """OAUTH_CLIENT_METADATA_ALLOW_LOOPBACK lets anyone make the portal fetch from its own host."""
+    if not settings.OAUTH_CLIENT_METADATA_ALLOW_LOOPBACK:
+        return []
+    return [
+        Error(
+            "OAUTH_CLIENT_METADATA_ALLOW_LOOPBACK is on: a client_id URL whose host resolves to a "
+            "loopback address is fetched, so anyone can make the portal call services on its own host.",
+            hint="It is for development and the tests only: turn it off (docs/deployment.md).",
+            id="oauth.E002",
         )
     ]

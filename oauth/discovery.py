@@ -14,6 +14,7 @@ from oauth2_provider.oauth2_validators import is_valid_resource_uri
 
 from apps_registry.apis import API_KINDS, Api
 
+from . import client_metadata
 from .issuer import configured_issuer, plain_http_allowed
 
 
@@ -75,6 +76,8 @@ def authorization_server_metadata(issuer: str) -> dict:
         "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": True,
+        # draft-ietf-oauth-client-id-metadata-document: only while the operator turned them on.
+        **({"client_id_metadata_document_supported": True} if client_metadata.enabled() else {}),
     }
 
 

@@ -11,12 +11,18 @@ is tried), and config/settings.py derives from them how the middleware treats ea
 - An endpoint with `tls` lies in a tree (its first path segment: oauth/, uapi/, unifiedapi/)
   where plain HTTP is refused with 403 and never redirected, since by then a secret or a token
   has crossed the network (settings.TLS_REQUIRED_PATHS and SECURE_REDIRECT_EXEMPT; design §7).
+- An endpoint with `cors` answers browser-based clients on any origin (django-cors-headers,
+  settings.CORS_URLS_REGEX, built here as CORS_PATHS): discovery, registration, the token and
+  revocation endpoints, "who am I". Never with credentials: no cookie is read there. Pages
+  (the consent pages, which the browser navigates to) and introspection (a resource server's
+  call, from a server) have none.
 
 No model import: the settings read this module before Django is set up.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal, NamedTuple
 
 from apps_registry.apis import API_KINDS
@@ -30,6 +36,7 @@ class Endpoint(NamedTuple):
     name: str | None  # the URL name in the "oauth" namespace
     caller: Caller
     tls: bool = True
+    cors: bool = False
 
     @property
     def path(self) -> str | None:
@@ -45,18 +52,20 @@ class Endpoint(NamedTuple):
 ENDPOINTS: tuple[Endpoint, ...] = (
     # The API endpoints first: they are resolved on every API request (make bench). Each API
     # the portal answers has its "who am I" (apps_registry/apis.py: /uapi/@me, /unifiedapi/@me).
-    *(Endpoint(path, "me", name, "program") for kind in API_KINDS for path, name in kind.me_paths),
-    Endpoint("oauth/token.php", "token", "token", "program"),
-    Endpoint("oauth/revoke", "revoke", "revoke", "program"),
-    Endpoint("oauth/revoke.php", "revoke", None, "program"),
+    *(Endpoint(path, "me", name, "program", cors=True) for kind in API_KINDS for path, name in kind.me_paths),
+    Endpoint("oauth/token.php", "token", "token", "program", cors=True),
+    Endpoint("oauth/revoke", "revoke", "revoke", "program", cors=True),
+    Endpoint("oauth/revoke.php", "revoke", None, "program", cors=True),
     Endpoint("oauth/introspect", "introspect", "introspect", "program"),
     Endpoint("oauth/introspect.php", "introspect", None, "program"),
     Endpoint("oauth/register.php", "register", "register", "browser"),
     Endpoint("oauth/register/consent/", "register_consent", "register_consent", "browser"),
     Endpoint("oauth/register/resume/", "register_resume", "register_resume", "browser"),
     # RFC 7591 registration and its RFC 7592 client configuration endpoint (JSON APIs).
-    Endpoint("oauth/register", "register_client", "register_client_create", "program"),
-    Endpoint("oauth/register/<str:client_id>", "client_configuration", "register_client", "program"),
+    Endpoint("oauth/register", "register_client", "register_client_create", "program", cors=True),
+    Endpoint(
+        "oauth/register/<str:client_id>", "client_configuration", "register_client", "program", cors=True
+    ),
     Endpoint("oauth/authorize.php", "authorize", "authorize", "browser"),
     Endpoint("oauth/authorize/resume/", "authorize_resume", "authorize_resume", "browser"),
     # Discovery (RFC 8414 §3, RFC 9728 §3): the issuer has no path, so no path is inserted.
@@ -67,6 +76,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "authorization_server_metadata",
         "program",
         tls=False,
+        cors=True,
     ),
     Endpoint(
         ".well-known/oauth-protected-resource/<slug:resource>",
@@ -74,6 +84,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "protected_resource_metadata",
         "program",
         tls=False,
+        cors=True,
     ),
 )
 
@@ -83,3 +94,14 @@ PROGRAM_PATHS = frozenset(e.path for e in ENDPOINTS if e.caller == "program" and
 BROWSER_PATHS = frozenset(e.path for e in ENDPOINTS if e.caller == "browser" and e.path)
 # The trees where plain HTTP is refused, never redirected.
 TLS_TREES = tuple(sorted({e.tree for e in ENDPOINTS if e.tls}))
+
+
+def _pattern(route: str) -> str:
+    """A route as a regular expression of the path: each converter one path segment."""
+    return "".join(
+        "[^/]+" if part.startswith("<") else re.escape(part) for part in re.split(r"(<[^>]+>)", route) if part
+    )
+
+
+# The paths answered to browser-based clients of any origin (django-cors-headers' CORS_URLS_REGEX).
+CORS_PATHS = "^/(?:" + "|".join(_pattern(e.route) for e in ENDPOINTS if e.cors) + ")$"

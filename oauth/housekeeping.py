@@ -21,6 +21,7 @@ from apps_registry.models import (
     App,
     ClientRegistration,
     ConsumedRegistration,
+    MetadataFetch,
     RedeemedCode,
     RefreshToken,
 )
@@ -134,12 +135,15 @@ def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
     with transaction.atomic():
         codes = purge_redeemed_codes(now)
         consents = purge_consumed_registrations(now)
+        # The per-host limit of metadata document fetches counts the past hour only.
+        fetches = MetadataFetch.objects.filter(created__lt=now - OPEN_REGISTRATION_RATE_WINDOW).delete()[0]
     unused = purge_unused_open_registrations(now)
     return {
         "expired_access_tokens": expired,
         "redeemed_codes": codes,
         "consumed_registrations": consents,
         "unused_open_registrations": unused,
+        "metadata_document_fetches": fetches,
         "removed_secrets": removed["secrets"],
         "tokens_of_removed_secrets": removed["access_tokens"] + removed["refresh_tokens"],
     }

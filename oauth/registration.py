@@ -65,12 +65,16 @@ class ClientMetadata:
     def app_fields(self, *, default_email: str) -> dict:
         """The keyword arguments of app_create (and app_update) this metadata gives.
 
-        client_uri is the App's homepage; without one, the origin of the first redirect URL.
+        client_uri is the App's homepage; without one, the origin of the first http(s) redirect URL
+        (none for an App whose redirect URLs are all private-use schemes).
         contacts' first address is the App's admin e-mail; without one, the owning account's."""
         homepage = self.client_uri
-        if not homepage:
-            parts = urlsplit(self.redirect_uris[0])
+        web = [uri for uri in self.redirect_uris if urlsplit(uri).scheme in ("https", "http")]
+        if not homepage and web:
+            parts = urlsplit(web[0])
             homepage = f"{parts.scheme}://{parts.netloc}/"
+        # A native App whose every redirect URL is a private-use scheme: no homepage at all
+        # (App.clean_fields lets a client's own App have none) rather than one made up.
         return {
             "api": self.scope,
             "name": self.client_name,

@@ -174,7 +174,7 @@ def introspection(
         extra = {"token_type": "Bearer", "exp": int(last.timestamp())}
     else:
         active = enabled and last is None
-        extra = {"token_type": "refresh_token"}
+        extra = {}  # RFC 7662 2.2: token_type is an access token's type (Bearer); none here
     if not active:
         return INACTIVE
     account = user if user["id"] is not None else owner

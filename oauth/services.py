@@ -134,14 +134,17 @@ def open_registration_account() -> Account | None:
 
 
 def _create_registered_app(
-    *, actor: Account, owner: Account, metadata: ClientMetadata, origin: Origin
+    *, actor: Account, owner: Account, metadata: ClientMetadata, origin: Origin, unverified: bool = False
 ) -> tuple[App, str | None]:
     try:
-        # Clients register the same metadata again routinely: never a twin question here.
+        # Clients register the same metadata again routinely: never a twin question here. Its
+        # redirect URLs follow a client's own rule (registration_source "dcr": redirect_uris.py).
         app = app_add(
             actor=actor,
             owner=owner,
             public=metadata.public,
+            registration_source=App.RegistrationSource.DCR,
+            unverified=unverified,
             origin=origin,
             **metadata.app_fields(default_email=owner.email),
         ).app
@@ -154,10 +157,11 @@ def registration_create(
     *, metadata: ClientMetadata, initial_access_token: str | None, ip_address: str | None, origin: Origin
 ) -> Registered:
     """RFC 7591 3: register an App. With an initial access token, to that token's account (one
-    use of it); without one, through open registration when it is on: a public client only,
-    owned by OAUTH_OPEN_REGISTRATION_ACCOUNT, within the per-address rate and the total cap,
-    removed if it gets no token within a day. Every rule of app_create holds either way.
-    RegistrationError, with nothing written, when a rule is broken."""
+    use of it); without one, through open registration when it is on: owned by
+    OAUTH_OPEN_REGISTRATION_ACCOUNT, unverified (never trusted, PKCE S256 required whether it
+    is public or holds a secret), within the per-address rate and the total cap, removed if it
+    gets no token within a day. Every rule of app_create holds either way. RegistrationError,
+    with nothing written, when a rule is broken."""
     now = timezone.now()
     with transaction.atomic():
         if initial_access_token is not None:
@@ -177,12 +181,6 @@ def registration_create(
             if owner is None or not owner.is_active:
                 raise _unauthorized(
                     "An initial access token is required (Authorization: Bearer): open registration is off."
-                )
-            if not metadata.public:
-                raise RegistrationError(
-                    INVALID_CLIENT_METADATA,
-                    'Open registration is for public clients only: token_endpoint_auth_method "none", '
-                    "with PKCE S256. A confidential client needs an initial access token.",
                 )
             # Every open registration locks the owning account's row first, so the counts
             # below cannot be passed by requests racing each other, in any number of processes.
@@ -205,7 +203,9 @@ def registration_create(
                     status=429,
                 )
             iat = None
-            app, secret = _create_registered_app(actor=owner, owner=owner, metadata=metadata, origin=origin)
+            app, secret = _create_registered_app(
+                actor=owner, owner=owner, metadata=metadata, origin=origin, unverified=True
+            )
             app.unused_expires = now + OPEN_REGISTRATION_UNUSED_LIFETIME
             App.objects.filter(pk=app.pk).update(unused_expires=app.unused_expires)
         token = _new_token("rat")
@@ -276,8 +276,6 @@ def registration_update(
                 INVALID_CLIENT_METADATA,
                 'token_endpoint_auth_method cannot change between "none" and a secret: register anew.',
             )
-        if registration.open_registration and not metadata.public:
-            raise RegistrationError(INVALID_CLIENT_METADATA, "Open registration is for public clients only.")
         fields = metadata.app_fields(default_email=app.owner.email)
         if fields.pop("api") != app.api:
             raise RegistrationError(INVALID_CLIENT_METADATA, "scope (the App's API) cannot change.")

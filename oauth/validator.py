@@ -30,6 +30,7 @@ from apps_registry.models import (
 from apps_registry.services import app_authorization_grant, app_authorization_used, record_secret_use
 from portal.speedups.prepared import column_converters, convert, insert
 
+from . import client_metadata
 from .discovery import resource_problem
 from .housekeeping import purge_redeemed_codes
 from .issuer import configured_issuer
@@ -184,13 +185,15 @@ class Validator(OAuth2Validator):
         client_id (Basic credentials failed and the body has none: it looked up `IS NULL`), and
         one per request for a client_id that is not there. No App ID/key holds a NUL, and
         PostgreSQL refuses one in a query (a 500): such an App is simply unknown. The App comes
-        with its live secrets, in the same query (load_app_with_secrets). django-oauth-toolkit's
-        Client ID Metadata Documents (CIMD_ENABLED) are off here and not looked up."""
+        with its live secrets, in the same query (load_app_with_secrets). A client_id that is a
+        Client ID Metadata Document's URL is the portal's own (oauth.client_metadata.resolve:
+        fetched and kept as an App through the App services), not django-oauth-toolkit's
+        (CIMD_ENABLED stays off); any other costs it one string comparison."""
         if not client_id or "\x00" in client_id or getattr(request, "absent_client_id", None) == client_id:
             return None
         client = request.client
         if not (isinstance(client, App) and client.client_id == client_id and client.is_usable(request)):
-            client = load_app_with_secrets(client_id)
+            client = client_metadata.resolve(client_id, load_app_with_secrets(client_id), request)
             if client is None or not client.is_usable(request):
                 request.absent_client_id = client_id
                 request.client = None
@@ -202,10 +205,11 @@ class Validator(OAuth2Validator):
 
     def is_pkce_required(self, client_id, request) -> bool:
         """A public client proves at the token endpoint only that it holds the PKCE verifier:
-        required at authorize.php and at the token endpoint (RFC 9700 2.1.1). A confidential
-        client: as the PKCE_REQUIRED setting says (honoured when sent, design §6)."""
+        required at authorize.php and at the token endpoint (RFC 9700 2.1.1), as it is for an
+        unverified App (open registration, metadata documents: App.requires_pkce). Any other
+        confidential client: as the PKCE_REQUIRED setting says (honoured when sent, design §6)."""
         client = getattr(request, "client", None)
-        if client is not None and client.client_id == client_id and client.is_public:
+        if client is not None and client.client_id == client_id and client.requires_pkce:
             return True
         return super().is_pkce_required(client_id, request)
 

@@ -1,7 +1,7 @@
-"""What every audit trail shares: where a change came from (the portal, /oauth/register.php,
-the Django admin, the command line, RFC 7591 registration), from which address, and the columns
-every audit row writes from them (audit_columns: the App trail's AuditEvent and the accounts'
-AccountEvent)."""
+"""What every audit trail shares: where a change came from (the portal, /oauth/register.php, the
+Django admin, the command line, RFC 7591 registration, a Client ID Metadata Document), from
+which address, and the columns every audit row writes from them (audit_columns: the App trail's
+AuditEvent and the accounts' AccountEvent)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ class AuditSource(models.TextChoices):
     CLI = "cli", "Command line"
     # RFC 7591/7592: /oauth/register and its client configuration endpoint.
     REGISTRATION = "registration", "Registration (RFC 7591)"
+    # A Client ID Metadata Document fetched at authorize.php or the token endpoint.
+    METADATA_DOCUMENT = "metadata", "Client ID Metadata Document"
 
 
 @dataclass(frozen=True)

@@ -129,9 +129,10 @@ class TLSFiles:
     key: Path  # the server's private key
 
 
-def loopback_tls(directory: Path) -> TLSFiles:
+def loopback_tls(directory: Path, names: tuple[str, ...] = ()) -> TLSFiles:
     """A throwaway certificate authority and a server certificate it issued for 127.0.0.1 and
-    localhost, written as PEM files: what a client verifies the portal against in the tests."""
+    localhost (and `names`, host names a test resolves itself), written as PEM files: what a
+    client verifies the portal against in the tests."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -177,7 +178,11 @@ def loopback_tls(directory: Path) -> TLSFiles:
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+                [
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    x509.DNSName("localhost"),
+                    *(x509.DNSName(name) for name in names),
+                ]
             ),
             critical=False,
         )
@@ -200,3 +205,85 @@ def loopback_tls(directory: Path) -> TLSFiles:
         )
     )
     return files
+
+
+# --- A web server of the tests' own: Client ID Metadata Documents, a browser client's page --------
+
+
+@dataclass
+class Answer:
+    """What the DocumentServer answers at a path: a body, a status, headers; `delay` seconds
+    before the headers, `drip` seconds between bytes of the body (a slow server)."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] | None = None
+    delay: float = 0
+    drip: float = 0
+
+
+class DocumentServer:
+    """An HTTPS server on 127.0.0.1 with a certificate of the tests' CA (`tls`), in a thread:
+    `serve(path, answer)` sets what a path answers; `requests` keeps (path, Host header, Origin
+    header) of each request. Stops with `stop()`."""
+
+    def __init__(self, tls: TLSFiles) -> None:
+        import ssl
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.answers: dict[str, Answer] = {}
+        self.requests: list[tuple[str, str, str]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0]
+                server.requests.append((path, self.headers.get("Host", ""), self.headers.get("Origin", "")))
+                answer = server.answers.get(path, Answer(b"not found", 404, {"Content-Type": "text/plain"}))
+                time.sleep(answer.delay)
+                self.send_response(answer.status)
+                headers = {"Content-Length": str(len(answer.body)), **(answer.headers or {})}
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                try:
+                    if answer.drip:
+                        for byte in answer.body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(answer.drip)
+                    else:
+                        self.wfile.write(answer.body)
+                except OSError:
+                    pass  # the client gave up, as it should
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls.certificate, tls.key)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, path: str, host: str = "localhost") -> str:
+        return f"https://{host}:{self.port}{path}"
+
+    def serve(self, path: str, answer: Answer) -> str:
+        self.answers[path] = answer
+        return self.url(path)
+
+    def serve_json(self, path: str, document, *, host: str = "localhost", **headers: str) -> str:
+        import json
+
+        body = json.dumps(document).encode()
+        self.answers[path] = Answer(body, headers={"Content-Type": "application/json", **headers})
+        return self.url(path, host)
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

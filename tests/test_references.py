@@ -312,7 +312,7 @@ def test_the_checker_takes_sections_that_exist(text):
     [
         ("See design §12.", "docs/design.md has no section 12"),
         ("As design §5.9 says.", "docs/design.md has no section 5.9"),
-        ("design §6.2: no such subsection", "docs/design.md has no section 6.2"),
+        ("design §6.9: no such subsection", "docs/design.md has no section 6.9"),
         ("design §3 and 11", "docs/design.md has no section 11"),
         ("(docs/deployment.md, section 10)", "docs/deployment.md has no section 10"),
     ],

@@ -6,7 +6,8 @@ importable from here (Django, the migrations and the other layers use `apps_regi
 - `app_secret.py`: AppSecret (encrypted; two while an App rotates);
 - `tokens.py`: AccessToken, RefreshToken, the live-secret conditions and LiveTokenManager;
 - `audit.py`: AppAuthorization (an account's grant to an App) and AuditEvent;
-- `registration.py`: RedeemedCode, ConsumedRegistration, InitialAccessToken, ClientRegistration.
+- `registration.py`: RedeemedCode, ConsumedRegistration, InitialAccessToken, ClientRegistration,
+  and what Client ID Metadata Documents remember (MetadataFetch, RefusedMetadataHost).
 
 The redirect-URL rules live in apps_registry/redirect_uris.py; they are re-exported here for
 the migrations, which name the field validators by this path.
@@ -21,14 +22,21 @@ from ..redirect_uris import (
     NATIVE_LOOPBACK_HOSTS,
     is_native_loopback,
     redirect_uri_schemes,
+    validate_client_redirect_uri,
     validate_http_url,
-    validate_native_redirect_uri,
     validate_redirect_uri,
 )
 from .app import App, AppManager, AppQuerySet
 from .app_secret import MAX_SECRETS, SECRET_CHANGED, AppSecret, AppSecretQuerySet
 from .audit import AppAuthorization, AuditAction, AuditEvent
-from .registration import ClientRegistration, ConsumedRegistration, InitialAccessToken, RedeemedCode
+from .registration import (
+    ClientRegistration,
+    ConsumedRegistration,
+    InitialAccessToken,
+    MetadataFetch,
+    RedeemedCode,
+    RefusedMetadataHost,
+)
 from .tokens import (
     ACCOUNT_DISABLED,
     APP_OWNER_DISABLED,
@@ -64,15 +72,17 @@ __all__ = [
     "ConsumedRegistration",
     "InitialAccessToken",
     "LiveTokenManager",
+    "MetadataFetch",
     "RedeemedCode",
     "RefreshToken",
+    "RefusedMetadataHost",
     "is_native_loopback",
     "live_secret_among_q",
     "live_secret_q",
     "live_token_q",
     "minted_with",
     "redirect_uri_schemes",
+    "validate_client_redirect_uri",
     "validate_http_url",
-    "validate_native_redirect_uri",
     "validate_redirect_uri",
 ]

@@ -17,11 +17,10 @@ from ..apis import Api
 from ..crypto import generate_credential, secret_matches
 from ..redirect_uris import (
     allowed_schemes,
-    is_native_loopback,
     redirect_uri_allowed,
+    validate_client_redirect_uri,
     validate_extra_redirect_uris,
     validate_http_url,
-    validate_native_redirect_uri,
     validate_redirect_uri,
 )
 
@@ -103,6 +102,16 @@ class App(AbstractApplication):
     # no token before this time is removed (oauth.housekeeping.purge_expired); its first token
     # clears it (oauth.validator), so an App in use never expires. Empty for every other App.
     unused_expires = models.DateTimeField("removed unless used by", null=True, blank=True, editable=False)
+    # Nobody vouches for who made it: it registered itself through open registration, or it is a
+    # Client ID Metadata Document. Its consent page says so; it is never trusted nor a resource
+    # server, and it must use PKCE (S256) whatever its client type (design §6.1).
+    unverified = models.BooleanField("unverified developer", default=False, editable=False)
+    # A Client ID Metadata Document's App (registration_source "cimd"; its client_id is the
+    # document's URL): when the document was last fetched. django-oauth-toolkit's
+    # `cimd_expires_at` is when it is fetched again (oauth/client_metadata.py).
+    metadata_fetched = models.DateTimeField(
+        "metadata document fetched", null=True, blank=True, editable=False
+    )
     enabled = models.BooleanField(
         "enabled", default=True, help_text="A disabled App gets no token and its tokens are refused."
     )
@@ -177,6 +186,26 @@ class App(AbstractApplication):
         """A public client (RFC 6749 2.1): no secret, PKCE S256 at authorize and token."""
         return self.client_type == AbstractApplication.CLIENT_PUBLIC
 
+    @property
+    def is_metadata_document(self) -> bool:
+        """A Client ID Metadata Document's App: its client_id is the document's https URL."""
+        return self.registration_source == AbstractApplication.RegistrationSource.CIMD
+
+    @property
+    def client_rule(self) -> bool:
+        """Whether its redirect URLs follow a client's own rule (redirect_uris.py): an App that
+        registered itself (RFC 7591) or a metadata document's, rather than one a person made."""
+        return self.registration_source in (
+            AbstractApplication.RegistrationSource.DCR,
+            AbstractApplication.RegistrationSource.CIMD,
+        )
+
+    @property
+    def requires_pkce(self) -> bool:
+        """PKCE S256 at authorize.php and the token endpoint: a public client proves nothing
+        else, and nobody vouches for an unverified one (design §6.1)."""
+        return self.is_public or self.unverified
+
     def refresh_from_db(self, *args, **kwargs) -> None:
         super().refresh_from_db(*args, **kwargs)
         self._live_secrets = None  # read again when asked
@@ -185,14 +214,22 @@ class App(AbstractApplication):
         return reverse("apps_registry:edit", args=[self.pk])
 
     def clean_fields(self, exclude=None) -> None:
-        """The field validators; a public client's redirect URLs may also be RFC 8252 loopback
-        ones (validate_native_redirect_uri), which the field's own validator refuses."""
+        """The field validators; the redirect URL of an App that registered itself follows a
+        client's own rule (redirect_uris.validate_client_redirect_uri) instead of the portal's."""
         exclude = set(exclude or ())
         errors: dict[str, list] = {}
-        if self.is_public and "redirect_uri" not in exclude and is_native_loopback(self.redirect_uri or ""):
+        if self.client_rule and not self.homepage:
+            exclude.add("homepage")  # a native App that sent no client_uri (oauth/registration.py)
+        if self.client_rule and "redirect_uri" not in exclude:
             exclude.add("redirect_uri")
+            field = self._meta.get_field("redirect_uri")
+            checks = [*(v for v in field.validators if v is not validate_redirect_uri)]
             try:
-                validate_native_redirect_uri(self.redirect_uri)
+                if not self.redirect_uri:
+                    raise ValidationError(field.error_messages["blank"], code="blank")
+                for check in checks:
+                    check(self.redirect_uri)
+                validate_client_redirect_uri(self.redirect_uri, public=self.is_public)
             except ValidationError as error:
                 errors["redirect_uri"] = error.error_list
         try:
@@ -207,16 +244,21 @@ class App(AbstractApplication):
         """The redirect URLs beyond the first (redirect_uris.validate_extra_redirect_uris).
         django-oauth-toolkit's own checks (schemes from its settings, OIDC) do not apply to Apps."""
         validate_extra_redirect_uris(
-            self.extra_redirect_uris, primary=self.redirect_uri, public=self.is_public
+            self.extra_redirect_uris,
+            primary=self.redirect_uri,
+            public=self.is_public,
+            client_rule=self.client_rule,
         )
 
     def get_allowed_schemes(self) -> list[str]:
         """django-oauth-toolkit's redirect schemes (redirect_uris.allowed_schemes)."""
-        return allowed_schemes(self.all_redirect_uris, public=self.is_public)
+        return allowed_schemes(self.all_redirect_uris, public=self.is_public, client_rule=self.client_rule)
 
     def redirect_uri_allowed(self, uri: str) -> bool:
         """authorize.php: whether a code may go to `uri` (redirect_uris.redirect_uri_allowed)."""
-        return redirect_uri_allowed(uri, self.all_redirect_uris, public=self.is_public)
+        return redirect_uri_allowed(
+            uri, self.all_redirect_uris, public=self.is_public, client_rule=self.client_rule
+        )
 
     def check_secret(self, provided: str) -> bool:
         """Constant-time comparison with each live secret: microseconds, not a password hash."""

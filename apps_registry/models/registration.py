@@ -118,3 +118,47 @@ class ClientRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"registration of {self.app_id}"
+
+
+class MetadataFetch(models.Model):
+    """One fetch of a Client ID Metadata Document (oauth/client_metadata.py), by the host it
+    went to: what OAUTH_CLIENT_METADATA_FETCHES_PER_HOST counts, in the database, so every
+    process shares the count. Forgotten after an hour (oauth.housekeeping)."""
+
+    host = models.CharField("host", max_length=255)
+    created = models.DateTimeField("fetched", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "metadata document fetch"
+        verbose_name_plural = "metadata document fetches"
+        indexes = [models.Index(fields=["host", "created"], name="metadata_fetch_host_created")]
+
+    def __str__(self) -> str:
+        return f"{self.host} at {self.created}"
+
+
+class RefusedMetadataHost(models.Model):
+    """A host whose Client ID Metadata Documents the owning account refuses: none of them is
+    fetched, and the Apps made from them get no code or token (oauth/client_metadata.py)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name="account", on_delete=models.CASCADE, related_name="refused_metadata_hosts"
+    )
+    host = models.CharField("host", max_length=255)
+    created = models.DateTimeField("refused", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="refused by",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "refused metadata document host"
+        verbose_name_plural = "refused metadata document hosts"
+        ordering = ["host"]
+        constraints = [models.UniqueConstraint(fields=["account", "host"], name="refused_host_once")]
+
+    def __str__(self) -> str:
+        return self.host

@@ -44,13 +44,19 @@ def app_create(
     client_secret: str | None = None,
     public: bool = False,
     extra_redirect_uris: list[str] | None = None,
+    registration_source: str = App.RegistrationSource.MANUAL,
+    unverified: bool = False,
     origin: Origin,
 ) -> App:
     """Create an App for `owner`, within the owner's App limit and the API its kind allows.
 
     `client_id` and `client_secret` may be given (the Add App form shows the generated pair
     before it is submitted); otherwise both are generated. A `public` App (RFC 6749 2.1, from
-    RFC 7591 registration) has no secret and is never trusted.
+    RFC 7591 registration) has no secret and is never trusted. `registration_source` says how
+    it came (made by a person; RFC 7591 "dcr"; a Client ID Metadata Document "cimd", whose
+    client_id is the document's https URL), which decides its redirect-URL rule
+    (redirect_uris.py); an `unverified` App (open registration, metadata documents) is never
+    trusted nor a resource server.
     """
     _require_manager(actor, owner)
     check_api_allowed(owner=owner, api=api)
@@ -58,7 +64,14 @@ def app_create(
         raise ResourceServerNotAllowed()
     if public and (trusted or resource_server or client_secret is not None):
         raise ValueError("A public client has no secret and is neither trusted nor a resource server.")
-    if client_id is not None:
+    if unverified and (trusted or resource_server):
+        raise ValueError("An unverified App is neither trusted nor a resource server.")
+    if registration_source == App.RegistrationSource.CIMD:
+        if not (public and unverified and client_id and client_id.startswith("https://")):
+            raise ValueError(
+                "A metadata document's App is public, unverified, and its key is the document's URL."
+            )
+    elif client_id is not None:
         _check_credential(client_id, "client_id")
     if client_secret is not None:
         _check_credential(client_secret, "client_secret")
@@ -78,6 +91,8 @@ def app_create(
         extra_redirect_uris=list(extra_redirect_uris or []),
         client_id=client_id or generate_credential(),
         client_type=App.CLIENT_PUBLIC if public else App.CLIENT_CONFIDENTIAL,
+        registration_source=registration_source,
+        unverified=unverified,
     )
     # The key's shape is checked above (or it was generated); its uniqueness is left to the
     # INSERT, which says so whether the key was taken long ago or a moment ago.
@@ -96,6 +111,8 @@ def app_create(
             raise DuplicateAppKey() from error
         app.live_secrets = [] if public else [_new_secret(app, secret, actor=actor)]
         details = {"api": api, "client_type": "public"} if public else {"api": api}
+        if registration_source == App.RegistrationSource.CIMD:
+            details["metadata_document"] = app.client_id
         _audit(actor=actor, app=app, action=AuditAction.CREATE, origin=origin, details=details)
     return app
 
@@ -112,17 +129,19 @@ def app_update(*, actor: Account, app: App, origin: Origin, **changes) -> App:
         changed = [field for field, value in changes.items() if getattr(app, field) != value]
         if "resource_server" in changed and not may_mark_resource_server(actor):
             raise ResourceServerNotAllowed()
-        if app.is_public and (changes.get("trusted") or changes.get("resource_server")):
-            # A public client proves nothing at the token endpoint: never client_credentials.
+        if (app.is_public or app.unverified) and (changes.get("trusted") or changes.get("resource_server")):
+            # A public client proves nothing at the token endpoint: never client_credentials. Nobody
+            # vouches for an unverified one (open registration, a metadata document): the same.
             field = "trusted" if changes.get("trusted") else "resource_server"
-            raise ValidationError(
-                {
-                    field: ValidationError(
-                        "A public client can be neither trusted nor a resource server.",
-                        code="public_client",
-                    )
-                }
+            message, code = (
+                ("A public client can be neither trusted nor a resource server.", "public_client")
+                if app.is_public
+                else (
+                    "An App of an unverified developer can be neither trusted nor a resource server.",
+                    "unverified_client",
+                )
             )
+            raise ValidationError({field: ValidationError(message, code=code)})
         for field in changed:
             setattr(app, field, changes[field])
         app.full_clean()

@@ -7,9 +7,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth import login
 from django.core import signing
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from oauth2_provider.http import OAuth2ResponseRedirect
 
 from accounts.models import Account
 from portal.http import sensitive
@@ -32,11 +33,18 @@ def error_page(request: HttpRequest, title: str, errors: list[str], status: int 
     return sensitive(render(request, "oauth/error.html", {"title": title, "errors": errors}, status=status))
 
 
-def redirect_with(uri: str, params: list[tuple[str, str]]) -> HttpResponse:
-    """302 to `uri` with `params` appended after the parameters already in its query."""
+WEB_SCHEMES = ("https", "http")
+
+
+def redirect_with(uri: str, params: list[tuple[str, str]], schemes=WEB_SCHEMES) -> HttpResponse:
+    """302 to `uri` with `params` appended after the parameters already in its query. `schemes`:
+    those the App's redirect URLs may use (App.get_allowed_schemes: a native App's private-use
+    scheme, RFC 8252 7.1); any other is refused (DisallowedRedirect), as Django refuses one."""
     parts = urlsplit(uri)
     query = parse_qsl(parts.query, keep_blank_values=True) + params
-    return sensitive(HttpResponseRedirect(urlunsplit(parts._replace(query=urlencode(query)))))
+    return sensitive(
+        OAuth2ResponseRedirect(urlunsplit(parts._replace(query=urlencode(query))), list(schemes))
+    )
 
 
 def signed_request(blob: str, salt: str) -> dict | None:

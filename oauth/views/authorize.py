@@ -7,17 +7,20 @@ import re
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from accounts.external import external_providers
-from apps_registry.models import App, ClientRegistration
+from apps_registry.models import App
 from apps_registry.selectors import consent_remembered
 from portal.http import sensitive
 
+from ..client_metadata import enabled as client_metadata_enabled
+from ..client_metadata import failure, is_document_id, metadata_document_host
 from ..discovery import resource_problem
 from ..forms import ConsentLoginForm
 from ..issuer import configured_issuer
@@ -45,14 +48,37 @@ PROMPT_NONE_ERRORS = {
 # --- /oauth/authorize.php (design §6) -----------------------------------------------------
 
 
-def _authorize_error(request: HttpRequest, error: OAuthToolkitError) -> HttpResponse:
+def _authorize_error(
+    request: HttpRequest, error: OAuthToolkitError, client_id: str | None = None
+) -> HttpResponse:
     """The error redirect oauthlib allows, or an error page where redirecting is not safe
     (an unknown client or a redirect_uri that does not match)."""
     oauthlib_error = error.oauthlib_error
     if isinstance(error, FatalClientError) or not oauthlib_error.redirect_uri:
         description = oauthlib_error.description or oauthlib_error.error
+        client_id = request.GET.get("client_id", "")
+        if is_document_id(client_id) and oauthlib_error.error == "invalid_request":
+            # An unknown client that names a metadata document: say what was wrong with it.
+            description = _document_problem(client_id)
         return error_page(request, "This authorization request is invalid", [description])
-    return redirect_with(oauthlib_error.redirect_uri, _with_iss(oauthlib_error.twotuples))
+    return redirect_with(
+        oauthlib_error.redirect_uri,
+        _with_iss(oauthlib_error.twotuples),
+        _schemes(client_id or oauthlib_error.client_id or request.GET.get("client_id")),
+    )
+
+
+def _document_problem(url: str) -> str:
+    if not client_metadata_enabled():
+        return "This portal does not take Client ID Metadata Documents: the client_id must be an App's key."
+    why = failure(url) or "it could not be used"
+    return f"The client's metadata document {url} cannot be used: {why}."
+
+
+def _schemes(client_id: str | None) -> list[str]:
+    """The schemes a redirect to this App may use (its redirect URLs', checked by oauthlib)."""
+    app = App.objects.filter(client_id=client_id).first() if client_id else None
+    return app.get_allowed_schemes() if app is not None else ["https"]
 
 
 def _with_iss(params: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -67,7 +93,9 @@ def _authorize_refusal(credentials: dict, description: str, error: str = "invali
     params = [("error", error), ("error_description", description)]
     if credentials.get("state"):
         params.append(("state", credentials["state"]))
-    return redirect_with(credentials["redirect_uri"], _with_iss(params))
+    return redirect_with(
+        credentials["redirect_uri"], _with_iss(params), _schemes(credentials.get("client_id"))
+    )
 
 
 def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, status: int = 200):
@@ -75,12 +103,12 @@ def _authorize_page(request, payload: dict, blob: str, form: ConsentLoginForm, s
     if app is None or not app.enabled or not app.owner.is_active:
         # Removed or disabled since the page was first shown, or its owner deactivated.
         return error_page(request, "This App cannot be authorized", ["The App was removed or disabled."])
-    registration = ClientRegistration.objects.filter(app=app).only("open_registration").first()
     context = {
         "app": app,
-        # design §6.1: an open-registered App's developer is unverified; say so, with where the
-        # browser goes next.
-        "unverified": registration is not None and registration.open_registration,
+        # design §6.1: nobody vouches for an open-registered App or a metadata document's; say
+        # so, with where the browser goes next (and, for a document, the host that serves it).
+        "unverified": app.unverified,
+        "metadata_host": metadata_document_host(app),
         "redirect_uri": payload["credentials"].get("redirect_uri") or app.redirect_uri,
         "api_label": app.get_api_display(),
         "blob": blob,
@@ -168,8 +196,8 @@ def _issue_code(request: HttpRequest, core, scopes: list[str], credentials: dict
             request, scopes=" ".join(scopes), credentials=credentials, allow=allow
         )
     except OAuthToolkitError as error:
-        return _authorize_error(request, error)
-    return sensitive(HttpResponseRedirect(uri))
+        return _authorize_error(request, error, credentials.get("client_id"))
+    return sensitive(OAuth2ResponseRedirect(uri, _schemes(credentials.get("client_id"))))
 
 
 @login_not_required

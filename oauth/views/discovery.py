@@ -1,6 +1,6 @@
 """The discovery documents (design §6): /.well-known/oauth-authorization-server (RFC 8414) and
 /.well-known/oauth-protected-resource/<resource> (RFC 9728). Public, cookie-free JSON that
-browser-based clients may read from any origin."""
+browser-based clients may read from any origin (their CORS headers: oauth/endpoints.py)."""
 
 from __future__ import annotations
 
@@ -18,29 +18,19 @@ ISSUER_NOT_CONFIGURED = (
 )
 
 
-def _cors(response: HttpResponse) -> HttpResponse:
-    """Any origin may read it (no cookie is involved); a preflight for the MCP SDK's
-    MCP-Protocol-Version header is answered too."""
-    response["Access-Control-Allow-Origin"] = "*"
-    response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    response["Access-Control-Allow-Headers"] = "*"
-    response["Access-Control-Max-Age"] = "86400"
-    return response
-
-
 def _document(request: HttpRequest, build) -> HttpResponse:
     if request.method == "OPTIONS":
-        return _cors(HttpResponse(status=204))
+        return HttpResponse(status=204)  # a preflight is answered by the CORS middleware
     issuer = configured_issuer()
     if issuer is None:
         # Never guessed from the request's Host: a forged Host would name another issuer.
         problem = issuer_problem(settings.OAUTH_ISSUER.rstrip("/"))
         description = ISSUER_NOT_CONFIGURED.format(problem=problem)
         body = {"error": "temporarily_unavailable", "error_description": description}
-        return _cors(JsonResponse(body, status=503))
+        return JsonResponse(body, status=503)
     response = JsonResponse(build(issuer))
     response["Cache-Control"] = "public, max-age=3600"
-    return _cors(response)
+    return response
 
 
 @login_not_required
@@ -59,5 +49,5 @@ def protected_resource_metadata_view(request: HttpRequest, resource: str) -> Htt
     if found is None:
         names = ", ".join(sorted(RESOURCES))
         body = {"error": "not_found", "error_description": f"No such protected resource; there are {names}."}
-        return _cors(JsonResponse(body, status=404))
+        return JsonResponse(body, status=404)
     return _document(request, lambda issuer: protected_resource_metadata(issuer, found))

@@ -152,10 +152,20 @@ class MCPClient:
         return result.structured_content
 
 
-def client_for(portal, mcp_server, user: User, *, auth_method: str, initial_access_token=None, redirect=None):
+def client_for(
+    portal,
+    mcp_server,
+    user: User,
+    *,
+    auth_method: str,
+    initial_access_token=None,
+    redirect=None,
+    metadata_url=None,
+):
     """An MCP client that has not met the server yet: nothing stored, these client metadata.
     Without `redirect`, a native client (the SDK's default application_type) taking its code on
-    a loopback port of its choosing (RFC 8252 §7.3); with one, a web client."""
+    a loopback port of its choosing (RFC 8252 §7.3); with one, a web client. `metadata_url`: the
+    URL of its Client ID Metadata Document (the SDK's client_metadata_url)."""
     metadata = OAuthClientMetadata(
         client_name="MCP SDK test client",
         redirect_uris=[redirect or f"http://127.0.0.1:{free_port()}/callback"],
@@ -171,6 +181,7 @@ def client_for(portal, mcp_server, user: User, *, auth_method: str, initial_acce
         storage=storage,
         redirect_handler=user.redirect_handler,
         callback_handler=user.callback_handler,
+        client_metadata_url=metadata_url,
     )
     wire = Wire(initial_access_token)
     return MCPClient(mcp_server.url, provider, wire, str(portal.ca)), storage
@@ -250,7 +261,7 @@ def connect_refresh_and_revoke(
     start = len(client.wire.exchanges)
     with pytest.raises(ExceptionGroup) as refused:  # from the client's task group
         run(client.whoami)
-    assert refused.group_contains(ConsentRefused)
+    assert refused.group_contains(ConsentRefused), repr(refused.value.exceptions)
     after = client.wire.since(start)
     assert str(after[0]) == f"POST {mcp} 401"
     assert mcp_server.verifier.answers[-1] == {"active": False}

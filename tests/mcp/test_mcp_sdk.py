@@ -120,6 +120,35 @@ def test_an_initial_access_token_registers_a_confidential_mcp_client(portal, mcp
     assert [exchange.url for exchange in client.wire.presented] == [f"{portal.url}/oauth/register"]
 
 
+def test_a_client_metadata_document_connects_without_registering(
+    portal, mcp_server, browser, documents, demo
+):
+    """The SDK's client_metadata_url (issue 25): the portal advertises metadata documents, so
+    the SDK sends the document's URL as its client_id and registers nothing; the portal fetches
+    the document (over https, on loopback in the tests) and keeps it as an App."""
+    user = User(browser)
+    url = documents.url("/python-sdk-client.json")
+    client, storage = client_for(portal, mcp_server, user, auth_method="none", metadata_url=url)
+    metadata = client.provider.context.client_metadata
+    documents.serve_json(
+        "/python-sdk-client.json",
+        {
+            "client_id": url,
+            "client_name": "Python MCP host",
+            "redirect_uris": [str(uri) for uri in metadata.redirect_uris],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "token_endpoint_auth_method": "none",
+        },
+    )
+
+    app, first = connect_refresh_and_revoke(portal, mcp_server, client, storage, user, registers=False)
+
+    assert app.client_id == url and app.is_metadata_document and app.unverified
+    assert app.owner.username == OPEN_REGISTRATION_ACCOUNT and app.name == "Python MCP host"
+    assert not any("/oauth/register" in exchange.url for exchange in first)
+    assert 'id="metadata-host">Served by' in user.pages[0]
+
+
 # --- RFC 8707: the MCP server takes only tokens issued for it ----------------------------------
 
 

@@ -168,7 +168,11 @@ def test_check_deploy_warns_without_a_valid_issuer(settings):
     ],
 )
 def test_each_resource_answers_its_own_identifier(client, issuer, segment, scope, name):
-    response = client.get(f"/.well-known/oauth-protected-resource/{segment}", HTTP_HOST="evil.example")
+    response = client.get(
+        f"/.well-known/oauth-protected-resource/{segment}",
+        HTTP_HOST="evil.example",
+        HTTP_ORIGIN="https://a.example",
+    )
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
     # §3.3: `resource` is the identifier the metadata URL was derived from (§3.1: the

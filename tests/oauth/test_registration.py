@@ -82,14 +82,6 @@ def test_open_registration_registers_a_public_client_to_the_named_account(client
     assert app.unused_expires is not None
 
 
-def test_open_registration_refuses_a_confidential_client(client, open_registration):
-    response = register(client, public_metadata(token_endpoint_auth_method=None))
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_client_metadata"
-    assert "public clients only" in response.json()["error_description"]
-    assert not App.objects.exists()
-
-
 def test_open_registration_is_rate_limited_per_address(client, open_registration, settings):
     settings.OAUTH_OPEN_REGISTRATION_PER_ADDRESS = 2
     assert register(client, public_metadata()).status_code == 201

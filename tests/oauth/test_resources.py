@@ -119,10 +119,17 @@ def test_introspection_reports_the_api_and_the_account(client, web_app, demo):
     assert body["exp"] > timezone.now().timestamp()
 
 
-def test_introspection_of_a_refresh_token(client, web_app, demo):
+@pytest.mark.parametrize("hint", ["refresh_token", None])
+def test_introspection_of_a_refresh_token_names_no_token_type(client, web_app, demo, hint):
+    """RFC 7662 2.2: token_type is an access token's type (RFC 6749 7.1, "Bearer"); a refresh
+    token has none, so the member is left out rather than "refresh_token"."""
     tokens = user_tokens(client, web_app, demo["user"])
-    body = introspect(client, web_app, tokens["refresh_token"], token_type_hint="refresh_token").json()
-    assert body["active"] is True and body["token_type"] == "refresh_token"
+    hinted = {"token_type_hint": hint} if hint else {}
+    body = introspect(client, web_app, tokens["refresh_token"], **hinted).json()
+    assert body["active"] is True and body["client_id"] == web_app.client_id
+    assert "token_type" not in body
+    access = introspect(client, web_app, tokens["access_token"]).json()
+    assert access["token_type"] == "Bearer"
 
 
 def test_an_untrusted_app_cannot_introspect_another_apps_token(client, web_app, demo):
