@@ -8,7 +8,14 @@ importable from here:
 - `authorized.py`: Authorized Apps (design §8).
 """
 
-from .apps import app_made_by_form, app_secrets, app_twin, live_tokens, manageable_app
+from .apps import (
+    app_made_by_form,
+    app_secrets,
+    app_twin,
+    live_tokens,
+    manageable_app,
+    registration_access_live,
+)
 from .audit import (
     EVENTS_PER_PAGE,
     AuditFilters,
@@ -74,5 +81,6 @@ __all__ = [
     "live_token_counts",
     "live_tokens",
     "manageable_app",
+    "registration_access_live",
     "with_counts",
 ]

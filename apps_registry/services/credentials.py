@@ -52,6 +52,13 @@ def _delete_issued_credentials(app_id: int) -> dict:
     return _delete_issued("application_id = %s", [app_id])
 
 
+def _forget_grants(app_id: int) -> int:
+    """Forget every account's remembered consent to the App (design §6): authorize.php asks
+    each of them again. Regenerate and "Revoke all tokens" do it, so that cutting an App off
+    is not undone by a code it gets without asking. Returns how many went."""
+    return AppAuthorization.objects.filter(app_id=app_id).delete()[0]
+
+
 def revoke_account_credentials(*, account: Account) -> dict:
     """Delete what a deactivated account holds (design §8): every token and unused code that
     acts for it, on any App, and every token and code of the Apps it owns. One DELETE per table
@@ -69,13 +76,15 @@ def revoke_account_credentials(*, account: Account) -> dict:
 def app_revoke_tokens(
     *, actor: Account, app: App, origin: Origin, access_token_ids: Collection[int] | None = None
 ) -> dict:
-    """Revoke every token and unused code of the App (the secret stays), or only the given
-    access tokens and their refresh tokens. Returns how many of each were revoked."""
+    """Revoke every token and unused code of the App (the secret stays) and forget the consents
+    remembered for it, or only the given access tokens and their refresh tokens. Returns how
+    many of each were revoked."""
     _require_manager(actor, app.owner)
     with transaction.atomic():
         app = App.objects.select_for_update().get(pk=app.pk)  # DoesNotExist if removed meanwhile
         if access_token_ids is None:
             revoked = _delete_issued_credentials(app.pk)
+            revoked["grants"] = _forget_grants(app.pk)
         else:
             # A handful picked from the token list: the ORM's delete keeps the links between
             # the remaining tokens consistent (SET_NULL) at a cost that does not matter here.

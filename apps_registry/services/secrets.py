@@ -3,6 +3,7 @@ one, regenerate them all; and when a secret was last used."""
 
 from __future__ import annotations
 
+import secrets as random_tokens
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -14,9 +15,9 @@ from portal.audit import Origin
 
 from ..crypto import generate_credential
 from ..exceptions import LastSecret, PublicClientHasNoSecret, SecretLimitReached, SecretNotFound
-from ..models import MAX_SECRETS, AccessToken, App, AppSecret, AuditAction, RefreshToken
+from ..models import MAX_SECRETS, AccessToken, App, AppSecret, AuditAction, ClientRegistration, RefreshToken
 from ._rules import _audit, _require_manager
-from .credentials import _code_models, _delete_issued, _token_models
+from .credentials import _code_models, _delete_issued, _forget_grants, _token_models
 
 
 def _new_secret(app: App, secret: str, *, actor: Account | None) -> AppSecret:
@@ -94,6 +95,17 @@ def app_add_secret(*, actor: Account, app: App, origin: Origin) -> tuple[App, st
     return app, value
 
 
+def _revoke_registration_access(app_id: int) -> dict:
+    """End the App's RFC 7592 registration access token, if it registered itself (design
+    §6.1): whoever holds it reads the App's secret with it, so a secret replaced or removed
+    because it may have leaked takes it along. Its checksum becomes a value no token's SHA-256
+    checksum can be; no new one is issued (design §6.1 says why). The audit details say so."""
+    revoked = ClientRegistration.objects.filter(app_id=app_id).update(
+        access_token_checksum=ClientRegistration.ENDED + random_tokens.token_hex(24)
+    )
+    return {"registration_access_token": "revoked"} if revoked else {}
+
+
 def _count_tokens_of(secret_ids: list[int]) -> dict:
     """How many access and refresh tokens the given secrets minted (an index range each)."""
     if not secret_ids:
@@ -114,8 +126,9 @@ def _retire_secrets(secrets_query) -> list[int]:
 
 def app_remove_secret(*, actor: Account, app: App, secret_id: int, origin: Origin) -> dict:
     """Remove one of the App's two secrets: exactly the tokens it minted stop working at once
-    (the others keep working). The App keeps at least one secret (LastSecret); a secret that
-    is not one of this App's live ones is SecretNotFound. Returns how many tokens it revoked."""
+    (the others keep working), and its RFC 7592 registration access token ends. The App keeps
+    at least one secret (LastSecret); a secret that is not one of this App's live ones is
+    SecretNotFound. Returns how many tokens it revoked."""
     _require_manager(actor, app.owner)
     if app.is_public:
         raise PublicClientHasNoSecret()
@@ -126,7 +139,7 @@ def app_remove_secret(*, actor: Account, app: App, secret_id: int, origin: Origi
         if AppSecret.objects.live().filter(app_id=app.pk).count() <= 1:
             raise LastSecret()
         _retire_secrets(AppSecret.objects.filter(pk=secret.pk))
-        revoked = _count_tokens_of([secret.pk])
+        revoked = _count_tokens_of([secret.pk]) | _revoke_registration_access(app.pk)
         App.objects.filter(pk=app.pk).update(updated=timezone.now())
         _audit(
             actor=actor,
@@ -140,7 +153,8 @@ def app_remove_secret(*, actor: Account, app: App, secret_id: int, origin: Origi
 
 def app_regenerate_secret(*, actor: Account, app: App, origin: Origin) -> App:
     """Replace every secret of the App with one new one; every token and unused code of the
-    App stops working in the same transaction.
+    App stops working in the same transaction, every account that allowed it is asked again,
+    and its RFC 7592 registration access token ends.
 
     The tokens of the old secrets are refused from the commit on (AppSecret) and deleted
     later by purge_removed_secrets: eight statements whatever their number (make bench, P5).
@@ -180,6 +194,8 @@ def app_regenerate_secret(*, actor: Account, app: App, origin: Origin) -> App:
             "refresh_tokens": refresh_count,
             "access_tokens": access_count,
             "authorization_codes": codes["authorization_codes"],
+            "grants": _forget_grants(app.pk),
+            **_revoke_registration_access(app.pk),
         }
         _audit(actor=actor, app=app, action=AuditAction.REGENERATE_SECRET, origin=origin, details=revoked)
     app.live_secrets = [secret]

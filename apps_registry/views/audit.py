@@ -152,6 +152,7 @@ COUNT_WORDS = (
     ("refresh_tokens", "refresh token"),
     ("id_tokens", "ID token"),
     ("authorization_codes", "authorization code"),
+    ("grants", "remembered consent"),
 )
 
 
