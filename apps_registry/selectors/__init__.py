@@ -45,6 +45,7 @@ from .changelist import (
     changelist_counts,
     clean_filters,
     live_token_counts,
+    selected_apps,
     with_counts,
 )
 
@@ -82,5 +83,6 @@ __all__ = [
     "live_tokens",
     "manageable_app",
     "registration_access_live",
+    "selected_apps",
     "with_counts",
 ]
