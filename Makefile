@@ -117,9 +117,16 @@ $(MCP_TS): tests/mcp/typescript/package.json tests/mcp/typescript/package-lock.j
 RUN_ENV := DEBUG=true OAUTH_ALLOW_LOOPBACK_HTTP=true OAUTH_ISSUER=http://127.0.0.1:$(PORT)
 run: install
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
-# (The demo's disabled Apps would print their e-mail notices over the logins seed_demo lists.)
+# The demo's notices (its disabled Apps) and confirmation links are dropped, not printed over
+# the logins seed_demo lists: its outbox is emptied at once into dummymail://.
 	$(RUN_ENV) EMAIL_URL=dummymail:// $(PY) manage.py seed_demo
+	$(RUN_ENV) EMAIL_URL=dummymail:// $(PY) manage.py db_worker --batch --no-startup-delay --no-reload -v0
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+# The outbox's worker runs beside the development server, which the e-mail notices leave (design
+# §3; printed on the console, EMAIL_URL unset), and stops with it: Ctrl-C reaches both, and
+# the trap ends the worker however runserver ends.
+	$(RUN_ENV) $(PY) manage.py db_worker --no-reload --interval 0.5 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## The official MCP SDK (and its httpx2, uvicorn) in .venv, for README's "Connect an MCP client"

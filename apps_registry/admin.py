@@ -245,8 +245,12 @@ class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
         )
 
     def delete_queryset(self, request, queryset):
-        for app in queryset:
-            self.delete_model(request, app)
+        """The selected Apps in one transaction, one digest of notices per recipient."""
+        services.apps_remove(
+            actor=request.user,
+            apps=list(queryset.select_related(None).only("pk")),
+            origin=services.Origin.from_request(request, AuditSource.ADMIN),
+        )
 
     @admin.action(description="Remove selected Apps (with their tokens)")
     def remove_selected(self, request, queryset):
@@ -278,8 +282,10 @@ class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Regenerate the secret of the selected Apps (their tokens stop working)")
     def regenerate_secrets(self, request, queryset):
         origin = services.Origin.from_request(request, AuditSource.ADMIN)
-        for app in queryset.exclude(client_type=App.CLIENT_PUBLIC):  # a public client has no secret
-            services.app_regenerate_secret(actor=request.user, app=app, origin=origin)
+        # A public client has no secret: left alone by the service.
+        services.apps_regenerate_secret(
+            actor=request.user, apps=list(queryset.select_related(None).only("pk")), origin=origin
+        )
         self.message_user(request, "New secrets generated; every token of those Apps was revoked.")
 
     @admin.action(description="Disable selected Apps")
@@ -292,8 +298,12 @@ class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def _set_enabled(self, request, queryset, *, enabled: bool) -> None:
         origin = services.Origin.from_request(request, AuditSource.ADMIN)
-        for app in queryset:
-            services.app_set_enabled(actor=request.user, app=app, enabled=enabled, origin=origin)
+        services.apps_set_enabled(
+            actor=request.user,
+            apps=list(queryset.select_related(None).only("pk")),
+            enabled=enabled,
+            origin=origin,
+        )
         self.message_user(request, "Apps enabled." if enabled else "Apps disabled.")
 
 

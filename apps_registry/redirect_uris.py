@@ -10,8 +10,9 @@ Two rules, chosen by how the App came to be:
 - **A client's own** (an App that registered itself through RFC 7591, or a Client ID Metadata
   Document): what native Apps and MCP hosts use (RFC 8252, the MCP authorization
   specification), whatever OAUTH_ALLOW_LOOPBACK_HTTP says: https; http on a loopback host
-  (`localhost`, `127.0.0.1`, `[::1]`) with any port, the port ignored when matching (RFC 8252
-  7.3); and, for a public client only, a private-use scheme in reverse-domain form such as
+  (`localhost`, `127.0.0.1`, `[::1]`) with any port or none, the port ignored when matching
+  (RFC 8252 7.3; Visual Studio Code registers `http://127.0.0.1/` without one); and, for a
+  public client only, a private-use scheme in reverse-domain form such as
   `com.example.app:/callback` (RFC 8252 7.1). Never `javascript:`, `data:`, `file:`,
   `vbscript:` (none of them is reverse-domain), plain http to another host, or a scheme in
   upper case (a redirect URL is matched character for character).

@@ -24,4 +24,6 @@ urlpatterns = [
     path("apps/<int:pk>/enable/", views.app_set_enabled_view, {"enabled": True}, name="enable"),
     path("apps/<int:pk>/disable/", views.app_set_enabled_view, {"enabled": False}, name="disable"),
     path("apps/<int:pk>/remove/", views.app_remove_view, name="remove"),
+    path("apps/<int:pk>/email/confirm/", views.app_email_confirmation_view, name="ask_email_confirmation"),
+    path("apps/email-confirmation/<str:token>/", views.email_confirm, name="confirm_email"),
 ]

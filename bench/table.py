@@ -109,7 +109,7 @@ def build_table(results: Results) -> tuple[str, list[str], set[str]]:
     if results.regen is not None:
         regen = results.regen
         verdicts["P5"] = (
-            regen["seconds"] <= 0.5 and regen["statements"] <= 10 and regen["untouched"] and regen["emptied"]
+            regen["seconds"] <= 0.5 and regen["statements"] <= 14 and regen["untouched"] and regen["emptied"]
         )
         rows.append(
             f"| P5 | regenerate on the App with {TOKENS // 1000}k + {TOKENS // 1000}k tokens "
@@ -118,7 +118,7 @@ def build_table(results: Results) -> tuple[str, list[str], set[str]]:
             f"{'untouched' if regen['untouched'] else '**changed**'}; the App's refused at once, "
             f"{'their rows purged' if regen['emptied'] else '**rows left**'} afterwards in "
             f"{regen['purge_seconds']:.1f} s | {regen['statements']} | "
-            f"<= 0.5 s, <= 10 SQL, others untouched | {'yes' if verdicts['P5'] else '**no**'} |"
+            f"<= 0.5 s, <= 14 SQL, others untouched | {'yes' if verdicts['P5'] else '**no**'} |"
         )
     if results.race is not None:
         race = results.race

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "corsheaders",
     "axes",
     "csp",
+    # The outbox of the e-mail notices: django-tasks and its database backend (see TASKS).
+    "django_tasks",
+    "django_tasks_db",
     # Sign-in with external identity providers only (accounts/external.py): allauth's own
     # login, signup and password pages are not mounted.
     "allauth",
@@ -278,9 +281,8 @@ EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_PORT = _email.get("EMAIL_PORT") or (465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
-# Seconds each step of talking to the mail server may take. Notices are sent when the change
-# commits, inside the request that made it: a dead server must not hold it for long (and after
-# one failure a process does not try again for a minute, see notices.QUIET_AFTER_FAILURE).
+# Seconds each step of talking to the mail server may take (the outbox's worker sends the
+# notices, never a request: see TASKS below).
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=5.0)
 # The sender of the notices (an address of your domain: `check --deploy` warns about Django's
 # placeholder when mail goes to an SMTP server), and of Django's own error mails.
@@ -316,6 +318,17 @@ OAUTH_CLIENT_METADATA_CAP = env.int("OAUTH_CLIENT_METADATA_CAP", default=500)
 # /metrics (Prometheus) is served only to a scraper that sends `Authorization: Bearer` with
 # this token; unset, /metrics is a 404. Under gunicorn set PROMETHEUS_MULTIPROC_DIR too.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# --- The outbox: notices leave the request (design §3, apps_registry/notices/) ----------------
+# A change writes its notices as a task of django-tasks' database backend, in its own
+# transaction (rolled back, nothing is sent); `manage.py db_worker` sends them: `make run`
+# starts one beside runserver, docs/deployment.md (section 3) runs one as a unit. /metrics shows
+# a stuck outbox (ops/outbox.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Confirmation links mailed to one address in 24 hours, whatever the Apps and accounts that name
+# it (design §3): naming a stranger's address on many Apps mails it this many links a day, each
+# with no text anyone chose.
+ADMIN_EMAIL_CONFIRMATIONS_PER_DAY = env.int("ADMIN_EMAIL_CONFIRMATIONS_PER_DAY", default=3)
 
 # --- CORS: browser-based clients (django-cors-headers; oauth/endpoints.py declares which) -----
 # An MCP client in a web page (the MCP Inspector's, say) discovers, registers, exchanges its

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from itertools import groupby
 
 from django.db import connection, transaction
 from django.db.models import Max, Min
@@ -16,6 +17,7 @@ from django.utils import timezone
 from oauth2_provider.models import clear_expired
 from oauth2_provider.settings import oauth2_settings
 
+from apps_registry import notices
 from apps_registry.models import (
     AccessToken,
     App,
@@ -28,7 +30,7 @@ from apps_registry.models import (
 from apps_registry.services import (
     COMMAND_LINE,
     Origin,
-    app_remove,
+    apps_remove,
     delete_access_token_rows,
     purge_removed_secrets,
 )
@@ -60,17 +62,15 @@ def purge_consumed_registrations(now: datetime | None = None) -> int:
 
 
 def purge_unused_open_registrations(now: datetime | None = None, *, origin: Origin = COMMAND_LINE) -> int:
-    """Remove the open-registered Apps that got no token within a day (through app_remove, as
-    their owning account: audited), and forget the registrations of removed Apps once the rate
-    limit no longer counts them."""
+    """Remove the open-registered Apps that got no token within a day (through apps_remove, as
+    their owning account: audited, one digest of notices for the owner), and forget the
+    registrations of removed Apps once the rate limit no longer counts them."""
     now = now or timezone.now()
     removed = 0
-    for app in App.objects.select_related("owner").filter(unused_expires__lte=now):
-        try:
-            app_remove(actor=app.owner, app=app, origin=origin)
-        except App.DoesNotExist:  # removed meanwhile
-            continue
-        removed += 1
+    expired = App.objects.select_related("owner").filter(unused_expires__lte=now).order_by("owner_id", "pk")
+    for _owner_id, apps in groupby(expired, key=lambda app: app.owner_id):
+        apps = list(apps)
+        removed += len(apps_remove(actor=apps[0].owner, apps=apps, origin=origin).changed)
     ClientRegistration.objects.filter(
         app__isnull=True, created__lt=now - OPEN_REGISTRATION_RATE_WINDOW
     ).delete()
@@ -124,7 +124,8 @@ def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
     """Delete what can no longer be used: django-oauth-toolkit's expired tokens and codes
     (`cleartokens`), the tokens of removed secrets (refused since the removal or Regenerate;
     deleted in bounded batches, each its own transaction) with the secrets' rows, the two
-    kinds of one-time records above, and the open-registered Apps never used. Rotated refresh
+    kinds of one-time records above, the open-registered Apps never used, and the notices'
+    letters sent a week ago (apps_registry.notices.purge_outbox). Rotated refresh
     tokens are kept (django-oauth-toolkit's reuse protection needs them)."""
     now = now or timezone.now()
     expired = purge_expired_access_tokens(now)
@@ -138,6 +139,7 @@ def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
         # The per-host limit of metadata document fetches counts the past hour only.
         fetches = MetadataFetch.objects.filter(created__lt=now - OPEN_REGISTRATION_RATE_WINDOW).delete()[0]
     unused = purge_unused_open_registrations(now)
+    letters = notices.purge_outbox(now)
     return {
         "expired_access_tokens": expired,
         "redeemed_codes": codes,
@@ -146,4 +148,5 @@ def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
         "metadata_document_fetches": fetches,
         "removed_secrets": removed["secrets"],
         "tokens_of_removed_secrets": removed["access_tokens"] + removed["refresh_tokens"],
+        "letters_sent": letters,
     }

@@ -265,10 +265,19 @@ def registration_update(
 ) -> Registered:
     """RFC 7592 2.2: replace the client's metadata with `metadata` (members left out take their
     defaults). The API and the client type are fixed after registration, and a client_secret
-    sent must be the App's. Written through app_update; RegistrationError otherwise."""
+    sent must be the App's. Written through app_update; RegistrationError otherwise. An App
+    its owner disabled does not change (403, RFC 7592 2.2): whatever the owner looked at when
+    disabling it is what they find when they enable it again."""
     with transaction.atomic():
         registration = _registered(client_id, registration_access_token, lock=True)
         app = registration.app
+        if not app.enabled:
+            raise RegistrationError(
+                "access_denied",
+                "This App is disabled by the account that owns it: its registration cannot change "
+                "until that account enables it again.",
+                status=403,
+            )
         if client_secret is not None and (app.is_public or not app.check_secret(client_secret)):
             raise RegistrationError(INVALID_CLIENT_METADATA, "client_secret is not this client's secret.")
         if metadata.public != app.is_public:

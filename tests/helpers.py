@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from contextlib import contextmanager
 from html import unescape
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
@@ -177,3 +178,31 @@ def secrets_inline(app, remove: int | None = None) -> dict:
         if secret.pk == remove:
             data[f"secrets-{n}-DELETE"] = "on"
     return data
+
+
+@contextmanager
+def delivered():
+    """Run the block, then deliver what the outbox holds, as the worker would (deliver_outbox)."""
+    yield
+    deliver_outbox()
+
+
+def deliver_outbox() -> list:
+    """Send what the outbox holds now, as `manage.py db_worker --batch` would, inside the test's
+    transaction (the command itself closes the connection between tasks, which a test
+    transaction cannot survive): each task that is due, through the task's own `call`, marked
+    as the worker marks it. Returns what each task returned."""
+    from django_tasks_db.models import DBTaskResult
+
+    returned = []
+    while (row := DBTaskResult.objects.ready().first()) is not None:
+        row.claim("tests")
+        result = row.task_result
+        try:
+            value = row.task.call(*result.args, **result.kwargs)
+        except Exception as error:
+            row.set_failed(error)
+            raise
+        row.set_successful(value)
+        returned.append(value)
+    return returned

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -287,3 +289,55 @@ class DocumentServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# --- a mail server -------------------------------------------------------------------------------
+
+
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on a free loopback port, keeping what it receives; it
+    answers `answer` to the recipient `refuse`. `running(settings)` points Django's SMTP backend
+    at it for the block (in-process); `serving()` only listens, for a served portal's EMAIL_URL."""
+
+    def __init__(self, refuse: str = "", answer: str = "550 5.1.1 No such mailbox"):
+        self.received = []
+        self.refuse, self.answer = refuse, answer
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse:
+            return self.answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.received.append(envelope)
+        return "250 Message accepted"
+
+    @contextmanager
+    def serving(self) -> Iterator[int]:
+        """Listen for the block; yields the port."""
+        import logging
+
+        from aiosmtpd.controller import Controller
+
+        # aiosmtpd's thread logs each connection at INFO, at times after pytest closed the stream
+        # it captures ("Logging error"): its warnings and errors are enough here.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        controller = Controller(self, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        try:
+            yield controller.port
+        finally:
+            controller.stop()
+
+    @contextmanager
+    def running(self, settings) -> Iterator[int]:
+        """Listen for the block, with Django's SMTP backend pointed at it (in-process)."""
+        with self.serving() as port:
+            settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+            settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+            settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+            settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+            yield port

@@ -1,7 +1,8 @@
 """Every URL that answers without sign-in is classified, and treated as its class says: an OAuth
 endpoint (oauth/endpoints.py: a program's or a browser's, with or without TLS), a probe
-(ops/endpoints.py), or one of the sign-in pages below. A new view marked login_not_required
-that is none of these fails here until someone says what it is."""
+(ops/endpoints.py), one of the sign-in pages below, or the page a confirmation link mailed to an
+App's admin e-mail opens. A new view marked login_not_required that is none of these fails here
+until someone says what it is."""
 
 import pytest
 from django.urls import URLResolver, get_resolver
@@ -23,6 +24,8 @@ SIGN_IN_PAGES = {
     "accounts/external/login/error/",
     "admin/login/",
 }
+# Opened from a link mailed to an App's admin e-mail (design §3): its reader has no account.
+MAILED_LINK_PAGES = {"apps/email-confirmation/<str:token>/"}
 # A value for each converter, to turn a route into a path.
 SAMPLES = {"<str:client_id>": "abc", "<slug:resource>": "uapi"}
 
@@ -47,7 +50,7 @@ def test_every_url_open_without_sign_in_is_classified():
         for route, view in routes(get_resolver().url_patterns)
         if not getattr(view, "login_required", True)
     }
-    classified = {endpoint.route for endpoint in ENDPOINTS} | set(PROBES) | SIGN_IN_PAGES
+    classified = {endpoint.route for endpoint in ENDPOINTS} | set(PROBES) | SIGN_IN_PAGES | MAILED_LINK_PAGES
     assert public == classified, (
         "Unclassified: declare an OAuth endpoint in oauth/endpoints.py, a probe in ops/endpoints.py, "
         f"or a sign-in page here: {sorted(public - classified)}; "

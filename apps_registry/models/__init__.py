@@ -6,6 +6,7 @@ importable from here (Django, the migrations and the other layers use `apps_regi
 - `app_secret.py`: AppSecret (encrypted; two while an App rotates);
 - `tokens.py`: AccessToken, RefreshToken, the live-secret conditions and LiveTokenManager;
 - `audit.py`: AppAuthorization (an account's grant to an App) and AuditEvent;
+- `contacts.py`: EmailConfirmation (the link mailed to an App's admin e-mail);
 - `registration.py`: RedeemedCode, ConsumedRegistration, InitialAccessToken, ClientRegistration,
   and what Client ID Metadata Documents remember (MetadataFetch, RefusedMetadataHost).
 
@@ -29,6 +30,7 @@ from ..redirect_uris import (
 from .app import App, AppManager, AppQuerySet
 from .app_secret import MAX_SECRETS, SECRET_CHANGED, AppSecret, AppSecretQuerySet
 from .audit import AppAuthorization, AuditAction, AuditEvent
+from .contacts import EmailConfirmation
 from .registration import (
     ClientRegistration,
     ConsumedRegistration,
@@ -70,6 +72,7 @@ __all__ = [
     "AuditSource",
     "ClientRegistration",
     "ConsumedRegistration",
+    "EmailConfirmation",
     "InitialAccessToken",
     "LiveTokenManager",
     "MetadataFetch",

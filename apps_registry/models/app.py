@@ -78,6 +78,11 @@ class App(AbstractApplication):
     )
     image_uri = models.CharField("image URL", max_length=2000, blank=True, validators=[validate_http_url])
     email = models.EmailField("admin e-mail")
+    # When whoever reads `email` confirmed it, by the link mailed to it (services/contacts.py):
+    # only then do the App's notices go there (design §3). Cleared whenever `email` changes.
+    # Never set for an App that registered itself: its registrant may replace the address at any
+    # time (RFC 7592, its metadata document), so it is never mailed.
+    email_confirmed = models.DateTimeField("admin e-mail confirmed", null=True, blank=True, editable=False)
     phone = models.CharField("admin phone", max_length=32, blank=True, validators=[validate_phone])
     trusted = models.BooleanField(
         "App is trusted",

@@ -26,6 +26,9 @@ class AuditAction(models.TextChoices):
     DISABLE = "disable", "Disabled"
     REMOVE = "remove", "Removed"
     REVOKE_ACCESS = "revoke_access", "Revoked access"
+    # The admin e-mail (design §3): a confirmation link mailed to it, and its confirmation.
+    EMAIL_LINK = "email_link", "Mailed a confirmation link to the admin e-mail"
+    CONFIRM_EMAIL = "confirm_email", "Confirmed the admin e-mail"
 
 
 class AppAuthorization(models.Model):

@@ -90,6 +90,10 @@ class ClientRegistration(models.Model):
     rate limit, the address it came from. Kept after the App is removed (app is then empty)
     until the rate-limit window has passed (oauth.housekeeping)."""
 
+    # An access token that Regenerate or a secret's removal ended has a checksum beginning with
+    # this, which no SHA-256 checksum (64 hexadecimal digits) does (apps_registry.services).
+    ENDED = "revoked-"
+
     app = models.OneToOneField(
         App, verbose_name="App", null=True, blank=True, on_delete=models.SET_NULL, related_name="registration"
     )

@@ -8,7 +8,14 @@ importable from here:
 - `authorized.py`: Authorized Apps (design §8).
 """
 
-from .apps import app_made_by_form, app_secrets, app_twin, live_tokens, manageable_app
+from .apps import (
+    app_made_by_form,
+    app_secrets,
+    app_twin,
+    live_tokens,
+    manageable_app,
+    registration_access_live,
+)
 from .audit import (
     EVENTS_PER_PAGE,
     AuditFilters,
@@ -38,6 +45,7 @@ from .changelist import (
     changelist_counts,
     clean_filters,
     live_token_counts,
+    selected_apps,
     with_counts,
 )
 
@@ -74,5 +82,7 @@ __all__ = [
     "live_token_counts",
     "live_tokens",
     "manageable_app",
+    "registration_access_live",
+    "selected_apps",
     "with_counts",
 ]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 
-from ..models import AccessToken, App, live_secret_among_q
+from ..models import AccessToken, App, ClientRegistration, live_secret_among_q
 
 
 def manageable_app(actor: Account, pk: int) -> App:
@@ -21,6 +21,16 @@ def manageable_app(actor: Account, pk: int) -> App:
     if app is None:
         raise Http404("No App matches the given query.")
     return app
+
+
+def registration_access_live(app: App) -> bool:
+    """Whether the App registered itself (RFC 7591) and its registration access token still
+    works: what Regenerate and removing a secret would end."""
+    return (
+        ClientRegistration.objects.filter(app_id=app.pk)
+        .exclude(access_token_checksum__startswith=ClientRegistration.ENDED)
+        .exists()
+    )
 
 
 def live_tokens(app: App) -> QuerySet[AccessToken]:

@@ -259,14 +259,23 @@ def _boolean(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
+def _selected(actor: Account, account: Account, ids: list[int] | None, across) -> QuerySet[App]:
+    selected = Q(pk__in=across.values("pk")) if across is not None else Q(pk__in=ids or [])
+    return App.objects.manageable_by(actor).filter(selected, owner=account)
+
+
+def selected_apps(actor: Account, account: Account, ids: list[int] | None, *, across=None) -> list[App]:
+    """The Apps an action of the changelist acts on, as apps_to_remove chooses them, without
+    their counts (what the confirmed action needs: one light query however many)."""
+    return list(_selected(actor, account, ids, across).only("pk", "owner_id"))
+
+
 def apps_to_remove(actor: Account, account: Account, ids: list[int] | None, *, across=None) -> list[App]:
     """The selected Apps of `account` that the actor may manage, each with its number of live
     tokens (`live_tokens`); ids of other accounts' Apps, or out of reach, are left out. With
     `across` (a changelist_apps queryset: "Select all N Apps"), those Apps instead of `ids`."""
-    selected = Q(pk__in=across.values("pk")) if across is not None else Q(pk__in=ids or [])
     return list(
-        App.objects.manageable_by(actor)
-        .filter(selected, owner=account)
+        _selected(actor, account, ids, across)
         .select_related("owner")
         .annotate(
             live_tokens=Count(

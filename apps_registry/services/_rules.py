@@ -4,6 +4,9 @@ limit, who marks a resource server)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -34,6 +37,18 @@ EDITABLE_FIELDS = (
 REGISTRATION_FIELDS = ("extra_redirect_uris",)
 
 
+@dataclass
+class BulkOutcome:
+    """What a bulk action did: the Apps it changed, and how many it left as they were (already
+    so), found removed meanwhile, or could not act on (a public client has no secret)."""
+
+    changed: list[App] = field(default_factory=list)
+    unchanged: int = 0
+    missing: int = 0
+    public: int = 0
+    counts: dict[int, dict] = field(default_factory=dict)  # by App id, what went with each
+
+
 def _require_manager(actor: Account, owner: Account) -> None:
     if not can_manage_account(actor, owner):
         raise PermissionDenied("You cannot manage the Apps of this account.")
@@ -42,17 +57,54 @@ def _require_manager(actor: Account, owner: Account) -> None:
 def _audit(
     *, actor: Account, app: App, action: str, origin: Origin, details: dict | None = None
 ) -> AuditEvent:
-    """Record the change, and have its e-mail notice sent once it commits (notices.NOTICES
-    says which actions have one): every App change passes here, whatever its entry point."""
-    event = AuditEvent.objects.create(
-        **audit_columns(actor=actor, action=action, origin=origin, details=details),
-        account_id=app.owner_id,
-        app=app,
-        app_name=app.name,
-        app_client_id=app.client_id,
+    """Record the change, and write its e-mail notices to the outbox in the same transaction
+    (notices.NOTICES says which actions have one): every App change passes here, whatever its
+    entry point."""
+    return _audit_many(actor=actor, apps=[app], action=action, origin=origin, details={app.pk: details})[0]
+
+
+def _audit_many(
+    *,
+    actor: Account,
+    apps: list[App],
+    action: str,
+    origin: Origin,
+    details: dict[int, dict | None] | None = None,
+) -> list[AuditEvent]:
+    """One audit row per App (one INSERT), and the notices of them all as one letter per
+    recipient: a bulk action's digest. `details` by App id."""
+    details = details or {}
+    events = AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                **audit_columns(actor=actor, action=action, origin=origin, details=details.get(app.pk)),
+                account_id=app.owner_id,
+                app=app,
+                app_name=app.name,
+                app_client_id=app.client_id,
+            )
+            for app in apps
+        ]
     )
-    notices.notify(event=event, app=app)
-    return event
+    notices.notify_all(zip(events, apps, strict=True))
+    return events
+
+
+def _lock_manageable(actor: Account, ids: Collection[int]) -> list[App]:
+    """Lock the Apps `ids` names, in id order (so two bulk actions never deadlock), with their
+    owners: all of them must be within the actor's reach (PermissionDenied, nothing locked that
+    matters, otherwise). Those removed meanwhile are simply missing from the answer."""
+    rows = list(
+        App.objects.manageable_by(actor)
+        .select_for_update(of=("self",))
+        .select_related("owner")
+        .filter(pk__in=list(ids))
+        .order_by("pk")
+    )
+    missing = set(ids) - {app.pk for app in rows}
+    if missing and App.objects.filter(pk__in=missing).exists():
+        raise PermissionDenied("You cannot manage the Apps of this account.")
+    return rows
 
 
 def check_api_allowed(*, owner: Account, api: str) -> None:

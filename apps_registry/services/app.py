@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,14 +17,18 @@ from ..models import App, AuditAction
 from ._rules import (
     EDITABLE_FIELDS,
     REGISTRATION_FIELDS,
+    BulkOutcome,
     _audit,
+    _audit_many,
     _check_credential,
+    _lock_manageable,
     _require_manager,
     check_api_allowed,
     check_app_limit,
     may_mark_resource_server,
 )
-from .credentials import _delete_issued_credentials
+from .contacts import ask_confirmation_on_change
+from .credentials import _delete_issued_per_app
 from .secrets import _new_secret
 
 
@@ -113,6 +119,8 @@ def app_create(
         details = {"api": api, "client_type": "public"} if public else {"api": api}
         if registration_source == App.RegistrationSource.CIMD:
             details["metadata_document"] = app.client_id
+        if said := ask_confirmation_on_change(app):
+            details["admin_email"] = said
         _audit(actor=actor, app=app, action=AuditAction.CREATE, origin=origin, details=details)
     return app
 
@@ -125,8 +133,8 @@ def app_update(*, actor: Account, app: App, origin: Origin, **changes) -> App:
         raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
     _require_manager(actor, app.owner)
     with transaction.atomic():
-        app = App.objects.select_for_update().get(pk=app.pk)
-        changed = [field for field, value in changes.items() if getattr(app, field) != value]
+        app = App.objects.select_for_update(of=("self",)).select_related("owner").get(pk=app.pk)
+        changed = [name for name, value in changes.items() if getattr(app, name) != value]
         if "resource_server" in changed and not may_mark_resource_server(actor):
             raise ResourceServerNotAllowed()
         if (app.is_public or app.unverified) and (changes.get("trusted") or changes.get("resource_server")):
@@ -142,37 +150,82 @@ def app_update(*, actor: Account, app: App, origin: Origin, **changes) -> App:
                 )
             )
             raise ValidationError({field: ValidationError(message, code=code)})
-        for field in changed:
-            setattr(app, field, changes[field])
+        for name in changed:
+            setattr(app, name, changes[name])
         app.full_clean()
         if changed:
-            app.save(update_fields=[*changed, "updated"])
-            _audit(
-                actor=actor, app=app, action=AuditAction.UPDATE, origin=origin, details={"fields": changed}
-            )
+            details = {"fields": changed}
+            saved = [*changed, "updated"]
+            if "email" in changed:  # a new address: not confirmed (services/contacts.py)
+                app.email_confirmed = None
+                saved.append("email_confirmed")
+            app.save(update_fields=saved)
+            if "email" in changed and (said := ask_confirmation_on_change(app)):
+                details["admin_email"] = said
+            _audit(actor=actor, app=app, action=AuditAction.UPDATE, origin=origin, details=details)
     return app
 
 
 def app_set_enabled(*, actor: Account, app: App, enabled: bool, origin: Origin) -> App:
-    """Disable an App (no token for it, its tokens refused) or enable it again."""
+    """Disable an App (no token for it, its tokens refused) or enable it again; DoesNotExist
+    if it was removed meanwhile (apps_set_enabled, for one App)."""
     _require_manager(actor, app.owner)
-    with transaction.atomic():
-        # DoesNotExist if the App was removed meanwhile, as in the other services.
-        current = App.objects.select_for_update().only("pk", "enabled").get(pk=app.pk)
-        if current.enabled != enabled:
-            App.objects.filter(pk=app.pk).update(enabled=enabled, updated=timezone.now())
-            action = AuditAction.ENABLE if enabled else AuditAction.DISABLE
-            _audit(actor=actor, app=app, action=action, origin=origin)
+    if apps_set_enabled(actor=actor, apps=[app], enabled=enabled, origin=origin).missing:
+        raise App.DoesNotExist("The App was removed.")
     app.enabled = enabled
     return app
 
 
-def app_remove(*, actor: Account, app: App, origin: Origin) -> dict:
-    """Delete the App with all its tokens and codes. Returns how many of each went with it."""
-    _require_manager(actor, app.owner)
+def apps_set_enabled(*, actor: Account, apps: Collection[App], enabled: bool, origin: Origin) -> BulkOutcome:
+    """Disable (or enable) every App of `apps` in one transaction, all or nothing: a few
+    statements whatever their number (the Apps locked in id order, one UPDATE, one INSERT of
+    their audit rows, one outbox row for every notice: a digest per recipient). Every App must
+    be within the actor's reach (PermissionDenied otherwise); those removed meanwhile are
+    counted as missing."""
+    ids = {app.pk for app in apps}
+    outcome = BulkOutcome()
     with transaction.atomic():
-        app = App.objects.select_for_update().get(pk=app.pk)  # DoesNotExist if removed meanwhile
-        revoked = _delete_issued_credentials(app.pk)
-        _audit(actor=actor, app=app, action=AuditAction.REMOVE, origin=origin, details=revoked)
-        App.objects.filter(pk=app.pk).delete()
-    return revoked
+        rows = _lock_manageable(actor, ids)
+        outcome.missing = len(ids) - len(rows)
+        outcome.changed = [app for app in rows if app.enabled != enabled]
+        outcome.unchanged = len(rows) - len(outcome.changed)
+        if outcome.changed:
+            App.objects.filter(pk__in=[app.pk for app in outcome.changed]).update(
+                enabled=enabled, updated=timezone.now()
+            )
+            for app in outcome.changed:
+                app.enabled = enabled
+            action = AuditAction.ENABLE if enabled else AuditAction.DISABLE
+            _audit_many(actor=actor, apps=outcome.changed, action=action, origin=origin)
+    return outcome
+
+
+def app_remove(*, actor: Account, app: App, origin: Origin) -> dict:
+    """Delete the App with all its tokens and codes. Returns how many of each went with it;
+    DoesNotExist if it was removed meanwhile (apps_remove, for one App)."""
+    _require_manager(actor, app.owner)
+    outcome = apps_remove(actor=actor, apps=[app], origin=origin)
+    if outcome.missing:
+        raise App.DoesNotExist("The App was removed.")
+    return outcome.counts[app.pk]
+
+
+def apps_remove(*, actor: Account, apps: Collection[App], origin: Origin) -> BulkOutcome:
+    """Delete every App of `apps` with all their tokens and codes, in one transaction, all or
+    nothing: one DELETE per credential table for them all, their audit rows (each counting what
+    went with its App) in one INSERT, one outbox row for every notice. Reach and missing Apps as
+    apps_set_enabled."""
+    ids = {app.pk for app in apps}
+    outcome = BulkOutcome()
+    with transaction.atomic():
+        rows = _lock_manageable(actor, ids)
+        outcome.missing = len(ids) - len(rows)
+        if rows:
+            found = [app.pk for app in rows]
+            outcome.counts = _delete_issued_per_app(found)
+            _audit_many(
+                actor=actor, apps=rows, action=AuditAction.REMOVE, origin=origin, details=outcome.counts
+            )
+            App.objects.filter(pk__in=found).delete()
+        outcome.changed = rows
+    return outcome

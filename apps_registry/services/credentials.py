@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from oauth2_provider.models import get_grant_model, get_id_token_model
 
 from accounts.models import Account
@@ -52,6 +52,48 @@ def _delete_issued_credentials(app_id: int) -> dict:
     return _delete_issued("application_id = %s", [app_id])
 
 
+def _delete_issued_per_app(
+    app_ids: list[int], *, models: list[tuple[str, type]] | None = None
+) -> dict[int, dict]:
+    """Delete every token and code of the Apps (or only those of `models`), one DELETE per table
+    for them all; returns, by App, how many of each went (for one App the DELETEs' own counts;
+    for more, a grouped count per table first, from the tables' application index)."""
+    models = models or _issued_credential_models()
+    if len(app_ids) == 1:
+        return {app_ids[0]: _delete_issued("application_id = %s", [app_ids[0]], models=models)}
+    counts: dict[int, dict] = {app_id: {} for app_id in app_ids}
+    for label, model in models:
+        rows = getattr(model, "all_objects", model.objects)  # the tokens of removed secrets too
+        found = dict(
+            rows.filter(application_id__in=app_ids)
+            .order_by()
+            .values_list("application_id")
+            .annotate(n=Count("pk"))
+        )
+        for app_id in app_ids:
+            counts[app_id][label] = found.get(app_id, 0)
+    marks = ", ".join(["%s"] * len(app_ids))
+    _delete_issued(f"application_id IN ({marks})", list(app_ids), models=models)
+    return counts
+
+
+def _forget_grants_per_app(app_ids: list[int]) -> dict[int, int]:
+    """_forget_grants for several Apps at once: how many went, by App."""
+    if len(app_ids) == 1:
+        return {app_ids[0]: _forget_grants(app_ids[0])}
+    grants = AppAuthorization.objects.filter(app_id__in=app_ids)
+    found = dict(grants.order_by().values_list("app_id").annotate(n=Count("pk")))
+    grants.delete()
+    return {app_id: found.get(app_id, 0) for app_id in app_ids}
+
+
+def _forget_grants(app_id: int) -> int:
+    """Forget every account's remembered consent to the App (design §6): authorize.php asks
+    each of them again. Regenerate and "Revoke all tokens" do it, so that cutting an App off
+    is not undone by a code it gets without asking. Returns how many went."""
+    return AppAuthorization.objects.filter(app_id=app_id).delete()[0]
+
+
 def revoke_account_credentials(*, account: Account) -> dict:
     """Delete what a deactivated account holds (design §8): every token and unused code that
     acts for it, on any App, and every token and code of the Apps it owns. One DELETE per table
@@ -69,13 +111,15 @@ def revoke_account_credentials(*, account: Account) -> dict:
 def app_revoke_tokens(
     *, actor: Account, app: App, origin: Origin, access_token_ids: Collection[int] | None = None
 ) -> dict:
-    """Revoke every token and unused code of the App (the secret stays), or only the given
-    access tokens and their refresh tokens. Returns how many of each were revoked."""
+    """Revoke every token and unused code of the App (the secret stays) and forget the consents
+    remembered for it, or only the given access tokens and their refresh tokens. Returns how
+    many of each were revoked."""
     _require_manager(actor, app.owner)
     with transaction.atomic():
         app = App.objects.select_for_update().get(pk=app.pk)  # DoesNotExist if removed meanwhile
         if access_token_ids is None:
             revoked = _delete_issued_credentials(app.pk)
+            revoked["grants"] = _forget_grants(app.pk)
         else:
             # A handful picked from the token list: the ORM's delete keeps the links between
             # the remaining tokens consistent (SET_NULL) at a cost that does not matter here.

@@ -17,12 +17,14 @@ from .app_secret import (
 from .audit import audit_trail, audit_trail_csv
 from .authorized import authorized_apps_view, revoke_access_view
 from .changelist import app_bulk_action, app_list, integration
+from .contacts import app_email_confirmation_view, email_confirm
 
 __all__ = [
     "app_add",
     "app_add_secret_view",
     "app_bulk_action",
     "app_edit",
+    "app_email_confirmation_view",
     "app_list",
     "app_regenerate_secret_view",
     "app_remove_secret_view",
@@ -34,6 +36,7 @@ __all__ = [
     "audit_trail",
     "audit_trail_csv",
     "authorized_apps_view",
+    "email_confirm",
     "integration",
     "revoke_access_view",
 ]

@@ -35,6 +35,7 @@ from ._base import (
     removed_meanwhile_is_404,
 )
 from .app_secret import _secrets_context, _take_revealed
+from .contacts import email_state_help
 
 
 @never_cache
@@ -201,6 +202,7 @@ def _edit_page(
     request: HttpRequest, app: App, form: AppForm, revealed: tuple[int, str] | None = None
 ) -> HttpResponse:
     """The App's page, or with htmx its pop-up (the changelist's name links)."""
+    form.fields["email"].help_text = email_state_help(app)
     return _render(
         request,
         "apps_registry/app_edit.html",

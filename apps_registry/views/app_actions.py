@@ -93,7 +93,8 @@ def app_revoke_tokens_view(request: HttpRequest, pk: int) -> HttpResponse:
         title=f"Revoke every token of “{app.name}”?",
         message=(
             "Every access token, refresh token and unused authorization code of the App stops "
-            "working at once. The App secret stays the same, so the App can ask for new tokens."
+            "working at once, and every account that allowed the App is asked again. The App "
+            "secret stays the same, so the App can ask for new tokens."
         ),
         count=live_tokens(app).count(),
         action_url=reverse("apps_registry:revoke_tokens", args=[app.pk]),

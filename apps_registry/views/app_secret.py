@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..exceptions import LastSecret, PublicClientHasNoSecret, SecretLimitReached, SecretNotFound
 from ..models import MAX_SECRETS, App
-from ..selectors import app_secrets, live_tokens, manageable_app
+from ..selectors import app_secrets, live_tokens, manageable_app, registration_access_live
 from ..services import app_add_secret, app_regenerate_secret, app_remove_secret, app_reveal_secret
 from ._base import _app_context, _confirm, _origin, _partial, _redirect, _render, removed_meanwhile_is_404
 
@@ -134,9 +134,16 @@ def app_regenerate_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
         message=(
             "A new App secret replaces the current one"
             + (" and the other one" if len(app.live_secrets) > 1 else "")
-            + ". Every access token and refresh token of the App stops working at once, and the "
-            "App must use the new secret from now on. To change the secret without downtime, "
-            "add a second secret instead, move the App to it, then remove the old one."
+            + ". Every access token and refresh token of the App stops working at once, every "
+            "account that allowed the App is asked again, and the App must use the new secret "
+            "from now on"
+            + (
+                " (its RFC 7592 registration access token stops working too)"
+                if registration_access_live(app)
+                else ""
+            )
+            + ". To change the secret without downtime, add a second secret instead, move the App "
+            "to it, then remove the old one."
         ),
         count=live_tokens(app).count(),
         action_url=reverse("apps_registry:regenerate_secret", args=[app.pk]),
@@ -221,7 +228,9 @@ def app_remove_secret_view(request: HttpRequest, pk: int, secret_pk: int) -> Htt
         title=f"Remove the secret {secret.masked} of “{app.name}”?",
         message=(
             f"The secret {secret.masked} stops working at once, and so does every access token and "
-            "refresh token it issued. The App's other secret and its tokens keep working."
+            "refresh token it issued"
+            + (", and the App's RFC 7592 registration access token" if registration_access_live(app) else "")
+            + ". The App's other secret and its tokens keep working."
         ),
         count=secret.live_tokens,
         action_url=reverse("apps_registry:remove_secret", args=[app.pk, secret.pk]),

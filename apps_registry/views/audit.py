@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -94,26 +95,25 @@ def audit_trail_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     account: Account = manageable_account(request.user, pk)
     filters = clean_audit_filters(request.GET)
     zone = timezone.get_current_timezone()
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
     def rows() -> Iterator[str]:
         yield writer.writerow(CSV_HEADER)
         for event in audit_events(account, filters=filters):
             created = event.created.astimezone(zone)
             is_account = isinstance(event, AccountEvent)
-            yield writer.writerow(
-                [
-                    created.strftime("%Y-%m-%d %H:%M:%S"),
-                    created.tzname(),
-                    _csv_cell(event.actor_username),
-                    event.get_action_display(),
-                    _csv_cell(event.account_username if is_account else event.app_name),
-                    "" if is_account else _csv_cell(event.app_client_id),
-                    event.get_source_display(),
-                    event.ip_address or "",
-                    _csv_cell(details_text(event)),
-                ]
-            )
+            cells = [
+                created.strftime("%Y-%m-%d %H:%M:%S"),
+                created.tzname(),
+                event.actor_username,
+                event.get_action_display(),
+                event.account_username if is_account else event.app_name,
+                "" if is_account else event.app_client_id,
+                event.get_source_display(),
+                event.ip_address or "",
+                details_text(event),
+            ]
+            yield writer.writerow([_csv_cell(cell) for cell in cells])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{account.pk}.csv"'
@@ -121,10 +121,17 @@ def audit_trail_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     return response
 
 
+# A formula's first character (OWASP CSV injection; the full-width forms too) at the start of
+# the cell or after anything a spreadsheet may split cells at: the comma the file uses, and the
+# semicolon, tab or bar another locale's list separator is, each maybe followed by spaces.
+_FORMULA = re.compile(r"(^|[,;\t|\r\n])(\s*)([=+\-@\uff1d\uff0b\uff0d\uff20])")
+
+
 def _csv_cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    value = str(value or "")
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """A cell no spreadsheet runs as a formula, whatever separator it splits the line at: the
+    writer quotes every cell, and each formula start, at the cell's start or after a separator,
+    gets a `'` before it ("x;=1+1" is written "x;'=1+1")."""
+    return _FORMULA.sub(r"\1\2'\3", str(value or ""))
 
 
 # The words for the fields an audit row names (the form's labels, lower case).
@@ -145,6 +152,7 @@ COUNT_WORDS = (
     ("refresh_tokens", "refresh token"),
     ("id_tokens", "ID token"),
     ("authorization_codes", "authorization code"),
+    ("grants", "remembered consent"),
 )
 
 

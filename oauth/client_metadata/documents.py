@@ -132,6 +132,8 @@ def resolve(client_id: str, app: App | None, request) -> App | None:
     now = timezone.now()
     if app is not None and app.cimd_expires_at is not None and now < app.cimd_expires_at:
         return app
+    if app is not None and not app.enabled:
+        return app  # disabled by its owner: kept as the owner saw it, never fetched meanwhile
     usable_copy = app if app is not None and _copy_usable(app, now) else None
     if not _permitted(client_id, request):
         _failed(client_id, f"its host {host_of(client_id)} is refused by this portal", backoff=False)

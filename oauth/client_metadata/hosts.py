@@ -1,6 +1,6 @@
 """The hosts whose Client ID Metadata Documents the owning account refuses (design §6.2): a
 phishing client named after someone else, a host that floods the portal. Refusing a host stops
-every App made from its documents (disabled through app_set_enabled, audited, as if the owner
+every App made from its documents (disabled through apps_set_enabled, audited, as if the owner
 had disabled each) and fetches nothing from it again; allowing it again fetches again, and
 leaves the Apps disabled until the owner enables them (each is still an unverified developer's).
 The portal's pages, the command line (`manage.py metadata_hosts`) call these."""
@@ -14,7 +14,7 @@ from accounts.models import Account
 from accounts.permissions import can_manage_account
 from accounts.services import account_event_record
 from apps_registry.models import App, RefusedMetadataHost
-from apps_registry.services import app_set_enabled
+from apps_registry.services import apps_set_enabled
 from portal.audit import Origin
 
 from ..audit import OAuthAccountAction
@@ -52,18 +52,15 @@ def metadata_host_refuse(*, actor: Account, account: Account, host: str, origin:
     if not can_manage_account(actor, account):
         raise PermissionDenied("You cannot manage this account.")
     host = _normalized(host)
-    disabled = 0
     with transaction.atomic():
         try:
             with transaction.atomic():
                 RefusedMetadataHost.objects.create(account=account, host=host, created_by=actor)
         except IntegrityError:
             return 0
-        for app in host_apps(account, host):
-            if not app.enabled:
-                continue
-            app_set_enabled(actor=actor, app=app, enabled=False, origin=origin)
-            disabled += 1
+        disabled = len(
+            apps_set_enabled(actor=actor, apps=host_apps(account, host), enabled=False, origin=origin).changed
+        )
         account_event_record(
             actor=actor,
             account=account,

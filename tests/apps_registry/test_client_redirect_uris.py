@@ -198,3 +198,44 @@ def test_deny_goes_back_to_a_native_redirect_url_too(client, open_registration, 
     answer = client.post(AUTHORIZE, {"request": page.context["blob"], "action": "deny"})
     assert answer.status_code == 302
     assert answer["Location"].startswith(f"{uri}?error=access_denied")
+
+
+# --- What a shipping MCP host sends (issue 27: checked again after issue 25) ---------------------
+
+# Visual Studio Code's registration (src/vs/base/common/oauth.ts, fetchDynamicRegistration): a
+# loopback URL without a port, the same with the port it prefers, and two https relays.
+VSCODE_REDIRECT_URIS = [
+    "https://insiders.vscode.dev/redirect",
+    "https://vscode.dev/redirect",
+    "http://127.0.0.1/",
+    "http://127.0.0.1:33418/",
+]
+
+
+def test_open_registration_accepts_vs_codes_loopback_url_without_a_port(client, open_registration):
+    """RFC 8252 7.3: a loopback redirect URL's port is the client's to choose at request time,
+    so one registered without a port is the form the RFC describes; refusing it would refuse
+    VS Code's whole registration. authorize.php matches it on any port, the path exactly."""
+    response = register(
+        client,
+        redirect_uris=VSCODE_REDIRECT_URIS,
+        client_uri="https://code.visualstudio.com",
+        grant_types=["authorization_code", "refresh_token"],
+        response_types=["code"],
+        application_type="native",
+    )
+    assert response.status_code == 201, response.content
+    app = App.objects.get(client_id=response.json()["client_id"])
+    assert app.all_redirect_uris == VSCODE_REDIRECT_URIS
+    assert app.redirect_uri_allowed("http://127.0.0.1:51234/")
+    assert app.redirect_uri_allowed("http://127.0.0.1/")
+    assert not app.redirect_uri_allowed("http://127.0.0.1:51234/other")
+    assert not app.redirect_uri_allowed("http://localhost:51234/")  # another host name
+
+
+@pytest.mark.parametrize("uri", ["HTTP://127.0.0.1/", "HTTP://localhost:3000/cb", "Http://[::1]:8080/cb"])
+def test_open_registration_still_refuses_an_upper_case_scheme(client, open_registration, uri):
+    response = register(client, redirect_uris=[uri])
+    assert response.status_code == 400 and response.json()["error"] == "invalid_redirect_uri"
+    assert "lower case" in response.json()["error_description"]
+    assert not App.objects.exists()

@@ -2,6 +2,7 @@
 title, an App for an action, what a recipient gets."""
 
 from django.core import mail
+from django.utils import timezone
 
 from apps_registry.models import App, AuditAction
 from tests.factories import AppFactory
@@ -24,10 +25,20 @@ TITLES = {
 }
 
 
+def confirmed_app(**fields) -> App:
+    """An App whose admin e-mail its reader confirmed (design §3), so that it gets notices."""
+    return AppFactory(email_confirmed=timezone.now(), **fields)
+
+
 def app_for(action: str, demo) -> App:
-    return AppFactory(
+    return confirmed_app(
         owner=demo["user"], name="Calendar Sync", email=APP_EMAIL, enabled=action != AuditAction.ENABLE
     )
+
+
+def to_owner(mailoutbox) -> list[mail.EmailMessage]:
+    """The messages to the owning account's address (every detail)."""
+    return [message for message in mailoutbox if message.to == [OWNER_EMAIL]]
 
 
 def text(message: mail.EmailMessage) -> str:

@@ -1,21 +1,23 @@
-"""design §3: the e-mail notices of App changes. A mail server that fails, never answers or
-refuses a recipient never fails the change; and the notice through a real SMTP server on
-loopback."""
+"""design §3: the e-mail notices of App changes. The change never waits for a mail server: the
+outbox's worker sends, and one that fails, never answers, refuses a recipient or asks to try
+later is logged in one line and retried (or not) as it should; the notice through a real SMTP
+server on loopback."""
 
 import email
 import email.policy
 import logging
 import socket
-import threading
 
-from aiosmtpd.controller import Controller
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from apps_registry import notices, services
 from apps_registry.models import App, AuditAction
 from portal.audit import COMMAND_LINE
 from tests.apps_registry.notices.helpers import APP_EMAIL, OWNER_EMAIL
-from tests.served import free_port
+from tests.helpers import deliver_outbox, delivered
+from tests.served import SMTPServer, free_port
 
 # --- a mail server that fails -------------------------------------------------------------------
 
@@ -25,36 +27,66 @@ def closed_port() -> int:
     return free_port()
 
 
-def test_a_dead_mail_server_is_logged_in_one_line_and_the_change_stands(
-    app, demo, client, settings, caplog, django_capture_on_commit_callbacks
+def _due_now() -> None:
+    """Move every deferred task of the outbox to now (as if its retry delay had passed)."""
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+
+
+def test_a_dead_mail_server_defers_the_letters_in_one_log_line_and_the_change_stands(
+    app, demo, client, settings, caplog
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
     client.force_login(demo["user"])
     with caplog.at_level(logging.ERROR, logger="apps_registry.notices"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("apps_registry:disable", args=[app.pk]))
-        assert response.status_code == 302
+        response = client.post(reverse("apps_registry:disable", args=[app.pk]))
+        assert response.status_code == 302  # answered before any mail server is asked
         assert not App.objects.get(pk=app.pk).enabled
+        [returned] = deliver_outbox()
+        assert returned == {"sent": 0, "dropped": 0, "deferred": 2, "attempt": 1}
         [record] = [r for r in caplog.records if r.name == "apps_registry.notices"]
         line = record.getMessage()
         assert "\n" not in line and record.exc_info is None
-        assert line.startswith(f"Notice disable of App {app.client_id} not sent (0 of 2 message(s) sent): ")
+        assert line.startswith(
+            f"Letter (notice disable of App {app.client_id}) deferred with 1 other letter(s): "
+        )
         assert "ConnectionRefusedError" in line
         assert app.client_secret not in line and "Calendar Sync" not in line and APP_EMAIL not in line
 
-        # The next notice within the minute is not tried (no wait on the dead server), but logged.
-        caplog.clear()
-        with django_capture_on_commit_callbacks(execute=True):
-            client.post(reverse("apps_registry:enable", args=[app.pk]))
-        assert App.objects.get(pk=app.pk).enabled
-        [record] = [r for r in caplog.records if r.name == "apps_registry.notices"]
-        assert "not tried: the mail server failed less than a minute ago" in record.getMessage()
+    # The letters wait in the outbox for a minute, then for longer after each failure.
+    [waiting] = DBTaskResult.objects.filter(status="READY")
+    assert 55 <= (waiting.run_after - timezone.now()).total_seconds() <= 60
+    assert waiting.args_kwargs["kwargs"]["attempt"] == 2
+    assert deliver_outbox() == []  # not due yet
 
 
-def test_a_mail_server_that_never_answers_costs_one_email_timeout(
-    app, demo, settings, caplog, django_capture_on_commit_callbacks
-):
+def test_letters_deferred_are_sent_once_the_server_is_back(app, demo, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
+    services.app_set_enabled(actor=demo["user"], app=app, enabled=False, origin=COMMAND_LINE)
+    deliver_outbox()
+    server = SMTPServer()
+    with server.running(settings):
+        _due_now()
+        [returned] = deliver_outbox()
+    assert returned == {"sent": 2, "dropped": 0, "deferred": 0, "attempt": 2}
+    assert sorted(envelope.rcpt_tos[0] for envelope in server.received) == sorted([APP_EMAIL, OWNER_EMAIL])
+
+
+def test_letters_are_given_up_after_the_last_attempt_in_one_log_line_each(app, demo, settings, caplog):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
+    services.app_set_enabled(actor=demo["user"], app=app, enabled=False, origin=COMMAND_LINE)
+    with caplog.at_level(logging.ERROR, logger="apps_registry.notices"):
+        for _ in range(notices.MAX_ATTEMPTS):
+            _due_now()
+            deliver_outbox()
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    given_up = [r.getMessage() for r in caplog.records if "not sent after" in r.getMessage()]
+    assert given_up == [f"Letter (notice disable of App {app.client_id}) not sent after 6 attempts"] * 2
+
+
+def test_a_mail_server_that_never_answers_costs_one_email_timeout(app, demo, settings, caplog):
     """It accepts the connection and says nothing: EMAIL_TIMEOUT ends the wait."""
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
@@ -64,7 +96,7 @@ def test_a_mail_server_that_never_answers_costs_one_email_timeout(
         settings.EMAIL_TIMEOUT = 0.5
         with (
             caplog.at_level(logging.ERROR, logger="apps_registry.notices"),
-            django_capture_on_commit_callbacks(execute=True),
+            delivered(),
         ):
             services.app_remove(actor=demo["user"], app=app, origin=COMMAND_LINE)
     assert not App.objects.exists()
@@ -72,74 +104,47 @@ def test_a_mail_server_that_never_answers_costs_one_email_timeout(
     assert "timed out" in record.getMessage()
 
 
-def test_a_recipient_the_server_refuses_leaves_the_others_theirs(
-    app, demo, settings, caplog, django_capture_on_commit_callbacks
-):
+def test_a_recipient_the_server_refuses_leaves_the_others_theirs(app, demo, settings, caplog):
     server = SMTPServer(refuse=APP_EMAIL)
     with (
         server.running(settings),
         caplog.at_level(logging.ERROR, logger="apps_registry.notices"),
-        django_capture_on_commit_callbacks(execute=True),
+        delivered(),
     ):
         services.app_set_enabled(actor=demo["user"], app=app, enabled=False, origin=COMMAND_LINE)
     assert [envelope.rcpt_tos for envelope in server.received] == [[OWNER_EMAIL]]
     [record] = [r for r in caplog.records if r.name == "apps_registry.notices"]
-    assert "SMTPRecipientsRefused" in record.getMessage()
-    assert notices._quiet_until == 0.0  # the server answered: the next notice is tried as usual
+    assert (
+        record.getMessage()
+        == f"Letter (notice disable of App {app.client_id}) refused: SMTPRecipientsRefused: 550"
+    )
+    assert not DBTaskResult.objects.filter(status="READY").exists()  # refused for good: not retried
+
+
+def test_a_recipient_the_server_asks_to_try_later_is_retried(app, demo, settings):
+    server = SMTPServer(refuse=APP_EMAIL, answer="451 4.3.0 Try again later")
+    with server.running(settings):
+        services.app_set_enabled(actor=demo["user"], app=app, enabled=False, origin=COMMAND_LINE)
+        [returned] = deliver_outbox()
+        assert returned == {"sent": 1, "dropped": 0, "deferred": 1, "attempt": 1}
+        server.refuse = ""
+        _due_now()
+        deliver_outbox()
+    assert sorted(envelope.rcpt_tos[0] for envelope in server.received) == sorted([OWNER_EMAIL, APP_EMAIL])
 
 
 # --- a real SMTP server on loopback -------------------------------------------------------------
 
 
-class SMTPServer:
-    """aiosmtpd on a free loopback port, keeping what it receives; it refuses `refuse`."""
-
-    def __init__(self, refuse: str = ""):
-        self.received = []
-        self.refuse = refuse
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == self.refuse:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.received.append(envelope)
-        return "250 Message accepted"
-
-    def running(self, settings):
-        controller = Controller(self, hostname="127.0.0.1", port=free_port())
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        return _Running(controller)
-
-
-class _Running:
-    def __init__(self, controller):
-        self.controller = controller
-
-    def __enter__(self):
-        self.controller.start()
-
-    def __exit__(self, *exc):
-        self.controller.stop()
-
-
-def test_the_notice_goes_through_a_real_smtp_server(
-    app, demo, client, settings, django_capture_on_commit_callbacks
-):
+def test_the_notice_goes_through_a_real_smtp_server(app, demo, client, settings):
     settings.DEFAULT_FROM_EMAIL = "portal@portal.example.com"
     settings.PORTAL_BASE_URL = "https://portal.example.com"
     secret = app.client_secret
     server = SMTPServer()
     client.force_login(demo["organization"])
-    with server.running(settings), django_capture_on_commit_callbacks(execute=True):
+    with server.running(settings), delivered():
         response = client.post(reverse("apps_registry:regenerate_secret", args=[app.pk]))
+    owners = [e for e in server.received if e.rcpt_tos == [OWNER_EMAIL]]
     assert response.status_code == 200
     new_secret = App.objects.get(pk=app.pk).client_secret
     assert sorted(envelope.rcpt_tos[0] for envelope in server.received) == sorted([APP_EMAIL, OWNER_EMAIL])
@@ -155,6 +160,9 @@ def test_the_notice_goes_through_a_real_smtp_server(
         assert body.startswith(notices.NOTICES[AuditAction.REGENERATE_SECRET].what)
         assert f"App ID/key:   {app.client_id}" in body
         assert f"The App's page: https://portal.example.com/apps/{app.pk}/" in body
-        assert "Done by:      organization" in body and "Through:      Portal" in body
+        assert "Through:      Portal" in body
+        # Who did it, and from where: to the owner's address only (issue 27).
+        assert ("Done by:      organization" in body) == (envelope in owners)
+        assert ("From address: 127.0.0.1" in body) == (envelope in owners)
         raw = envelope.original_content.decode()
         assert secret not in raw and new_secret not in raw

@@ -5,20 +5,22 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from apps_registry import services
 from apps_registry.models import App, AuditAction, AuditEvent
 from portal.audit import COMMAND_LINE
-from tests.apps_registry.notices.helpers import APP_EMAIL, PORTAL, app_for
-from tests.factories import AdministratorFactory, AppFactory
+from tests.apps_registry.notices.helpers import APP_EMAIL, PORTAL, app_for, confirmed_app
+from tests.factories import AdministratorFactory
+from tests.helpers import deliver_outbox, delivered
 
 # --- nothing sent ------------------------------------------------------------------------------
 
 
-def test_the_other_changes_send_nothing(app, demo, client, mailoutbox, django_capture_on_commit_callbacks):
+def test_the_other_changes_send_nothing(app, demo, client, mailoutbox):
     client.force_login(demo["user"])
     actor = demo["user"]
-    with django_capture_on_commit_callbacks(execute=True):
+    with delivered():
         services.app_update(actor=actor, app=app, origin=COMMAND_LINE, name="Renamed")
         services.app_reveal_secret(actor=actor, app=app, origin=COMMAND_LINE)
         services.app_revoke_tokens(actor=actor, app=app, origin=COMMAND_LINE)
@@ -27,10 +29,10 @@ def test_the_other_changes_send_nothing(app, demo, client, mailoutbox, django_ca
     assert mailoutbox == []
 
 
-def test_a_refused_action_sends_nothing(app, demo, client, mailoutbox, django_capture_on_commit_callbacks):
+def test_a_refused_action_sends_nothing(app, demo, client, mailoutbox):
     outsider = AdministratorFactory()
     client.force_login(demo["organization2"])  # out of reach: a 404
-    with django_capture_on_commit_callbacks(execute=True):
+    with delivered():
         assert client.post(reverse("apps_registry:disable", args=[app.pk])).status_code == 404
         with pytest.raises(PermissionDenied):
             services.app_regenerate_secret(actor=outsider, app=app, origin=COMMAND_LINE)
@@ -40,10 +42,10 @@ def test_a_refused_action_sends_nothing(app, demo, client, mailoutbox, django_ca
 
 
 @pytest.mark.parametrize("action", list(PORTAL))
-def test_an_app_removed_meanwhile_sends_nothing(action, demo, mailoutbox, django_capture_on_commit_callbacks):
+def test_an_app_removed_meanwhile_sends_nothing(action, demo, mailoutbox):
     app = app_for(action, demo)
     App.objects.filter(pk=app.pk).delete()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(App.DoesNotExist):
+    with delivered(), pytest.raises(App.DoesNotExist):
         if action == AuditAction.REGENERATE_SECRET:
             services.app_regenerate_secret(actor=demo["user"], app=app, origin=COMMAND_LINE)
         elif action == AuditAction.REMOVE:
@@ -54,10 +56,8 @@ def test_an_app_removed_meanwhile_sends_nothing(action, demo, mailoutbox, django
     assert mailoutbox == []
 
 
-def test_a_change_rolled_back_with_the_transaction_around_it_sends_nothing(
-    app, demo, mailoutbox, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+def test_a_change_rolled_back_with_the_transaction_around_it_sends_nothing(app, demo, mailoutbox):
+    with delivered(), pytest.raises(RuntimeError), transaction.atomic():
         services.app_set_enabled(actor=demo["user"], app=app, enabled=False, origin=COMMAND_LINE)
         assert mailoutbox == []  # not before the commit
         raise RuntimeError("something after the change failed")
@@ -66,15 +66,18 @@ def test_a_change_rolled_back_with_the_transaction_around_it_sends_nothing(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_notice_leaves_only_when_the_change_is_committed(mailoutbox):
-    """With real commits (no test transaction around them)."""
-    app = AppFactory(email=APP_EMAIL)
+def test_the_notice_is_written_to_the_outbox_in_the_changes_transaction(mailoutbox):
+    """With real commits (no test transaction around them): rolled back, the outbox holds
+    nothing; committed, it holds the letters, which the worker sends, never the request."""
+    app = confirmed_app(email=APP_EMAIL)
     actor = app.owner
     with pytest.raises(RuntimeError), transaction.atomic():
         services.app_regenerate_secret(actor=actor, app=app, origin=COMMAND_LINE)
+        assert DBTaskResult.objects.count() == 1  # written in the change's transaction
         raise RuntimeError("rolled back")
-    assert mailoutbox == []
+    assert not DBTaskResult.objects.exists() and mailoutbox == []
     with transaction.atomic():
         services.app_regenerate_secret(actor=actor, app=app, origin=COMMAND_LINE)
-        assert mailoutbox == []
+    assert mailoutbox == []  # the request never sends
+    deliver_outbox()
     assert [m.subject for m in mailoutbox] == [f"Secret regenerated: {app.name}"] * 2

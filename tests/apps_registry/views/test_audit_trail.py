@@ -202,3 +202,36 @@ def test_audit_trail_csv_keeps_a_formula_from_running(demo, client):
     ).decode()
 
     assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["x;=1+1;@SUM(1)", "x,=1+1", "x; +1", "x|@SUM(1)", "x;-2+3", "=1+1", "x;\uff1d1+1"],
+)
+def test_audit_trail_csv_neutralises_a_formula_after_any_separator(demo, client, name):
+    """Issue 27: a spreadsheet whose list separator is `;` (or tab, or `|`) splits an
+    unquoted cell there; every cell is quoted, and a formula's first character at the start
+    or after any separator gets a `'` before it, so no cell starts a formula however the
+    line is split."""
+    import csv as csv_module
+
+    owner = demo["user"]
+    app = AppFactory(owner=owner, name=name)
+    client.force_login(owner)
+    client.post(reverse("apps_registry:disable", args=[app.pk]))
+
+    body = b"".join(
+        client.get(reverse("apps_registry:audit_csv", args=[owner.pk])).streaming_content
+    ).decode()
+
+    lines = body.splitlines()
+    for line in lines:  # every cell quoted: the line is its cells written with QUOTE_ALL
+        cells = next(csv_module.reader([line]))
+        assert line == ",".join('"' + cell.replace('"', '""') + '"' for cell in cells)
+    for separator in (",", ";", "\t", "|"):
+        for line in lines:
+            for cell in line.split(separator):
+                cell = cell.strip().lstrip('"').lstrip()
+                assert cell[:1] not in ("=", "+", "-", "@", "\uff1d"), (separator, line)
+    [row] = [row for row in csv_module.reader(lines) if row[3] == "Disabled"]
+    assert row[4].replace("'", "") == name  # the name, readable, each formula start marked

@@ -234,6 +234,22 @@ def test_a_stale_document_is_fetched_again_and_its_changes_kept(client, cimd, de
     assert len(documents.requests) == 2
 
 
+def test_an_app_its_owner_disabled_is_not_fetched_again_nor_changed(client, cimd, demo, documents):
+    """Issue 27: what the owner disabled stays as the owner saw it until enabled again."""
+    from apps_registry.services import app_set_enabled
+
+    url = documents.serve_json("/c.json", document(documents.url("/c.json")))
+    client.force_login(demo["user"])
+    authorize(client, url)
+    app_set_enabled(actor=cimd, app=App.objects.get(client_id=url), enabled=False, origin=COMMAND_LINE)
+    documents.serve_json("/c.json", document(url, client_name="URGENT: verify your account"))
+    stale(url, fetched_ago=timedelta(hours=1))
+
+    assert authorize(client, url).status_code == 400
+    assert len(documents.requests) == 1
+    assert App.objects.get(client_id=url).name != "URGENT: verify your account"
+
+
 def test_a_failed_refresh_uses_a_copy_less_than_a_day_old(client, cimd, demo, documents):
     url = documents.serve_json("/c.json", document(documents.url("/c.json")))
     client.force_login(demo["user"])
