@@ -91,7 +91,7 @@ def test_the_app_management_pages_and_dialogs_have_no_axe_violations(tab, demo):
     page.get_by_role("link", name="Add App").click()
     dialog = page.locator("#modal")
     dialog.get_by_label("Redirect URL").fill("http://insecure.example/cb")
-    dialog.get_by_role("button", name="OK").click()
+    dialog.get_by_role("button", name="Save", exact=True).click()
     expect(dialog.get_by_text("Enter an absolute https:// URL.", exact=True)).to_be_visible()
     check(page, "Add App modal with errors", found, within="#modal")
     page.goto(f"/accounts/{owner.pk}/apps/add/?api=systemapi")
