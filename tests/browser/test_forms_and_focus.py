@@ -163,7 +163,8 @@ def test_at_phone_width_the_header_is_one_row_and_the_side_menu_a_named_nav(page
     header = page.locator("header.navbar")
     height = header.evaluate("e => e.getBoundingClientRect().height")
     rows = header.evaluate(
-        "e => [...e.children].filter(c => c.offsetParent).map(c => [c.getBoundingClientRect().top, c.getBoundingClientRect().bottom])"
+        "e => [...e.children].filter(c => c.offsetParent)"
+        ".map(c => [c.getBoundingClientRect().top, c.getBoundingClientRect().bottom])"
     )
     print(f"header at 375 px: {height:.0f} of 740 px; children {rows}")
     assert max(top for top, _ in rows) < min(bottom for _, bottom in rows)  # one row
