@@ -99,20 +99,33 @@
     question.addEventListener("keydown", function (event) {
       if (event.key === "Escape") event.stopPropagation();
     });
+    // Answered when a button is pressed or Escape cancels, both at once (its "close" event
+    // comes a task later, after a quick next question may have been asked).
+    function answer(discard) {
+      var waiting = pendingAnswer;
+      pendingAnswer = null;
+      if (waiting) waiting(discard);
+    }
+    question.addEventListener("submit", function (event) {
+      answer(Boolean(event.submitter && event.submitter.value === "discard"));
+    });
+    question.addEventListener("cancel", function () { answer(false); });
     document.getElementById("modal").appendChild(question);
     return question;
   }
+  // What the open question's answer goes to.
+  var pendingAnswer = null;
   // Resolves true for "Discard changes"; Escape or "Keep editing" is false.
   function askDiscard() {
     var question = discardQuestion();
     return new Promise(function (resolve) {
-      question.returnValue = "";
-      question.addEventListener("close", function () {
-        resolve(question.returnValue === "discard");
-      }, { once: true });
       // Later, not inside the Escape keydown that may have asked: Chromium would take that
       // same key as the request to close the question just opened.
-      window.setTimeout(function () { question.showModal(); }, 0);
+      window.setTimeout(function () {
+        if (question.open) return resolve(false);
+        pendingAnswer = resolve;
+        question.showModal();
+      }, 0);
     });
   }
 

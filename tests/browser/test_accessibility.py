@@ -272,6 +272,7 @@ def test_initial_access_tokens_with_errors_the_providers_unifiedapi_tab_and_the_
     expect(page.locator("#error-summary")).to_be_visible()
     check(page, "Add child account with errors", found)
 
+    page.context.clear_cookies()
     sign_in(page, "organization")
     page.goto(f"/accounts/{app.owner_id}/apps/")
     page.locator("#changelist").get_by_role("link", name="Asked App").click()
