@@ -35,7 +35,7 @@ from .validator import checksum
 
 class ConsentAlreadyUsed(Exception):
     """The register.php consent page was submitted before: it registers nothing again.
-    `app`: the App it made, when the actor may see it."""
+    `app`: the App it made (when known)."""
 
     def __init__(self, app: App | None = None):
         super().__init__()
@@ -43,8 +43,8 @@ class ConsentAlreadyUsed(Exception):
 
 
 class TwinApp(Exception):
-    """The account has an App of this name and redirect URL already (Back, then Register on a
-    consent page drawn again): its person is asked first, as the Add App form asks."""
+    """The account has an App of this name and redirect URL (`app`): a consent page drawn
+    again after Back; its person is asked first, as the Add App form asks."""
 
     def __init__(self, app: App):
         super().__init__()
@@ -69,14 +69,12 @@ def register_by_consent(
     confirm_twin: bool = True,
 ) -> Registration:
     """What Register on register.php's consent page does, all or nothing: use up the page's
-    one-time nonce, create the (untrusted) App owned by the actor's account through app_add
-    (with `client_id`, the key the page was drawn with), and, when the user granted access,
-    issue an authorization code for it. app_add's outcomes, as the Add App form has them: the
-    page sent again (its nonce used, or its key an App already) raises ConsentAlreadyUsed; an
-    App of the same name and redirect URL, while `confirm_twin`, raises TwinApp. Or the App
+    one-time nonce, add the (untrusted) App owned by the actor's account with app_add (with
+    `client_id`, the key the page was drawn with), and, when the user granted access, issue an
+    authorization code for it. app_add's outcomes as the Add App form has them: the page sent
+    again raises ConsentAlreadyUsed, a twin (while `confirm_twin`) TwinApp; or the App
     services' errors (ApiNotAllowed, AppLimitReached, a field's ValidationError); each with
-    nothing written. `http_request` is the consent request, which django-oauth-toolkit needs to
-    issue the code."""
+    nothing written. `http_request` is the consent request, which django-oauth-toolkit needs."""
     with transaction.atomic():
         purge_consumed_registrations()
         try:
