@@ -149,11 +149,12 @@
     });
   });
 
-  // A link in a changed form that would replace it (Add a secret…, Regenerate…, Remove…) asks
-  // first; the form itself is kept aside meanwhile, so the confirmation's Cancel returns to it.
+  // A link in a changed form that would replace it (Add a secret…, Regenerate…, Remove…, or
+  // one that leaves: "Open the App's page") asks first; the form itself is kept aside
+  // meanwhile, so the confirmation's Cancel returns to it.
   var passLink = null;
   document.addEventListener("click", function (event) {
-    var link = event.target.closest ? event.target.closest("#modal-content a[hx-get]") : null;
+    var link = event.target.closest ? event.target.closest("#modal-content a[href]:not([data-bs-dismiss])") : null;
     if (!link || link === passLink || !changedForm()) return;
     event.preventDefault();
     event.stopImmediatePropagation();
