@@ -154,7 +154,7 @@
   // meanwhile, so the confirmation's Cancel returns to it.
   var passLink = null;
   document.addEventListener("click", function (event) {
-    var link = event.target.closest ? event.target.closest("#modal-content a[href]:not([data-bs-dismiss])") : null;
+    var link = event.target.closest ? event.target.closest("#modal-content a[href]:not([href^=\"#\"]):not([data-bs-dismiss])") : null;
     if (!link || link === passLink || !changedForm()) return;
     event.preventDefault();
     event.stopImmediatePropagation();
