@@ -1,5 +1,3 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
@@ -28,8 +26,6 @@ class ChildAccountForm(forms.Form):
     def __init__(self, *args, parent: Account, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(kind, Kind(kind).label) for kind in parent.child_kinds]
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Add account"))
 
     def clean(self):
         data = super().clean()

@@ -7,7 +7,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from accounts.signin import AdminSignInForm, SignInForm
 from portal import views as portal_views
-from portal.admin import view_on_site
+from portal.admin import admin_sign_in, view_on_site
 
 admin.site.site_header = "App registration portal"
 admin.site.site_title = "App registration portal"
@@ -38,5 +38,7 @@ urlpatterns = [
         "admin/r/<int:content_type_id>/<path:object_id>/",
         admin.site.admin_view(view_on_site),
     ),
+    # Ahead of the admin's own: a signed-in account it refuses gets the portal's 403 page.
+    path("admin/login/", admin_sign_in),
     path("admin/", admin.site.urls),
 ]

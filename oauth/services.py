@@ -24,7 +24,7 @@ from accounts.permissions import can_manage_account
 from accounts.services import account_event_record
 from apps_registry.models import App, ClientRegistration, ConsumedRegistration, InitialAccessToken
 from apps_registry.services import COMMAND_LINE as COMMAND_LINE  # re-exported for the command
-from apps_registry.services import Origin, app_add, app_remove, app_reveal_secret, app_update
+from apps_registry.services import AddOutcome, Origin, app_add, app_remove, app_reveal_secret, app_update
 
 from .audit import OAuthAccountAction
 from .housekeeping import OPEN_REGISTRATION_UNUSED_LIFETIME, purge_consumed_registrations
@@ -34,7 +34,21 @@ from .validator import checksum
 
 
 class ConsentAlreadyUsed(Exception):
-    """The register.php consent page was submitted before: it registers nothing again."""
+    """The register.php consent page was submitted before: it registers nothing again.
+    `app`: the App it made (when known)."""
+
+    def __init__(self, app: App | None = None):
+        super().__init__()
+        self.app = app
+
+
+class TwinApp(Exception):
+    """The account has an App of this name and redirect URL (`app`): a consent page drawn
+    again after Back; its person is asked first, as the Add App form asks."""
+
+    def __init__(self, app: App):
+        super().__init__()
+        self.app = app
 
 
 @dataclass(frozen=True)
@@ -51,22 +65,40 @@ def register_by_consent(
     grant_access: bool,
     origin: Origin,
     http_request: HttpRequest,
+    client_id: str | None = None,
+    confirm_twin: bool = True,
 ) -> Registration:
     """What Register on register.php's consent page does, all or nothing: use up the page's
-    one-time nonce, create the (untrusted) App owned by the actor's account, and, when the user
-    granted access, issue an authorization code for it. Raises ConsentAlreadyUsed, or the App
-    services' errors (ApiNotAllowed, AppLimitReached, a field's ValidationError), with
-    nothing written. `http_request` is the consent request, which django-oauth-toolkit needs to
-    issue the code."""
+    one-time nonce, add the (untrusted) App owned by the actor's account with app_add (with
+    `client_id`, the key the page was drawn with), and, when the user granted access, issue an
+    authorization code for it. app_add's outcomes as the Add App form has them: the page sent
+    again raises ConsentAlreadyUsed, a twin (while `confirm_twin`) TwinApp; or the App
+    services' errors (ApiNotAllowed, AppLimitReached, a field's ValidationError); each with
+    nothing written. `http_request` is the consent request, which django-oauth-toolkit needs."""
     with transaction.atomic():
         purge_consumed_registrations()
         try:
             with transaction.atomic():
                 ConsumedRegistration.objects.create(nonce=nonce)
         except IntegrityError:
-            raise ConsentAlreadyUsed from None
-        # No twin question on the consent page (app_add_check is what it would ask).
-        app = app_add(actor=actor, owner=actor, origin=origin, trusted=False, **app_fields).app
+            made = App.objects.filter(owner=actor, client_id=client_id).first() if client_id else None
+            raise ConsentAlreadyUsed(made) from None
+        added = app_add(
+            actor=actor,
+            owner=actor,
+            origin=origin,
+            trusted=False,
+            client_id=client_id,
+            confirm_twin=confirm_twin,
+            **app_fields,
+        )
+        if added.outcome == AddOutcome.SENT_ALREADY:
+            raise ConsentAlreadyUsed(added.app)  # the nonce's row goes with the transaction
+        if added.outcome == AddOutcome.TWIN:
+            raise TwinApp(added.app)
+        if added.outcome == AddOutcome.KEY_TAKEN:
+            raise ValidationError("This consent page is too old: open the App's registration link again.")
+        app = added.app
         code = issue_code(http_request, app) if grant_access else None
     return Registration(app=app, code=code)
 

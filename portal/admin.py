@@ -2,8 +2,9 @@
 errors shown as messages, and a "View on site" that cannot reveal an object out of reach."""
 
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -90,3 +91,13 @@ def view_on_site(request, content_type_id: int, object_id: str):
     if not hasattr(obj, "get_absolute_url"):
         raise Http404("This object has no page on the site.")
     return redirect(obj.get_absolute_url())
+
+
+@login_not_required
+def admin_sign_in(request):
+    """/admin/login/: the admin's sign-in form for a visitor, but for a signed-in account the
+    admin refuses (not staff) the portal's 403 page: Django would show its sign-in form again,
+    which reads as if the portal had signed the account out."""
+    if request.user.is_authenticated and not admin.site.has_permission(request):
+        raise PermissionDenied("This account may not use the Django admin.")
+    return admin.site.login(request)

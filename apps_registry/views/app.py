@@ -71,7 +71,7 @@ def app_add(request: HttpRequest, pk: int) -> HttpResponse:
         case AppAdd(outcome=AddOutcome.KEY_TAKEN):
             form.renew_credentials(KEY_TAKEN)
         case AppAdd(outcome=AddOutcome.TWIN):
-            form.confirm_twin()  # say so; the next OK adds it anyway
+            form.confirm_twin()  # say so; the next Save adds it anyway
     twin = added.app if added is not None and added.outcome is AddOutcome.TWIN else None
     return _add_page(request, account, api, form, twin=twin)
 
@@ -101,22 +101,27 @@ def _add_page(
     )
 
 
+def _add_another_dialog(request: HttpRequest, app: App) -> HttpResponse:
+    """Save and add another in a pop-up: a fresh Add form in the modal; the changelist behind it
+    reloads (with the message)."""
+    fresh = AppAddForm(actor=request.user, owner_pk=app.owner_id, api=app.api)
+    context = {"account": app.owner, "api": app.api, "api_label": Api(app.api).label, "form": fresh}
+    response = _render(
+        request,
+        "apps_registry/app_add.html",
+        "dialog",
+        {**context, "list_url": _list_url(app.owner_id, app.api)},
+    )
+    return trigger_client_event(response, "appsChanged")
+
+
 def _added(request: HttpRequest, app: App) -> HttpResponse:
-    """The App was added: say so, then OK, Save and add another, or Save and continue editing."""
+    """The App was added: say so, then Save, Save and continue editing, or Save and add another."""
     messages.success(request, _saved_message(app, "added"))
     if "_continue" in request.POST:
         return _redirect(request, app.get_absolute_url())
     if "_addanother" in request.POST and request.htmx:
-        # A fresh form in the modal; the changelist behind it reloads (with the message).
-        fresh = AppAddForm(actor=request.user, owner_pk=app.owner_id, api=app.api)
-        context = {"account": app.owner, "api": app.api, "api_label": Api(app.api).label, "form": fresh}
-        response = _render(
-            request,
-            "apps_registry/app_add.html",
-            "dialog",
-            {**context, "list_url": _list_url(app.owner_id, app.api)},
-        )
-        return trigger_client_event(response, "appsChanged")
+        return _add_another_dialog(request, app)
     if "_addanother" in request.POST:
         return redirect(reverse("apps_registry:add", args=[app.owner_id]) + f"?api={app.api}")
     if request.htmx:
@@ -167,6 +172,8 @@ def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, _saved_message(app, "changed"))
+            if _partial(request) and "_addanother" in request.POST:
+                return _add_another_dialog(request, app)
             if _partial(request) and "_continue" not in request.POST:
                 # Saved in the pop-up: close it, and the changelist reloads (with the message).
                 response = HttpResponse(status=204)

@@ -104,7 +104,8 @@ def _new_secret_page(
             secret=secret,
             heading=heading,
             message=message,
-            **_secrets_context(app, (new.pk, secret)),
+            # Shown because it was just made, not revealed: no reveal to speak of.
+            **{**_secrets_context(app, (new.pk, secret)), "revealed": False, "just_made": True},
         ),
     )
 

@@ -166,8 +166,8 @@ def details_text(event) -> str:
     details = dict(event.details or {})
     parts = []
     secret, added = details.pop("secret", None), details.pop("secret_added", None)
-    if secret is not None:  # which secret: never a character of it
-        parts.append(f"Secret #{secret}" + (f" (added {str(added)[:16].replace('T', ' ')})" if added else ""))
+    if secret is not None:  # which secret, as the App's page names it (when added): never a character of it
+        parts.append(f"The secret added {str(added)[:16].replace('T', ' ')}" if added else "A secret")
     fields = details.pop("fields", None)
     if isinstance(fields, list) and fields:
         words = ACCOUNT_FIELD_WORDS if isinstance(event, AccountEvent) else FIELD_WORDS

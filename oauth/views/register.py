@@ -19,13 +19,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.external import external_providers
 from accounts.kinds import Kind
 from apps_registry.apis import api_kind
+from apps_registry.crypto import generate_credential
 from apps_registry.exceptions import ApiNotAllowed, AppLimitReached
 from apps_registry.models import Api, AuditSource
 from apps_registry.services import Origin, check_api_allowed
 from portal.http import sensitive
 
 from ..forms import REGISTER_APP_FIELDS, ConsentLoginForm, RegistrationRequestForm
-from ..services import ConsentAlreadyUsed, register_by_consent
+from ..services import ConsentAlreadyUsed, TwinApp, register_by_consent
 from ._consent import (
     consent_page,
     consent_user,
@@ -44,7 +45,7 @@ DENIED_BY_USER = "The user denied the registration."
 # --- /oauth/register.php (design §5) ------------------------------------------------------
 
 
-def _register_context(request, payload: dict, blob: str, form: ConsentLoginForm) -> dict:
+def _register_context(request, payload: dict, blob: str, form: ConsentLoginForm, twin=None) -> dict:
     app = payload["app"]
     user = request.user if request.user.is_authenticated else None
     kind = api_kind(app["api"])
@@ -75,6 +76,7 @@ def _register_context(request, payload: dict, blob: str, form: ConsentLoginForm)
         "action": reverse("oauth:register_consent"),
         "external_providers": external_providers(request),
         "external_return": resume_url("oauth:register_resume", blob),
+        "twin": twin,
     }
 
 
@@ -95,6 +97,9 @@ def register(request: HttpRequest) -> HttpResponse:
         # Every parameter as received, in order, for the redirect (design §5).
         "received": [[key, value] for key, values in received.lists() for value in values],
         "nonce": secrets.token_urlsafe(24),
+        # The App's key, drawn with the page (as the Add App form's): the page sent twice is
+        # the App it made (app_add's SENT_ALREADY). Never its secret: the page is readable.
+        "client_id": generate_credential(),
     }
     # Signed, so the parameters shown are the parameters used: an edited form fails the check.
     blob = signing.dumps(payload, salt=REGISTER_SALT, compress=True)
@@ -149,22 +154,24 @@ def register_consent(request: HttpRequest) -> HttpResponse:
             grant_access=request.POST.get("grant_access") == "on",
             origin=Origin.from_request(request, AuditSource.REGISTER),
             http_request=request,
+            client_id=payload.get("client_id"),
+            confirm_twin=request.POST.get("twin_confirmed") != "yes",
         )
-    except ConsentAlreadyUsed:
-        # Back after Register, then Register again: the App *was* registered; say so, and
-        # where it is (the signed-in account's Apps, found by its name).
+    except ConsentAlreadyUsed as used:
+        # The same page submitted again: the App *was* registered; say so, and where it is
+        # (its page, or the signed-in account's Apps, found by its name).
         list_url = (
             reverse("apps_registry:list", args=[user.pk])
             + "?"
             + urlencode({"api": app["api"], "q": app["name"]})
         )
-        page = render(
-            request,
-            "oauth/registered_already.html",
-            {"app": app, "account": user, "api_label": Api(app["api"]).label, "list_url": list_url},
-            status=409,
-        )
+        context = {"app": app, "made": used.app, "account": user, "api_label": Api(app["api"]).label}
+        page = render(request, "oauth/registered_already.html", {**context, "list_url": list_url}, status=409)
         return sensitive(page)
+    except TwinApp as twin:
+        # Back after Register (the page drawn again), then Register: ask first, as Add App does.
+        context = _register_context(request, payload, blob, form, twin=twin.app)
+        return consent_page(request, "oauth/register.html", context, status=409)
     except (ApiNotAllowed, AppLimitReached) as error:
         return _register_error(app, state, "access_denied", " ".join(error.messages))
     except ValidationError as error:

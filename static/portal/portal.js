@@ -76,21 +76,129 @@
     if (form && form.closest("#modal-content")) form.dataset.changed = "1";
   });
 
-  // Escape, the backdrop or the ×: ask before throwing typed input away.
+  // --- "Discard what you typed?": the portal's own question, whose buttons say what they do
+  // (never the browser's confirm(), whose OK would mean discard). A <dialog> inside the modal,
+  // so the modal's focus trap lets it have the focus; "Keep editing" has it first.
+
+  function discardQuestion() {
+    var question = document.getElementById("discard-question");
+    if (question) return question;
+    question = document.createElement("dialog");
+    question.id = "discard-question";
+    question.className = "discard-question border-0 rounded shadow p-0";
+    question.setAttribute("aria-labelledby", "discard-question-title");
+    question.setAttribute("aria-describedby", "discard-question-text");
+    question.innerHTML = '<form method="dialog" class="p-3">' +
+      '<h2 class="h5" id="discard-question-title">Discard what you typed?</h2>' +
+      '<p id="discard-question-text">Nothing you typed in this form has been saved yet.</p>' +
+      '<div class="d-flex flex-wrap justify-content-end gap-2">' +
+      '<button type="submit" class="btn btn-primary" value="keep">Keep editing</button>' +
+      '<button type="submit" class="btn btn-outline-danger" value="discard">Discard changes</button>' +
+      "</div></form>";
+    // Escape answers the question ("Keep editing"), not the modal behind it.
+    question.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") event.stopPropagation();
+    });
+    // Answered when a button is pressed or Escape cancels, both at once (its "close" event
+    // comes a task later, after a quick next question may have been asked).
+    function answer(discard) {
+      var waiting = pendingAnswer;
+      pendingAnswer = null;
+      if (waiting) waiting(discard);
+    }
+    question.addEventListener("submit", function (event) {
+      answer(Boolean(event.submitter && event.submitter.value === "discard"));
+    });
+    question.addEventListener("cancel", function () { answer(false); });
+    document.getElementById("modal").appendChild(question);
+    return question;
+  }
+  // What the open question's answer goes to.
+  var pendingAnswer = null;
+  // Resolves true for "Discard changes"; Escape or "Keep editing" is false.
+  function askDiscard() {
+    var question = discardQuestion();
+    return new Promise(function (resolve) {
+      // Later, not inside the Escape keydown that may have asked: Chromium would take that
+      // same key as the request to close the question just opened.
+      window.setTimeout(function () {
+        if (question.open) return resolve(false);
+        pendingAnswer = resolve;
+        question.showModal();
+      }, 0);
+    });
+  }
+
+  // Escape, the backdrop, the × or Cancel: a confirmation opened from a form in the dialog
+  // goes back to that form (as it was, typed input and all); a changed form asks first.
+  var discardAgreed = false;
   document.addEventListener("hide.bs.modal", function (event) {
-    if (event.target.id !== "modal" || closingDone || !changedForm()) return;
-    if (!window.confirm("Discard what you typed in this form?")) event.preventDefault();
+    if (event.target.id !== "modal" || closingDone || discardAgreed) return;
+    if (formStash) {
+      event.preventDefault();
+      restoreForm();
+      return;
+    }
+    if (!changedForm()) return;
+    event.preventDefault();
+    askDiscard().then(function (discard) {
+      if (!discard) return;
+      discardAgreed = true;
+      modal().hide();
+      discardAgreed = false;
+    });
   });
+
+  // A link in a changed form that would replace it (Add a secret…, Regenerate…, Remove…, or
+  // one that leaves: "Open the App's page") asks first; the form itself is kept aside
+  // meanwhile, so the confirmation's Cancel returns to it.
+  var passLink = null;
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("#modal-content a[href]:not([href^=\"#\"]):not([data-bs-dismiss])") : null;
+    if (!link || link === passLink || !changedForm()) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    askDiscard().then(function (discard) {
+      if (!discard) return;
+      passLink = link;
+      link.click();
+      passLink = null;
+    });
+  }, true);
+  var formStash = null;
+  var formStashFocus = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var config = event.detail.requestConfig;
+    var content = event.detail.target;
+    if (!config || content.id !== "modal-content") return;
+    if (config.verb !== "get") {
+      formStash = formStashFocus = null;  // the confirmation acted: nothing to return to
+    } else if (!formStash && content.contains(config.elt) && content.querySelector("form[method=post] input:not([type=hidden])")) {
+      formStash = document.createDocumentFragment();
+      formStashFocus = config.elt;
+      while (content.firstChild) formStash.appendChild(content.firstChild);
+    }
+  });
+  function restoreForm() {
+    var content = document.getElementById("modal-content");
+    content.replaceChildren(formStash);
+    var back = formStashFocus;
+    formStash = formStashFocus = null;
+    if (back && back.isConnected) back.focus();
+    else focusDialog(document.getElementById("modal"));
+  }
 
   // A closed modal forgets its dialog (and any secret it showed), and the focus goes back to
   // the control that opened it (or its successor, when the list was drawn again).
   document.addEventListener("hidden.bs.modal", function (event) {
     if (event.target.id !== "modal") return;
+    formStash = formStashFocus = null;
     document.getElementById("modal-content").innerHTML = "";
     var back = opener;
     opener = null;
     if (back && !back.isConnected && back.id) back = document.getElementById(back.id);
     if (back && back.isConnected) back.focus();
+    else focusMessage();
   });
 
   // --- The changelist: focus stays on the control that acted, and the count is announced ---
@@ -259,7 +367,27 @@
     });
   });
 
+  // --- One focus rule for full pages: the error summary after an invalid submit, else the
+  // message an action left (never <body>); a dialog's own focus is focusDialog's ------------
+
+  function focusMessage() {
+    var target = document.querySelector("main #error-summary") ||
+      document.querySelector("#messages > .alert") || document.querySelector("main #created-token");
+    if (!target) return false;
+    target.setAttribute("tabindex", "-1");
+    target.focus();
+    return true;
+  }
+  // After Reveal (the secret list is drawn again): the secret now shown in clear.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var config = event.detail.requestConfig;
+    if (!config || !config.elt || config.elt.id !== "reveal-form") return;
+    var shown = document.querySelector('#app-secret input[id^="client-secret"]:not([aria-label$="masked"])');
+    if (shown) shown.focus();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusMessage();
     initCopy(document);
     initActions(document);
     initSelectAll(document);

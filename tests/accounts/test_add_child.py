@@ -209,3 +209,19 @@ def test_add_child_page_of_a_user_account_is_404(persona, target, demo, client):
     assert client.get(url).status_code == 404
     assert client.post(url, child_form(Kind.USER)).status_code == 404
     assert Account.objects.count() == len(DEMO_PERSONAS)
+
+
+def test_add_child_checks_on_the_server_shows_an_error_summary_and_offers_cancel(client, demo):
+    parent = demo["organization"]
+    client.force_login(parent)
+
+    response = client.post(
+        reverse("accounts:add_child", args=[parent.pk]), {"kind": Kind.USER, "username": "x"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "novalidate" in html and 'id="error-summary"' in html
+    assert 'href="#id_email"' in html and "is-invalid" in html
+    assert f'<a class="btn btn-secondary" href="{parent.get_absolute_url()}">Cancel</a>' in html
+    assert not Account.objects.filter(username="x").exists()

@@ -91,7 +91,7 @@ def test_the_app_management_pages_and_dialogs_have_no_axe_violations(tab, demo):
     page.get_by_role("link", name="Add App").click()
     dialog = page.locator("#modal")
     dialog.get_by_label("Redirect URL").fill("http://insecure.example/cb")
-    dialog.get_by_role("button", name="OK").click()
+    dialog.get_by_role("button", name="Save", exact=True).click()
     expect(dialog.get_by_text("Enter an absolute https:// URL.", exact=True)).to_be_visible()
     check(page, "Add App modal with errors", found, within="#modal")
     page.goto(f"/accounts/{owner.pk}/apps/add/?api=systemapi")
@@ -250,4 +250,39 @@ def test_the_authorized_apps_page_and_its_dialogs_have_no_axe_violations(tab, de
     page.goto(f"/accounts/{user.pk}/authorized-apps/")
     check(page, "Authorized Apps at phone width", found)
 
+    assert_none(found)
+
+
+def test_initial_access_tokens_with_errors_the_providers_unifiedapi_tab_and_the_forms_have_no_axe_violations(
+    tab, demo
+):
+    page, found = tab, {}
+    app = AppFactory(owner=demo["organization"], name="Asked App")
+    sign_in(page, "provider")
+    page.goto(f"/accounts/{demo['provider'].pk}/apps/?api=unifiedapi")
+    expect(page.get_by_role("heading", name="No UnifiedAPI Apps here")).to_be_visible()
+    check(page, "Service Provider's UnifiedAPI tab", found)
+    page.goto(f"/accounts/{demo['provider'].pk}/initial-access-tokens/")
+    page.get_by_label("Name").fill("")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    check(page, "Initial access tokens with errors", found)
+    page.goto(f"/accounts/{demo['provider'].pk}/add-child/")
+    page.get_by_role("button", name="Add account").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    check(page, "Add child account with errors", found)
+
+    page.context.clear_cookies()
+    sign_in(page, "organization")
+    page.goto(f"/accounts/{app.owner_id}/apps/")
+    page.locator("#changelist").get_by_role("link", name="Asked App").click()
+    dialog = page.locator("#modal")
+    dialog.get_by_label("Description").fill("Typed")
+    dialog.get_by_role("link", name="Regenerate…").click()
+    expect(page.locator("#discard-question")).to_be_visible()
+    check(page, "discard question", found, within="#modal")
+
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"/accounts/{app.owner_id}/")
+    check(page, "my account at 375 px (one-row header)", found)
     assert_none(found)

@@ -43,7 +43,7 @@ def test_organization_adds_reveals_regenerates_disables_and_removes_an_app(page,
     shown_key = dialog.locator("#generated-client-id").input_value()
     shown_secret = dialog.locator("#generated-client-secret").input_value()
     fill_app_form(dialog, "http://calendar.example/oauth/callback")
-    dialog.get_by_role("button", name="OK").click()
+    dialog.get_by_role("button", name="Save", exact=True).click()
     expect(dialog.get_by_text("Enter an absolute https:// URL.", exact=True)).to_be_visible()
     expect(dialog.get_by_label("Redirect URL")).to_be_focused()
     summary = dialog.locator("#error-summary")
@@ -58,7 +58,7 @@ def test_organization_adds_reveals_regenerates_disables_and_removes_an_app(page,
 
     # Corrected, it closes the modal, refreshes the table and says so.
     dialog.get_by_label("Redirect URL").fill("https://calendar.example/oauth/callback")
-    dialog.get_by_role("button", name="OK").click()
+    dialog.get_by_role("button", name="Save", exact=True).click()
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("alert")).to_contain_text("The App “Calendar Sync” was added. Its App ID/key")
     row = page.get_by_role("row", name=re.compile("Calendar Sync"))
@@ -203,10 +203,10 @@ def test_without_javascript_the_add_app_form_is_a_page(chromium, live_server, de
         expect(page).to_have_url(re.compile(r"/apps/add/\?api=unifiedapi$"))
         form = page.locator("main")
         fill_app_form(form, "http://calendar.example/cb")
-        form.get_by_role("button", name="OK").click()
+        form.get_by_role("button", name="Save", exact=True).click()
         expect(form.get_by_text("Enter an absolute https:// URL.", exact=True)).to_be_visible()
         form.get_by_label("Redirect URL").fill("https://calendar.example/cb")
-        form.get_by_role("button", name="OK").click()
+        form.get_by_role("button", name="Save", exact=True).click()
 
         expect(page.get_by_role("alert")).to_contain_text("The App “Calendar Sync” was added. Its App ID/key")
         expect(page).to_have_url(re.compile(r"/apps/\?api=unifiedapi$"))

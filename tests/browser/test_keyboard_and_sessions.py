@@ -38,7 +38,7 @@ def test_a_session_that_ends_in_the_modal_signs_in_full_page_and_keeps_what_was_
     dialog.get_by_label("Description").fill("Still here after signing in.")
     Session.objects.all().delete()  # the session ends on the server
 
-    dialog.get_by_role("button", name="OK").click()
+    dialog.get_by_role("button", name="Save", exact=True).click()
 
     # The sign-in is a page of its own, not drawn inside the modal.
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
@@ -74,7 +74,7 @@ def test_double_clicking_ok_adds_one_app(page, demo):
     dialog = page.locator("#modal")
     fill_required(dialog, "Clicked Twice")
 
-    dialog.get_by_role("button", name="OK").dblclick()
+    dialog.get_by_role("button", name="Save", exact=True).dblclick()
 
     expect(dialog).to_be_hidden()
     expect(page.locator("#changelist").get_by_role("link", name="Clicked Twice")).to_be_visible()
@@ -90,11 +90,11 @@ def test_without_javascript_back_then_ok_shows_the_app_made_and_adds_no_second(c
         sign_in(page, "user")
         page.goto(f"/accounts/{demo['user'].pk}/apps/add/?api=systemapi")
         fill_required(page.locator("main"), "Sent Twice")
-        page.get_by_role("button", name="OK").click()
+        page.get_by_role("button", name="Save", exact=True).click()
         expect(page.get_by_role("alert")).to_contain_text("The App “Sent Twice” was added. Its App ID/key")
 
         page.go_back()
-        page.get_by_role("button", name="OK").click()
+        page.get_by_role("button", name="Save", exact=True).click()
 
         # Chromium reloads the form (no-store) with new credentials and the typed fields: the
         # twin is named instead of added.
@@ -166,7 +166,6 @@ def test_closing_a_changed_add_form_asks_before_discarding_it(page, demo):
     sign_in(page, "user")
     page.goto(f"/accounts/{demo['user'].pk}/apps/")
     dialog = page.locator("#modal")
-    asked = []
 
     # Unchanged: Escape closes without a question.
     page.get_by_role("link", name="Add App").click()
@@ -176,12 +175,16 @@ def test_closing_a_changed_add_form_asks_before_discarding_it(page, demo):
 
     page.get_by_role("link", name="Add App").click()
     dialog.get_by_label("Name").fill("Half Typed")
-    page.once("dialog", lambda question: (asked.append(question.message), question.dismiss()))
+    # The portal's own question, whose buttons say what they do (never the browser's confirm()).
+    page.on("dialog", lambda native: pytest.fail(f"the browser's own dialog: {native.message}"))
+    question = page.get_by_role("dialog", name="Discard what you typed?")
     dialog.get_by_role("button", name="Cancel").click()
+    expect(question).to_be_visible()
+    expect(question.get_by_role("button", name="Keep editing")).to_be_focused()
+    question.get_by_role("button", name="Keep editing").click()
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("Name")).to_have_value("Half Typed")
-    assert asked == ["Discard what you typed in this form?"]
 
-    page.once("dialog", lambda question: question.accept())
     page.keyboard.press("Escape")
+    question.get_by_role("button", name="Discard changes").click()
     expect(dialog).to_be_hidden()

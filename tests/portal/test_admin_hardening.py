@@ -80,3 +80,22 @@ def test_an_object_out_of_reach_is_a_404_not_a_redirect(root, page):
         assert response.status_code == 404, (name, page)
         missing = root.get(reverse(f"admin:{name}_{page}", args=[10**9]))
         assert missing.status_code == 404, (name, page)
+
+
+def test_the_admin_answers_an_account_that_may_not_use_it_with_the_portals_403(client, demo):
+    client.force_login(demo["user"])
+
+    response = client.get("/admin/", follow=True)
+
+    assert response.status_code == 403
+    assert "403.html" in [template.name for template in response.templates]
+    assert 'name="password"' not in response.content.decode()
+
+
+def test_the_admin_sign_in_still_serves_visitors_and_lets_staff_in(client, demo):
+    visitor = client.get("/admin/login/")
+    assert visitor.status_code == 200 and 'name="password"' in visitor.content.decode()
+
+    client.force_login(demo["admin"])
+    assert client.get("/admin/login/").status_code == 302
+    assert client.get("/admin/").status_code == 200

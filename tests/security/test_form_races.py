@@ -91,10 +91,9 @@ REGISTRATION = {
 }
 
 
-def consent_page(live: str, headers: dict) -> dict:
-    page = requests.get(
-        f"{live}/oauth/register.php?{urlencode(REGISTRATION)}", headers=headers, timeout=TIMEOUT
-    )
+def consent_page(live: str, headers: dict, name: str | None = None) -> dict:
+    params = {**REGISTRATION, "name": name} if name else REGISTRATION
+    page = requests.get(f"{live}/oauth/register.php?{urlencode(params)}", headers=headers, timeout=TIMEOUT)
     assert page.status_code == 200, page.text[:2000]
     return {"csrfmiddlewaretoken": CSRF, "request": hidden_field(page.text, "request"), "action": "register"}
 
@@ -115,7 +114,9 @@ def test_register_php_consents_sent_at_once_at_the_limit_create_exactly_the_allo
     for _ in range(4):
         AppFactory(owner=owner)
     headers = signed_in_headers(owner)
-    pages = [consent_page(live_server.url, headers) for _ in range(THREADS)]
+    # Apps of different names: the same name and redirect URL would meet the twin warning
+    # (409) once the first is registered, before the limit.
+    pages = [consent_page(live_server.url, headers, name=f"Race App {n}") for n in range(THREADS)]
 
     def register(n: int) -> str:
         response = consent(live_server.url, pages[n], headers)

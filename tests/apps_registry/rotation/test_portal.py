@@ -187,3 +187,32 @@ def test_the_app_list_shows_when_each_app_was_last_used(client, trusted_app, own
     cell = '<td class="col-last_used d-none d-sm-table-cell">'
     assert content.count(f"{cell}<time") == 1
     assert content.count(f'{cell}<span class="text-body-secondary">Never') == 1
+
+
+def test_while_rotating_the_secrets_say_which_is_older_and_a_new_one_is_not_said_revealed(
+    client, trusted_app, owner
+):
+    client.force_login(owner)
+
+    added = client.post(reverse("apps_registry:add_secret", args=[trusted_app.pk]), headers=HTMX)
+
+    content = text(added)
+    # The App page's list, drawn out of band behind the new secret's dialog.
+    assert "Older secret" in content and "Newer secret" in content
+    assert content.index("Older secret") < content.index("Newer secret")
+    assert 'aria-label="Newer App secret"' in content
+    assert "Revealed; this was recorded in the audit trail." not in content
+    assert "The new secret is shown in clear until this page is left" in content
+    page = text(client.get(trusted_app.get_absolute_url()))
+    assert 'aria-label="Older App secret, masked"' in page and 'aria-label="Newer App secret, masked"' in page
+
+
+def test_the_audit_trail_names_a_secret_by_when_it_was_added_not_by_its_id(client, trusted_app, owner):
+    client.force_login(owner)
+    client.post(reverse("apps_registry:add_secret", args=[trusted_app.pk]))
+    new = trusted_app.secrets.live().order_by("pk").last()
+
+    trail = text(client.get(reverse("apps_registry:audit", args=[owner.pk])))
+
+    assert f"The secret added {new.created:%Y-%m-%d %H:%M}" in trail
+    assert f"Secret #{new.pk}" not in trail and "Secret #" not in trail

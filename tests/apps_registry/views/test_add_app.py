@@ -41,7 +41,7 @@ def test_add_form_shows_the_fields_in_design_order_and_the_generated_credentials
     assert f'value="{generated["client_id"]}" readonly' in content
     assert f'value="{generated["client_secret"]}" readonly' in content
     assert 'value="UnifiedAPI" readonly' in content
-    assert ">OK</button>" in content and ">Cancel</a>" in content
+    assert ">Save</button>" in content and ">Cancel</a>" in content
     assert "no-store" in response["Cache-Control"]
 
 
@@ -181,7 +181,7 @@ def test_submitting_the_same_add_form_twice_creates_one_app_and_shows_it(demo, c
     data = form_data(page)
 
     first = client.post(add_url(owner), data)
-    # Back, then OK again (no JavaScript): the same signed credentials.
+    # Back, then Save again (no JavaScript): the same signed credentials.
     second = client.post(add_url(owner), data, follow=True)
 
     app = App.objects.get(owner=owner)

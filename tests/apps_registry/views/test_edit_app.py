@@ -165,6 +165,22 @@ def test_edit_in_a_pop_up_with_htmx_the_page_without(demo, demo_apps, client):
     assert "<html" in text(client.get(edit)) and "Tokens and state" in text(client.get(edit))
 
 
+def test_save_and_add_another_in_the_edit_pop_up_saves_and_opens_the_add_form_in_it(demo, demo_apps, client):
+    app = demo_apps["user"]
+    client.force_login(demo["user"])
+    edit = reverse("apps_registry:edit", args=[app.pk])
+    fields = {"name": "Then Another", "homepage": app.homepage, "email": app.email}
+
+    answer = client.post(edit, {**fields, "redirect_uri": app.redirect_uri, "_addanother": "1"}, headers=HTMX)
+
+    content = text(answer)
+    assert answer.status_code == 200 and "<html" not in content
+    assert f'id="modal-title">Add a {app.get_api_display()} App to user<' in content
+    assert set(json.loads(answer["HX-Trigger"])) == {"appsChanged"}
+    app.refresh_from_db()
+    assert app.name == "Then Another"
+
+
 # --- the secret -----------------------------------------------------------------------------
 
 
