@@ -56,11 +56,20 @@ class Prepared(NamedTuple):
         return cls(sql, tuple(params), params.index(mark), converters)
 
     def row(self, value) -> tuple | None:
-        params = [*self.params[: self.at], value, *self.params[self.at + 1 :]]
+        """The first row for `value`, or None."""
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, self._params(value))
             row = cursor.fetchone()
         return None if row is None else tuple(convert(row, self.converters))
+
+    def rows(self, value) -> list[tuple]:
+        """Every row for `value`."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self._params(value))
+            return [tuple(convert(row, self.converters)) for row in cursor.fetchall()]
+
+    def _params(self, value) -> list:
+        return [*self.params[: self.at], value, *self.params[self.at + 1 :]]
 
 
 # Per (database vendor, model): the compiled INSERT, or None where it cannot be reused.

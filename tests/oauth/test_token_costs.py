@@ -117,7 +117,7 @@ def test_no_app_authorized_for_a_refused_request(client, trusted_app):
 def test_the_app_the_token_endpoint_loads_is_the_app_the_orm_reads(web_app, demo):
     """load_app_with_secrets reads the row with a cursor and the ORM's converters: every field
     comes back as the ORM gives it (booleans, aware datetimes, JSON lists), with the secrets."""
-    from oauth.validator import load_app_with_secrets
+    from oauth.clients import load_app_with_secrets
 
     App.objects.filter(pk=web_app.pk).update(
         trusted=True, extra_redirect_uris=["https://other.example/cb"], last_used=timezone.now()
@@ -130,3 +130,51 @@ def test_the_app_the_token_endpoint_loads_is_the_app_the_orm_reads(web_app, demo
     assert [secret.pk for secret in loaded.live_secrets] == [web_app.live_secrets[0].pk]
     assert loaded.matching_secret(web_app.client_secret) is not None
     assert load_app_with_secrets("no-such-app") is None
+
+
+@pytest.mark.parametrize("grant_type", ["client_credentials", "refresh_token"])
+def test_an_error_report_of_a_failed_token_request_holds_no_secret(
+    client, trusted_app, monkeypatch, grant_type
+):
+    """A token request that fails with a 500 is reported by Django (to the logs, to the
+    admins) with its POST parameters: client_secret is hidden there (sensitive_post_parameters,
+    as django-oauth-toolkit's token response has it), and the Basic header with it, on either
+    path (the portal's own client_credentials, and django-oauth-toolkit's)."""
+    from django.core.signals import got_request_exception
+    from django.views.debug import ExceptionReporter
+
+    import oauth.clients
+
+    def broken(client_id):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(oauth.clients, "load_app_with_secrets", broken)
+    monkeypatch.setattr("oauth.validator.load_app_with_secrets", broken)
+    monkeypatch.setattr("oauth.views.client_credentials.load_app_with_secrets", broken)
+    reports = []
+
+    def report(sender, request, **kwargs):
+        import sys
+
+        reports.append(ExceptionReporter(request, *sys.exc_info()).get_traceback_text())
+
+    got_request_exception.connect(report)
+    client.raise_request_exception = False
+    try:
+        response = client.post(
+            TOKEN_URL,
+            {
+                "grant_type": grant_type,
+                "refresh_token": "r" * 30,
+                "client_secret": trusted_app.client_secret,
+                "client_id": trusted_app.client_id,
+            },
+            HTTP_AUTHORIZATION=basic(trusted_app.client_id, trusted_app.client_secret),
+        )
+    finally:
+        got_request_exception.disconnect(report)
+    assert response.status_code == 500
+    [text] = reports
+    assert "the database went away" in text and "client_secret" in text
+    assert trusted_app.client_secret not in text
+    assert basic(trusted_app.client_id, trusted_app.client_secret).split()[1] not in text
