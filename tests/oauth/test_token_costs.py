@@ -27,7 +27,9 @@ def test_client_credentials_costs_one_select_and_one_insert(client, trusted_app)
     (django-oauth-toolkit's view reads it back by its checksum for the app_authorized signal;
     ours hands it over). That the secret is still one the client proved it holds is checked
     by the database, inside the INSERT (migration 0009), not by a query of its own. The
-    secret's last use was written by the first request of the minute (the warm-up)."""
+    secret's last use was written by the first request of the minute (the warm-up). No
+    transaction around the one write (no SAVEPOINT here, no BEGIN/COMMIT in production): on
+    PostgreSQL the request is two round trips (oauth.views.client_credentials)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -44,6 +46,7 @@ def test_client_credentials_costs_one_select_and_one_insert(client, trusted_app)
     assert len(sql) == 2, sql
     assert sql[0].startswith("SELECT") and "apps_registry_app" in sql[0]
     assert sql[1].startswith("INSERT") and "apps_registry_accesstoken" in sql[1]
+    assert len(captured) == 2, [query["sql"] for query in captured]
 
 
 @pytest.mark.parametrize("where", ["body", "basic"])
