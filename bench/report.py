@@ -218,8 +218,10 @@ Latencies are wrk's, per request, with {CONNECTIONS} connections on {WORKERS} gu
 workers (so they include queueing). SQL/request is counted in-process for one request of the
 same shape. P7 is RFC 7662 introspection by a resource server (an App an Administrator marked
 so) of a valid token of another App in its Administrator's tree; its answer is checked once
-in-process ("active": true). R1-R3 are a stock django-oauth-toolkit project (its own SQLite
-database, Django's default middleware) served the same way: R1 with DOT's default secret
+in-process ("active": true). R1-R3 are a stock django-oauth-toolkit project (Django's default
+middleware, persistent connections as the portal's) served the same way, on a database of its
+own on the same server as the P rows (a SQLite file of its own, or a second database on the
+same PostgreSQL server): R1 with DOT's default secret
 hashing, R2 without it; R1 runs with {WORKERS} connections, one per worker, since each of its
 requests hashes a secret for a quarter of a second or more and 16 queued ones would spill into
 the next row. P2's "as fast as P1" is read as at least 0.9 times P1's rate.
