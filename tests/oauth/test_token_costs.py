@@ -27,9 +27,7 @@ def test_client_credentials_costs_one_select_and_one_insert(client, trusted_app)
     (django-oauth-toolkit's view reads it back by its checksum for the app_authorized signal;
     ours hands it over). That the secret is still one the client proved it holds is checked
     by the database, inside the INSERT (migration 0009), not by a query of its own. The
-    secret's last use was written by the first request of the minute (the warm-up). No
-    transaction around the one write (no SAVEPOINT here, no BEGIN/COMMIT in production): on
-    PostgreSQL the request is two round trips (oauth.views.client_credentials)."""
+    secret's last use was written by the first request of the minute (the warm-up)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -46,7 +44,21 @@ def test_client_credentials_costs_one_select_and_one_insert(client, trusted_app)
     assert len(sql) == 2, sql
     assert sql[0].startswith("SELECT") and "apps_registry_app" in sql[0]
     assert sql[1].startswith("INSERT") and "apps_registry_accesstoken" in sql[1]
-    assert len(captured) == 2, [query["sql"] for query in captured]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_client_credentials_opens_no_transaction(client, trusted_app, monkeypatch):
+    """In autocommit, as in production, the one write runs on its own: no BEGIN/COMMIT around
+    it (Django's atomic() turns autocommit off and on), so on PostgreSQL the request is two
+    round trips, the App row and the INSERT (oauth.views.client_credentials)."""
+    from django.db import connection
+
+    assert client_credentials(client, trusted_app).status_code == 200  # the minute's first use
+    switched = []
+    original = connection.set_autocommit
+    monkeypatch.setattr(connection, "set_autocommit", lambda *a, **k: switched.append(a) or original(*a, **k))
+    assert client_credentials(client, trusted_app).status_code == 200
+    assert switched == []
 
 
 @pytest.mark.parametrize("where", ["body", "basic"])
@@ -148,12 +160,11 @@ def test_an_error_report_of_a_failed_token_request_holds_no_secret(
 
     import oauth.clients
 
-    def broken(client_id):
+    def broken(client_id, **kwargs):
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(oauth.clients, "load_app_with_secrets", broken)
     monkeypatch.setattr("oauth.validator.load_app_with_secrets", broken)
-    monkeypatch.setattr("oauth.views.client_credentials.load_app_with_secrets", broken)
     reports = []
 
     def report(sender, request, **kwargs):
