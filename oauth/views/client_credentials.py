@@ -72,7 +72,10 @@ def client_credentials(request: HttpRequest, sender) -> HttpResponse | None:
     set_token_value(token, value)
     try:
         if app.unused_expires is None and not connection.in_atomic_block:
-            insert(token)  # in autocommit: no BEGIN/COMMIT around the one statement
+            # In autocommit: no BEGIN/COMMIT around the one statement, and on PostgreSQL no
+            # wait for its WAL flush (portal.speedups.prepared.insert): a token lost to a
+            # crash of PostgreSQL is refused at its first use, and its client asks again.
+            insert(token, flush=False)
         else:
             # Inside a caller's transaction (tests, ATOMIC_REQUESTS), a savepoint, so a refused
             # INSERT leaves it usable; and an open-registered App in use never expires

@@ -192,3 +192,39 @@ def test_an_error_report_of_a_failed_token_request_holds_no_secret(
     assert "the database went away" in text and "client_secret" in text
     assert trusted_app.client_secret not in text
     assert basic(trusted_app.client_id, trusted_app.client_secret).split()[1] not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_token_commits_without_waiting_for_its_flush(client, trusted_app, monkeypatch):
+    """On PostgreSQL the own path's INSERT is its own transaction with synchronous_commit off
+    (portal.speedups.prepared.insert, flush=False): a commit that waited for the disk cost
+    more than the rest of the request (make bench, P1). The token is visible at once, and a
+    trigger's refusal still reaches the client as invalid_client."""
+    import importlib
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps_registry.services import COMMAND_LINE, app_set_enabled
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's WAL commits without a flush already (synchronous=NORMAL)")
+    with CaptureQueriesContext(connection) as captured:
+        response = client_credentials(client, trusted_app)
+    assert response.status_code == 200
+    [insert] = [query["sql"] for query in captured if "INSERT" in query["sql"]]
+    assert insert.startswith("SET LOCAL synchronous_commit TO OFF; INSERT")
+    assert AccessToken.objects.filter(pk__isnull=False).count() == 1
+
+    own = importlib.import_module("oauth.views.client_credentials")
+    authenticate = own.authenticate
+
+    def then_disable(*args, **kwargs):
+        found = authenticate(*args, **kwargs)
+        app_set_enabled(actor=trusted_app.owner, app=trusted_app, enabled=False, origin=COMMAND_LINE)
+        return found
+
+    monkeypatch.setattr(own, "authenticate", then_disable)
+    refused = client_credentials(client, trusted_app)
+    assert refused.status_code == 401 and refused.json() == {"error": "invalid_client"}
+    assert AccessToken.objects.count() == 1
