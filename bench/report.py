@@ -121,7 +121,11 @@ NOTES = {
     "BEGIN/COMMIT around it), the JSON answer; no oauthlib request is built. django-oauth-toolkit "
     "answers everything else (the tests run every client_credentials case through both paths). "
     "On PostgreSQL that is two round trips, where it was four (the connection's health check, the "
-    "App row, the INSERT, the COMMIT). What is left: the INSERT runs three triggers (migrations "
+    "App row, the INSERT, the COMMIT), and the INSERT commits without waiting for its WAL flush "
+    "(SET LOCAL synchronous_commit TO OFF in the same query string: portal.speedups.prepared.insert; "
+    "the flush had cost 1.8-2.4 ms a commit here, more than the rest of the request; what it costs: "
+    "a crash of PostgreSQL itself can lose the tokens of its last 600 ms, whose clients are refused "
+    "at their next call and ask again). What is left: the INSERT runs three triggers (migrations "
     "0005 and 0009) that share-lock the App, secret and account rows, so concurrent requests of one "
     "App meet on the same rows; the secret's decryption (Fernet) and the token's generation; the "
     "middleware.",
