@@ -38,7 +38,13 @@ TOKEN_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"
 def plain(request: HttpRequest) -> bool:
     """A request this path answers: no query string (oauthlib refuses one on a POST), no
     parameter given twice (oauthlib refuses some), no RFC 8707 resource (the validator checks
-    it), no client_id that is a metadata document's URL (oauth.client_metadata resolves it)."""
+    it), no client_id that is a metadata document's URL (oauth.client_metadata resolves it);
+    and tokens as oauthlib makes them by default (no ACCESS_TOKEN_GENERATOR, a lifetime in
+    seconds), which is all this path makes."""
+    if oauth2_settings.ACCESS_TOKEN_GENERATOR or not isinstance(
+        oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS, int
+    ):
+        return False
     if request.GET or "resource" in request.POST:
         return False
     if any(len(values) > 1 for _name, values in request.POST.lists()):
