@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := install
-.PHONY: install install-dev chromium clients axe mcp-ts mcp wrk run lint check-deploy test test-sqlite test-postgres bench
+.PHONY: install install-dev chromium clients pgbouncer axe mcp-ts mcp wrk run lint check-deploy test test-sqlite test-postgres bench
 
 # --- The virtual environment -----------------------------------------------------------
 # pyproject.toml asks for Python 3.11. The interpreter: PYTHON=... when given, otherwise
@@ -94,6 +94,15 @@ clients:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The PgBouncer test (tests/deployment/test_pgbouncer.py) starts Debian's pgbouncer in front of
+# the PostgreSQL the suite uses, in transaction pooling mode, as docs/deployment.md runs it.
+# Install it when it is missing (root or sudo), as for nginx; the package's own service is
+# not needed (the test starts its own on a free port).
+PGBOUNCER ?= /usr/sbin/pgbouncer
+pgbouncer:
+	@test -x $(PGBOUNCER) || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq pgbouncer >/dev/null; }
+
 # The accessibility tests inject axe-core from npm (tests/browser/axe/package.json, locked);
 # installed into tests/browser/axe/node_modules (not committed), never fetched at run time.
 AXE_JS := tests/browser/axe/node_modules/axe-core/axe.min.js
@@ -151,10 +160,10 @@ check-deploy: install
 ## Everything CI runs: lint, deploy checks, the suite on SQLite and on PostgreSQL
 test: lint check-deploy test-sqlite test-postgres
 
-test-sqlite: install-dev chromium clients axe mcp-ts
+test-sqlite: install-dev chromium clients pgbouncer axe mcp-ts
 	DATABASE_URL= $(PY) -m pytest
 
-test-postgres: install-dev chromium clients axe mcp-ts
+test-postgres: install-dev chromium clients pgbouncer axe mcp-ts
 	DATABASE_URL=$(PG_DATABASE_URL) $(PY) -m pytest
 
 # The benchmark drives load with Debian's wrk; install it when it is missing (root or sudo).

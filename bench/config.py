@@ -37,13 +37,16 @@ if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", PG_BENCH_DB):  # it goes into CREA
 # BENCH_ONLY=B,P1,P3 measures only those rows (while profiling); the table then says so.
 ONLY = {key.strip() for key in os.environ.get("BENCH_ONLY", "").split(",") if key.strip()}
 
-# Ratio-to-B targets per database (issue 18).
+# Ratio-to-B targets per database (issue 18; P3 and P7 on PostgreSQL raised by issue 26).
 TARGETS = {
     "P1": {"sqlite": 0.30, "postgresql": 0.30},
-    "P3": {"sqlite": 0.60, "postgresql": 0.45},
+    "P3": {"sqlite": 0.60, "postgresql": 0.50},
     "P4": {"sqlite": 0.12, "postgresql": 0.12},
-    "P7": {"sqlite": 0.45, "postgresql": 0.35},
+    "P7": {"sqlite": 0.45, "postgresql": 0.40},
 }
+# And against stock django-oauth-toolkit on the same database (issue 26): a row at least this
+# many times its reference row's rate, when that row is measured in the same run.
+STOCK_TARGETS = {"P1": ("R2", 1.5), "P3": ("R3", 2.0)}
 M_TARGET = 0.6  # B / B0
 # The S data set at scale 1: 1000 accounts in the Administrator's tree with 100 Apps each, and
 # 10 live and 10 expired access tokens per App (1,000,000 of each); BENCH_SCALE shrinks the

@@ -115,27 +115,28 @@ NOTES = {
     "first design, 2000 ids and a fixed 2 ms pause, left P1's p99 at 27 times its quiet one on "
     "SQLite. Meeting 2x needs the purge to take less of each second: batches of 250 ids, or a pause "
     "twice the batch, at the cost of a longer purge (a million tokens already take about 100 s).",
-    ("P1", None): "P1: a cProfile of 1000 client_credentials requests in-process (SQLite): the view "
-    "74 % (client authentication 20 %: the App row 13 %, the secret's decryption 4 %; the token's "
-    "INSERT 15 %; token generation 5 %; the rest, about a third of the request, is oauthlib's and "
-    "django-oauth-toolkit's generic request handling: parsing, validating and answering), the "
-    "middleware about 20 %, URL resolving 3 %. On PostgreSQL the two queries and the COMMIT are "
-    "round trips to a server on the same 2 cores (the App row 23 %, the INSERT 22 % of the Python "
-    "side alone). This issue took the App row from a RawQuerySet to a cursor (334 -> 131 us), the "
-    "INSERT to one compiled once (240-330 -> 164-203 us), the API paths out of the session and "
-    "page middleware, and SQLite's writers out of its sleeping busy handler. Meeting 0.30 B would "
-    "take a client_credentials path that does not go through oauthlib at all: the Basic header, "
-    "one SELECT, one INSERT, the JSON answer, with the same checks and errors (the compatibility "
-    "suite pins them).",
+    ("P1", None): "P1: a plain client_credentials request takes the portal's own path "
+    "(oauth/views/client_credentials.py, issue 26): the Basic header or the body read directly, one "
+    "prepared SELECT for the App and its live secrets, one INSERT compiled once, in autocommit (no "
+    "BEGIN/COMMIT around it), the JSON answer; no oauthlib request is built. django-oauth-toolkit "
+    "answers everything else (the tests run every client_credentials case through both paths). "
+    "On PostgreSQL that is two round trips, where it was four (the connection's health check, the "
+    "App row, the INSERT, the COMMIT), and the INSERT commits without waiting for its WAL flush "
+    "(SET LOCAL synchronous_commit TO OFF in the same query string: portal.speedups.prepared.insert; "
+    "the flush had cost 1.8-2.4 ms a commit here, more than the rest of the request; what it costs: "
+    "a crash of PostgreSQL itself can lose the tokens of its last 600 ms, whose clients are refused "
+    "at their next call and ask again). What is left: the INSERT runs three triggers (migrations "
+    "0005 and 0009) that share-lock the App, secret and account rows, so concurrent requests of one "
+    "App meet on the same rows; the secret's decryption (Fernet) and the token's generation; the "
+    "middleware.",
     (
         "P3",
         "postgresql",
-    ): "P3 on PostgreSQL: one query, prepared once per process (portal.speedups.prepared), "
-    "plus the connection's health check (CONN_HEALTH_CHECKS, a SELECT 1 on the first query of each "
-    "request): two round trips of about 45 us each to a server that shares the cores. Without the "
-    "health check P3 would lose one; it is kept so that a restarted PostgreSQL costs no failed "
-    "request. A Unix socket instead of TCP (DATABASE_URL with the socket's directory as host) "
-    "makes each round trip cheaper where PostgreSQL runs on the same host.",
+    ): "P3 on PostgreSQL: one query, prepared once per process (portal.speedups.prepared), and since "
+    "issue 26 no connection health check before it (CONN_HEALTH_CHECKS off: a SELECT 1 round trip "
+    "on every request; a restarted PostgreSQL now costs each worker one failed request, "
+    "docs/deployment.md). A Unix socket instead of TCP (DATABASE_URL with the socket's directory as "
+    "host) makes the one round trip cheaper where PostgreSQL runs on the same host.",
     ("P4", None): "P4: the App list's counts are read for the page's 50 Apps only, over a token index "
     "(issue 18 took PostgreSQL's page from 2.7 s to about 20 ms: a misjudged count had spent 0.4 s "
     "in JIT compilation, now off). What is left is the page itself, about 13 ms of CPU on SQLite: "
@@ -145,16 +146,13 @@ NOTES = {
     "1.2 ms. Meeting 0.12 B needs a page about 3 times cheaper: the sidebar, sort and page links "
     "drawn in Python as the rows already are, the page's queries prepared once (portal.speedups.prepared) "
     "where their shape allows, and fewer round trips.",
-    ("P7", None): "P7: introspection is three prepared queries (the caller's App and secrets, its "
-    "owner's standing and tree, the token with its App and accounts; before this issue four, one of "
-    "them a six-table select_related compiled on every request: 5.3 -> 1.5 ms in-process). A "
-    "cProfile of 1000 requests (SQLite): client authentication 24 % (the App row 17 %, the secret's "
-    "decryption 4 %), the token lookup 13 %, the middleware about a quarter, the rest django-oauth-"
-    "toolkit's request parsing and the JSON answer. Meeting 0.45 B (0.35 B on PostgreSQL) would "
-    "take the caller's standing into the App row's query (two queries, not three) and the Basic "
-    "header read directly rather than through oauthlib's request object. On PostgreSQL each of the "
-    "three queries, and the connection's health check, is a round trip to a server on the same 2 "
-    "cores: four per request, which is why P7 there is half of SQLite's.",
+    ("P7", None): "P7: introspection is two prepared queries (the caller's App with its secrets "
+    "and its owner's standing, then the token with its App and accounts; four before issue 18, "
+    "three before issue 26), and the caller is authenticated from the Basic header or the body "
+    "directly (oauth/clients.py), not through an oauthlib request. On PostgreSQL that is two round "
+    "trips, where it was four (with the health check). What is left: the secret's decryption "
+    "(Fernet), the token lookup's join (the token, its App, the owner with its ancestors, the "
+    "user), the middleware and the JSON answer.",
 }
 
 
@@ -218,8 +216,10 @@ Latencies are wrk's, per request, with {CONNECTIONS} connections on {WORKERS} gu
 workers (so they include queueing). SQL/request is counted in-process for one request of the
 same shape. P7 is RFC 7662 introspection by a resource server (an App an Administrator marked
 so) of a valid token of another App in its Administrator's tree; its answer is checked once
-in-process ("active": true). R1-R3 are a stock django-oauth-toolkit project (its own SQLite
-database, Django's default middleware) served the same way: R1 with DOT's default secret
+in-process ("active": true). R1-R3 are a stock django-oauth-toolkit project (Django's default
+middleware, persistent connections as the portal's) served the same way, on a database of its
+own on the same server as the P rows (a SQLite file of its own, or a second database on the
+same PostgreSQL server): R1 with DOT's default secret
 hashing, R2 without it; R1 runs with {WORKERS} connections, one per worker, since each of its
 requests hashes a secret for a quarter of a second or more and 16 queued ones would spill into
 the next row. P2's "as fast as P1" is read as at least 0.9 times P1's rate.

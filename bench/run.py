@@ -67,25 +67,32 @@ if TYPE_CHECKING:
 # --- the database -----------------------------------------------------------------------------
 
 
-def prepare_database(workdir: Path) -> tuple[str, callable]:
-    """The benchmark's own database URL, and how to drop it afterwards."""
+def prepare_database(workdir: Path) -> tuple[str, str, callable]:
+    """The benchmark's own database URL, the stock project's (on the same server: its rows
+    compare like with like), and how to drop them afterwards."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
+        return (
+            f"sqlite:///{workdir / 'bench.sqlite3'}",
+            f"sqlite:///{workdir / 'stock.sqlite3'}",
+            lambda: None,
+        )
     import psycopg
 
     parts = urlsplit(url)
     admin_url = urlunsplit(parts._replace(path="/postgres"))
-    bench_url = urlunsplit(parts._replace(path=f"/{PG_BENCH_DB}"))
+    names = (PG_BENCH_DB, f"{PG_BENCH_DB}_stock")
 
     def drop() -> None:
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+            for name in names:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     drop()
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-    return bench_url, drop
+        for name in names:
+            conn.execute(f"CREATE DATABASE {name}")
+    return (*(urlunsplit(parts._replace(path=f"/{name}")) for name in names), drop)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -120,7 +127,7 @@ def prepared():
     try:
         from cryptography.fernet import Fernet
 
-        database_url, drop_database = prepare_database(workdir)
+        database_url, stock_database_url, drop_database = prepare_database(workdir)
         env = {
             **os.environ,
             "DEBUG": "false",
@@ -130,7 +137,7 @@ def prepared():
             "TRUSTED_PROXIES": "127.0.0.1",
             "DATABASE_URL": database_url,
             "BENCH_STATIC_ROOT": str(workdir / "static"),
-            "BENCH_STOCK_DB": str(workdir / "stock.sqlite3"),
+            "BENCH_STOCK_DATABASE_URL": stock_database_url,
             "LOG_LEVEL": "WARNING",
             "DJANGO_SETTINGS_MODULE": "bench.settings",
         }

@@ -1,8 +1,12 @@
 """A stock django-oauth-toolkit project, the reference rows of the benchmark: the unswapped
 Application with its default secret hashing, DOT's own TokenView and a bearer-protected view.
-Its own throwaway SQLite database; nothing of the portal."""
+Its own throwaway database on the same kind of server as the portal's rows (a SQLite file,
+or a database of its own on the same PostgreSQL server: bench/run.py), with Django's defaults
+but for persistent connections, which the portal has too; nothing of the portal."""
 
 import os
+
+import environ
 
 SECRET_KEY = os.environ["SECRET_KEY"]
 DEBUG = False
@@ -22,17 +26,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 ROOT_URLCONF = "bench.stock_urls"
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ["BENCH_STOCK_DB"],
-        "OPTIONS": {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL",
-        },
+DATABASE = environ.Env.db_url_config(os.environ["BENCH_STOCK_DATABASE_URL"])
+if DATABASE["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASE["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL",
     }
-}
+DATABASE["CONN_MAX_AGE"] = 60
+DATABASES = {"default": DATABASE}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -66,11 +66,29 @@ def database(url: str) -> dict:
             }
         )
     else:
-        config["CONN_HEALTH_CHECKS"] = True
+        # No health check ("SELECT 1") before a request's first query: it was a round trip on
+        # every request, a fifth of a token request's (make bench, P1). What it bought: after
+        # the server dropped a persistent connection (a restart), the request that finds it
+        # broken fails (500), and Django closes it when that request ends; the next one
+        # connects again. Behind PgBouncer a server restart never reaches the portal's
+        # connections at all.
+        config["CONN_HEALTH_CHECKS"] = False
+        if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
+            # PgBouncer in transaction pooling mode (docs/deployment.md): a transaction may
+            # run on any server connection, so nothing may rely on a session's state. Its
+            # 1.18 (Debian 12) refuses the `options` startup parameter, and prepares no
+            # statement across server connections: no prepared statements, and jit=off is
+            # set on the database's role instead (ALTER ROLE ... SET jit = off).
+            config.setdefault("OPTIONS", {})["prepare_threshold"] = None
+            return _persistent(config)
         # No JIT compilation: the portal's queries are short, and a planner that misjudged a count
         # (an App with most of the tokens) spent 0.4 s compiling a query that ran in 0.2 ms
         # (make bench, P4). A URL that sets `options` itself keeps its own.
         config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    return _persistent(config)
+
+
+def _persistent(config: dict) -> dict:
     # Persistent connections, on SQLite too: opening one runs the PRAGMAs above, and closing the
     # last one checkpoints the WAL, which cost a token request 20 ms on every request (make bench).
     config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accounts.models import Account
 from apps_registry.models import AccessToken, App, RefreshToken
-from portal.speedups.prepared import ID_MARK, TEXT_MARK, Prepared
+from portal.speedups.prepared import TEXT_MARK, Prepared
 
+from .clients import ANCESTORS, tree_root
 from .validator import checksum
 
 # What introspection and /uapi/@me say of an account, in this order.
@@ -81,33 +82,6 @@ def token_for_me(value: str) -> MeToken | None:
 
 
 INACTIVE = {"active": False}
-# The Administrator at the top of an account's tree is the last of these that is set (the
-# hierarchy is four levels deep at most: Administrator, Service Provider, Organization, User).
-ANCESTORS = ("parent_id", "parent__parent_id", "parent__parent__parent_id")
-
-
-def _root(ids) -> int:
-    """The top of a tree from an account's id and its ancestors' (None above the top)."""
-    return [pk for pk in ids if pk is not None][-1]
-
-
-@functools.cache
-def _standing_query(vendor: str) -> Prepared:
-    queryset = Account.objects.filter(pk=ID_MARK).values_list("is_active", "pk", *ANCESTORS)
-    return Prepared.build(queryset, ID_MARK)
-
-
-class Standing(NamedTuple):
-    active: bool
-    root_id: int  # the Administrator at the top of its tree
-
-
-def account_standing(account_id: int) -> Standing | None:
-    """Whether the account is active, and whose tree it is in (one query, prepared)."""
-    row = _standing_query(connection.vendor).row(account_id)
-    return None if row is None else Standing(row[0], _root(row[1:]))
-
-
 # What introspection reads with a token, in one query: its App and the App's owner (with its
 # ancestors, for whose tree it is in) and the account it acts for.
 _TOKEN_COLUMNS = (
@@ -159,7 +133,7 @@ def introspection(
     scope, created, resource, app_id, client_id, api, enabled, owner_active = row[:8]
     owner = dict(zip(ACCOUNT_FIELDS, row[8 : 8 + len(ACCOUNT_FIELDS)], strict=True))
     at = 8 + len(ACCOUNT_FIELDS)
-    owner_root = _root((owner["id"], *row[at : at + len(ANCESTORS)]))
+    owner_root = tree_root((owner["id"], *row[at : at + len(ANCESTORS)]))
     at += len(ANCESTORS)
     user_active = row[at]
     user = dict(zip(ACCOUNT_FIELDS, row[at + 1 : at + 1 + len(ACCOUNT_FIELDS)], strict=True))

@@ -3,117 +3,37 @@ for, which scope it carries, and what a replayed authorization code does."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import uuid
-from contextvars import ContextVar
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.encoding import escape_uri_path
 from oauth2_provider.oauth2_backends import OAuthLibCore as BaseOAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
-from apps_registry.crypto import is_credential, secret_matches
 from apps_registry.models import (
-    ACCOUNT_DISABLED,
-    APP_OWNER_DISABLED,
-    SECRET_CHANGED,
     AccessToken,
     App,
-    AppSecret,
     RedeemedCode,
     RefreshToken,
 )
 from apps_registry.services import app_authorization_grant, app_authorization_used, record_secret_use
-from portal.speedups.prepared import column_converters, convert, insert
+from portal.speedups.prepared import insert
 
 from . import client_metadata
+from .clients import load_app_with_secrets, presented_credentials, received_credential, refused_token
 from .discovery import resource_problem
 from .housekeeping import purge_redeemed_codes
 from .issuer import configured_issuer
 
 USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
 
-# The access token the token endpoint just saved, for the view to hand to app_authorized
-# without reading it back (oauth.views.token.Token).
-issued_access_token: ContextVar[AccessToken | None] = ContextVar("issued_access_token", default=None)
-# The oauthlib request whose client is being authenticated (Validator.authenticate_client):
-# django-oauth-toolkit hands _check_secret the provided and the stored secret only.
-authenticating: ContextVar = ContextVar("authenticating", default=None)
-
 
 def checksum(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-# The secret's columns the App's row query reads after the App's own (_app_with_secrets_sql).
-SECRET_COLUMNS = ("id", "encrypted_secret", "created", "last_used")
-
-
-@functools.cache
-def _app_with_secrets_sql(vendor: str) -> str:
-    """The App and its live secrets, by key: a LEFT JOIN written once per process and database
-    (the ORM's FilteredRelation built the same query on every request, and building it cost
-    more than running it: make bench, P1)."""
-    quote = connection.ops.quote_name
-    app_table, secret_table = quote(App._meta.db_table), quote(AppSecret._meta.db_table)
-    columns = ", ".join(f"{app_table}.{quote(field.column)}" for field in App._meta.concrete_fields)
-    secret_columns = ", ".join(f"secret.{quote(name)}" for name in SECRET_COLUMNS)
-    return (
-        f"SELECT {columns}, {secret_columns} "  # noqa: S608
-        f"FROM {app_table} LEFT JOIN {secret_table} secret "
-        f"ON secret.app_id = {app_table}.id AND secret.removed IS NULL "
-        f"WHERE {app_table}.{quote('client_id')} = %s ORDER BY secret.created, secret.id"
-    )
-
-
-@functools.cache
-def _app_columns(vendor: str) -> tuple[tuple[str, ...], tuple, tuple]:
-    """The App's concrete fields' names, their columns and the secret's columns, each with the
-    ORM's converters (a datetime held as text by SQLite, say)."""
-    fields = App._meta.concrete_fields
-    columns = column_converters(field.get_col(App._meta.db_table) for field in fields)
-    secret = column_converters(
-        AppSecret._meta.get_field(name).get_col(AppSecret._meta.db_table) for name in SECRET_COLUMNS
-    )
-    return tuple(field.attname for field in fields), columns, secret
-
-
-def load_app_with_secrets(client_id: str) -> App | None:
-    """The App with this key and its live secrets, in ONE query (a row per secret, at most
-    two): the token endpoint pays for rotation no query of its own. The row is read with a
-    cursor and the ORM's own converters (found once): a RawQuerySet cost three times the
-    query itself (make bench, P1)."""
-    vendor = connection.vendor
-    with connection.cursor() as cursor:
-        cursor.execute(_app_with_secrets_sql(vendor), [client_id])
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    names, columns, secret_columns = _app_columns(vendor)
-    app = App.from_db(connection.alias, names, convert(rows[0], columns))
-    app.live_secrets = [
-        AppSecret(pk=secret_pk, app_id=app.pk, encrypted_secret=ciphertext, created=created, last_used=used)
-        for secret_pk, ciphertext, created, used in (
-            convert(row[len(names) :], secret_columns) for row in rows if row[len(names)] is not None
-        )
-    ]
-    return app
-
-
-def received_credential(value: str | None) -> str | None:
-    """A client_id or client_secret as received, percent-decoded when it holds an escape that
-    decodes to a key or secret (design §3: they never contain "%", so an escape in one is
-    unambiguous). 4PSA's PHP Apps urlencode() the key and secret and post them as multipart,
-    which nothing decodes, so "~" arrives as "%7E". Anything that does not decode to a
-    credential is left as received, to fail as any wrong key or secret does."""
-    if not value or "%" not in value:
-        return value
-    decoded = unquote(value, errors="replace")
-    return decoded if is_credential(decoded) else value
 
 
 class OAuthLibCore(BaseOAuthLibCore):
@@ -144,41 +64,32 @@ class Validator(OAuth2Validator):
     # --- The App: looked up once, its secret compared in constant time ------------------
 
     def authenticate_client(self, request, *args, **kwargs) -> bool:
-        """django-oauth-toolkit's (Basic, then the body), with the request at hand for
-        _check_secret, which records which of the App's secrets matched."""
-        reset = authenticating.set(request)
-        try:
-            return super().authenticate_client(request, *args, **kwargs)
-        finally:
-            authenticating.reset(reset)
-
-    def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
-        """App secrets are encrypted, not hashed: a constant-time comparison with each of the
-        App's live secrets (two while it rotates) costs microseconds, so a flood of wrong
-        secrets costs no password-hash work. The matching secret is kept on the request, for
-        the tokens to remember it, and its use recorded (at most once a minute)."""
-        request = authenticating.get()
-        client = getattr(request, "client", None)
-        if not isinstance(client, App):
-            return secret_matches(provided_secret, stored_secret)
-        secret = client.matching_secret(provided_secret)
-        request.authenticated_secret = secret
-        if secret is None:
-            return False
-        record_secret_use(secret)
-        return True
-
-    def _authenticate_request_body(self, request) -> bool:
-        """Credentials in the body, percent-decoded once more where they hold an escape
-        (received_credential): a multipart body is not decoded at all, a form body once, and
-        PHP clients send urlencode()d values in either. HTTP Basic needs nothing here:
-        django-oauth-toolkit form-decodes its credentials (RFC 6749 2.3.1). Only the client's
-        key and secret are decoded; a code, token or redirect_uri is taken as received."""
+        """HTTP Basic, then the body, as django-oauth-toolkit's (RFC 6749 2.3.1), through the
+        portal's own reading of the credentials (oauth.clients, which the token endpoint's
+        client_credentials path shares). App secrets are encrypted, not hashed: a
+        constant-time comparison with each of the App's live secrets (two while it rotates)
+        costs microseconds, so a flood of wrong secrets costs no password-hash work. The
+        matching secret is kept on the request, for the tokens to remember it, and its use
+        recorded (at most once a minute)."""
         for name in ("client_id", "client_secret"):
+            # Decoded where they hold an escape (oauth.clients.received_credential), for the
+            # grant's own checks of the client_id as much as for authentication.
             value = getattr(request, name, None)
             if isinstance(value, str) and "%" in value:
                 setattr(request, name, received_credential(value))
-        return super()._authenticate_request_body(request)
+        authorization = request.headers.get("HTTP_AUTHORIZATION")
+        body_id, body_secret = getattr(request, "client_id", None), getattr(request, "client_secret", None)
+        for client_id, secret in presented_credentials(authorization, body_id, body_secret):
+            client = self._load_application(client_id, request)
+            if client is None:
+                continue
+            matched = client.matching_secret(secret)
+            if matched is not None:
+                request.authenticated_secret = matched
+                record_secret_use(matched)
+                return True
+        request.authenticated_secret = None
+        return False
 
     def _load_application(self, client_id, request):
         """As django-oauth-toolkit's, minus the queries that cannot find an App: none without a
@@ -265,7 +176,6 @@ class Validator(OAuth2Validator):
             # no grant and costs nothing more.
             app_authorization_used(app_id=request.client.pk, account_id=user_id)
         request.issued_access_token = access_token
-        issued_access_token.set(access_token)
         return access_token
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):
@@ -299,24 +209,13 @@ class Validator(OAuth2Validator):
         try:
             super()._save_bearer_token(token, request, *args, **kwargs)
         except IntegrityError as error:
-            # design §3: once a secret is removed (or regenerated) no token minted with it is
-            # alive. The database refused this one (migration 0009): the secret this client
-            # proved it holds was removed, or the App disabled or removed, since it
-            # authenticated.
-            if SECRET_CHANGED in str(error):
+            # A trigger refused the token (oauth.clients.refused_token says which answer).
+            if (refused := refused_token(error, request.grant_type)) is None:
+                raise
+            code, description = refused
+            if code == "invalid_client":
                 raise errors.InvalidClientError(request=request) from None
-            # The App's owner is deactivated (migration 0005): the App is unusable, as if
-            # disabled (a client_credentials token acts for the owner: the same). The account
-            # the grant acts for is deactivated: the grant is.
-            if APP_OWNER_DISABLED in str(error) or (
-                ACCOUNT_DISABLED in str(error) and request.grant_type == "client_credentials"
-            ):
-                raise errors.InvalidClientError(request=request) from None
-            if ACCOUNT_DISABLED in str(error):
-                raise errors.InvalidGrantError(
-                    description="The account this grant acts for is deactivated.", request=request
-                ) from None
-            raise
+            raise errors.InvalidGrantError(description=description, request=request) from None
         if request.grant_type == "authorization_code" and request.code:
             issued = getattr(request, "issued_access_token", None)
             purge_redeemed_codes()

@@ -28,7 +28,7 @@ from ..redirect_uris import (
     validate_redirect_uri,
 )
 from .app import App, AppManager, AppQuerySet
-from .app_secret import MAX_SECRETS, SECRET_CHANGED, AppSecret, AppSecretQuerySet
+from .app_secret import MAX_SECRETS, AppSecret, AppSecretQuerySet
 from .audit import AppAuthorization, AuditAction, AuditEvent
 from .contacts import EmailConfirmation
 from .registration import (
@@ -40,8 +40,6 @@ from .registration import (
     RefusedMetadataHost,
 )
 from .tokens import (
-    ACCOUNT_DISABLED,
-    APP_OWNER_DISABLED,
     AccessToken,
     LiveTokenManager,
     RefreshToken,
@@ -52,13 +50,10 @@ from .tokens import (
 )
 
 __all__ = [
-    "ACCOUNT_DISABLED",
-    "APP_OWNER_DISABLED",
     "LOOPBACK_HOSTS",
     "MAX_REDIRECT_URIS",
     "MAX_SECRETS",
     "NATIVE_LOOPBACK_HOSTS",
-    "SECRET_CHANGED",
     "AccessToken",
     "Api",
     "App",

@@ -9,9 +9,6 @@ from django.utils import timezone
 from ..crypto import decrypt_secret, encrypt_secret
 from .app import App
 
-# What the trigger of migration 0009 (0004 before it) says when it refuses a token: the
-# secret its client authenticated with was removed, or the App disabled, since (AppSecret).
-SECRET_CHANGED = "app_secret_changed"  # noqa: S105 - an error marker, not a secret
 # How many secrets an App holds at once: two while it rotates, one otherwise (design §3).
 MAX_SECRETS = 2
 

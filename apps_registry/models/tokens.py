@@ -9,10 +9,6 @@ from oauth2_provider.models import AbstractAccessToken, AbstractRefreshToken
 
 from .app_secret import AppSecret
 
-# What the triggers of migration 0005 say when a token's App owner, or its user, is inactive.
-APP_OWNER_DISABLED = "app_owner_disabled"
-ACCOUNT_DISABLED = "account_disabled"
-
 
 def live_secret_q() -> Q:
     """A token whose secret still authenticates, or that has none (a public client's, or one

@@ -9,29 +9,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
-from oauth2_provider.oauth2_backends import get_oauthlib_core
-from oauthlib.common import Request as OAuthlibRequest
 
 from apps_registry.apis import api_kind, api_served_at
-from apps_registry.models import App
 from portal.http import sensitive
 
+from ..clients import authenticate
 from ..discovery import own_resources, resource_metadata_url
 from ..issuer import configured_issuer
-from ..selectors import account_standing, introspection, token_for_me
+from ..selectors import introspection, token_for_me
 from .token import unreadable_body
 
 # --- /oauth/introspect (RFC 7662) --------------------------------------------------------
-
-
-def authenticated_client(request: HttpRequest) -> App | None:
-    """The App whose key and secret came with the request (Basic or body), if they match."""
-    core = get_oauthlib_core()
-    uri, method, body, headers = core._extract_params(request)
-    oauthlib_request = OAuthlibRequest(uri, method, body, headers)
-    if core.server.request_validator.authenticate_client(oauthlib_request):
-        return oauthlib_request.client
-    return None
 
 
 @csrf_exempt
@@ -43,8 +31,8 @@ def introspect(request: HttpRequest) -> HttpResponse:
     tree (selectors.introspection). Anything else is simply not active."""
     if refused := unreadable_body(request):
         return refused
-    client = authenticated_client(request)
-    standing = account_standing(client.owner_id) if client is not None else None
+    found = authenticate(request, standing=True)
+    client, standing = (found[0], found[0].standing) if found else (None, None)
     if standing is None or not standing.active:
         # Unknown, wrong secret, disabled, or an App whose owner is deactivated (refused as a
         # disabled one is).

@@ -8,16 +8,19 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.signals import app_authorized
 from oauth2_provider.views import RevokeTokenView, TokenView
 
 from apps_registry.models import AccessToken
-from portal.http import sensitive
 
 from ..metrics import count_token_request
-from ..validator import checksum, issued_access_token
+from ..validator import checksum
+from .client_credentials import client_credentials
+from .token_errors import token_error
 
 # --- /oauth/token.php, /oauth/revoke -----------------------------------------------------
 
@@ -33,15 +36,6 @@ ERROR_DESCRIPTIONS = {
     "unsupported_token_type": "Only access_token and refresh_token can be revoked.",
 }
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
-
-
-def token_error(request: HttpRequest, body: dict, status: int) -> HttpResponse:
-    """An error of the token or revocation endpoint, in the exact shape of design §6."""
-    response = sensitive(JsonResponse(body, status=status))
-    if status == 401 and request.headers.get("Authorization", "")[:6].lower() == "basic ":
-        # RFC 6749 5.2: the challenge names the scheme the client used.
-        response["WWW-Authenticate"] = 'Basic realm="oauth"'
-    return response
 
 
 FORM_URLENCODED = "application/x-www-form-urlencoded"
@@ -120,8 +114,13 @@ def counted(grant_type: str | None, response: HttpResponse) -> HttpResponse:
 
 class Token(TokenView):
     """django-oauth-toolkit's token endpoint: body or Basic credentials, form-urlencoded or
-    multipart bodies (Django parses both into request.POST), unknown fields ignored."""
+    multipart bodies (Django parses both into request.POST), unknown fields ignored; a plain
+    client_credentials request takes the portal's own path (oauth.views.client_credentials).
+    A failed request's error report (Django's, to the logs or the admins) shows no
+    client_secret, whichever path answered it: sensitive_post_parameters, as
+    django-oauth-toolkit's own token response has it."""
 
+    @method_decorator(sensitive_post_parameters("password", "client_secret"))
     def post(self, request, *args, **kwargs):
         if refused := unreadable_body(request):
             return counted(None, refused)
@@ -139,26 +138,23 @@ class Token(TokenView):
             return token_error(
                 request, {"error": "unsupported_grant_type", "error_description": description}, 400
             )
+        if grant_type == "client_credentials" and (own := client_credentials(request, self)) is not None:
+            return own
         return normalized(request, super().post(request, *args, **kwargs))
 
+    @method_decorator(sensitive_post_parameters("password", "client_secret"))
     def authorization_flow_token_response(self, request, *args, **kwargs):
-        """As django-oauth-toolkit's, except that app_authorized gets the access token the
-        validator saved instead of one read back by its checksum (a query per token issued)."""
-        reset = issued_access_token.set(None)
-        try:
-            _url, headers, body, status = self.create_token_response(request)
-            issued = issued_access_token.get()
-        finally:
-            issued_access_token.reset(reset)
-        if status == 200 and issued is None:
-            # No access token saved by this request (not expected): django-oauth-toolkit's way.
-            value = json.loads(body).get("access_token")
-            issued = AccessToken.objects.filter(token_checksum=checksum(value)).first() if value else None
-        if status == 200 and issued is not None:
-            app_authorized.send(sender=self, request=request, token=issued)
+        """django-oauth-toolkit's, its sensitive_post_parameters kept, except that a token no
+        longer there when it is read back for app_authorized (deleted by a regenerate that came
+        just after it was saved: dead on arrival) sends no signal rather than a 500."""
+        _url, headers, body, status = self.create_token_response(request)
+        if status == 200 and (value := json.loads(body).get("access_token")):
+            issued = AccessToken.objects.filter(token_checksum=checksum(value)).first()
+            if issued is not None:
+                app_authorized.send(sender=self, request=request, token=issued)
         response = HttpResponse(content=body, status=status)
-        for key, value in headers.items():
-            response[key] = value
+        for key, header in headers.items():
+            response[key] = header
         return response
 
 

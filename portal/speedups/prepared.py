@@ -56,11 +56,20 @@ class Prepared(NamedTuple):
         return cls(sql, tuple(params), params.index(mark), converters)
 
     def row(self, value) -> tuple | None:
-        params = [*self.params[: self.at], value, *self.params[self.at + 1 :]]
+        """The first row for `value`, or None."""
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, self._params(value))
             row = cursor.fetchone()
         return None if row is None else tuple(convert(row, self.converters))
+
+    def rows(self, value) -> list[tuple]:
+        """Every row for `value`."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self._params(value))
+            return [tuple(convert(row, self.converters)) for row in cursor.fetchall()]
+
+    def _params(self, value) -> list:
+        return [*self.params[: self.at], value, *self.params[self.at + 1 :]]
 
 
 # Per (database vendor, model): the compiled INSERT, or None where it cannot be reused.
@@ -86,12 +95,34 @@ def _insert_statement(model: type, sample) -> tuple | None:
     return sql, fields, returning
 
 
-def insert(obj) -> None:
+# Sent before an INSERT that may commit without waiting for its WAL flush (insert(...,
+# flush=False)): in autocommit, the two statements of one query string are one transaction.
+ASYNCHRONOUS_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
+
+
+def _may_skip_flush() -> bool:
+    """PostgreSQL in autocommit, with client-side binding (Django's default: one query string
+    may hold two statements), where the INSERT is a transaction of its own."""
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+    )
+
+
+def insert(obj, *, flush: bool = True) -> None:
     """`obj.save()` for a new row whose primary key the database assigns, with the INSERT
     compiled once per model: the same values (each field's pre_save and database value), the
     same errors (the database's, as Django's exceptions), the primary key set after. A model
     with save-signal receivers, or a database that cannot return the new key, is saved the
-    ORM's way."""
+    ORM's way.
+
+    `flush=False`: on PostgreSQL in autocommit, the INSERT commits without waiting for its
+    WAL to reach the disk (SET LOCAL synchronous_commit TO OFF, for this one transaction).
+    The row is visible at once, as any other; only a crash of PostgreSQL itself within about
+    600 ms (3 x wal_writer_delay) can lose it, and any later synchronous commit (a revocation,
+    say) flushes it first. For rows whose loss the client recovers from (an access token: its
+    next call is refused, and it asks again)."""
     model = type(obj)
     statement = None
     if (
@@ -109,8 +140,11 @@ def insert(obj) -> None:
         return
     sql, fields, returning = statement
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection=connection) for field in fields]
+    skip_flush = not flush and _may_skip_flush()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(ASYNCHRONOUS_COMMIT + sql if skip_flush else sql, params)
+        if skip_flush:
+            cursor.nextset()  # past the SET, to the INSERT's RETURNING
         row = cursor.fetchone()
     for value, (column, _functions) in zip(convert(row, returning), returning, strict=True):
         setattr(obj, column.target.attname, value)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps_registry.models import AccessToken, Api
-from oauth.validator import received_credential
+from oauth.clients import received_credential
 from tests.factories import AppFactory
 from tests.helpers import REDIRECT, TOKEN_URL, basic, get_code
 

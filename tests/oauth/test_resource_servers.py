@@ -46,15 +46,15 @@ def test_a_resource_server_introspects_tokens_of_apps_within_its_administrators_
         assert body["account"]["username"] == owner
 
 
-def test_introspection_costs_three_queries_whoever_asks(
+def test_introspection_costs_two_queries_whoever_asks(
     client, demo, resource_server, django_assert_num_queries
 ):
-    """The caller's App and secrets, its owner's standing, the token with its App and accounts:
-    the same at any depth of the tree (make bench, P7)."""
+    """The caller's App with its secrets and its owner's standing, then the token with its App
+    and accounts: the same at any depth of the tree (make bench, P7)."""
     for owner in ("admin", "user"):
         token = cc_token(client, trusted(demo[owner]))
         introspect(client, resource_server, token)  # the caller's secret's last use written
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(2):
             assert introspect(client, resource_server, token)["active"] is True
 
 

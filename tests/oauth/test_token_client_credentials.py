@@ -1,5 +1,9 @@
 """/oauth/token.php (design §6): the request shapes existing clients send, and every error:
-client_credentials, with the credentials in the body or in Basic."""
+client_credentials, with the credentials in the body or in Basic. Every test runs twice: on
+the portal's own client_credentials path (oauth.views.client_credentials) and on
+django-oauth-toolkit's, which it must answer exactly as."""
+
+import importlib
 
 import pytest
 from django.test.client import encode_multipart
@@ -10,6 +14,16 @@ from tests.helpers import REDIRECT, TOKEN_URL, basic
 from tests.oauth.helpers import TOKEN_SHAPE, client_credentials
 
 pytestmark = pytest.mark.django_db
+# The module (oauth.views re-exports its view under the same name).
+TOKEN_VIEWS = importlib.import_module("oauth.views.token")
+
+
+@pytest.fixture(autouse=True, params=["own", "library"])
+def token_path(request, monkeypatch):
+    """The path client_credentials takes: the portal's own, or django-oauth-toolkit's."""
+    if request.param == "library":
+        monkeypatch.setattr(TOKEN_VIEWS, "client_credentials", lambda request, sender: None)
+    return request.param
 
 
 def test_client_credentials_with_body_credentials_gives_a_bearer_token_for_an_hour(client, trusted_app):
@@ -160,3 +174,32 @@ def test_disabled_app_gets_no_token_and_enabled_again_does(client, trusted_app):
 
 def test_get_is_not_allowed(client, trusted_app):
     assert client.get(TOKEN_URL).status_code == 405
+
+
+@pytest.mark.parametrize("where", ["body", "basic", "both"])
+def test_both_paths_answer_the_same(client, trusted_app, monkeypatch, where):
+    """The same request, on each path: the same status, headers and JSON (the token aside)."""
+    own = TOKEN_VIEWS.client_credentials
+
+    def send():
+        data = {"grant_type": "client_credentials", "type": "unifiedapi", "state": "0"}
+        headers = {}
+        if where in ("body", "both"):
+            data |= {"client_id": trusted_app.client_id, "client_secret": trusted_app.client_secret}
+        if where in ("basic", "both"):
+            headers["HTTP_AUTHORIZATION"] = basic(trusted_app.client_id, trusted_app.client_secret)
+        return client.post(TOKEN_URL, data, HTTP_USER_AGENT="VoipNow-PHP/2.1", **headers)
+
+    answers = []
+    for path in (own, lambda request, sender: None):
+        monkeypatch.setattr(TOKEN_VIEWS, "client_credentials", path)
+        response = send()
+        body = response.json()
+        body["access_token"] = TOKEN_SHAPE.match(body["access_token"]) is not None
+        answers.append((response.status_code, sorted(response.headers.items()), body))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200
+    first, second = AccessToken.objects.order_by("pk")
+    for name in ("user_id", "scope", "application_id", "resource", "user_agent", "secret_id"):
+        assert getattr(first, name) == getattr(second, name), name
+    assert abs((first.expires - second.expires).total_seconds()) < 5

@@ -46,6 +46,21 @@ def test_client_credentials_costs_one_select_and_one_insert(client, trusted_app)
     assert sql[1].startswith("INSERT") and "apps_registry_accesstoken" in sql[1]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_client_credentials_opens_no_transaction(client, trusted_app, monkeypatch):
+    """In autocommit, as in production, the one write runs on its own: no BEGIN/COMMIT around
+    it (Django's atomic() turns autocommit off and on), so on PostgreSQL the request is two
+    round trips, the App row and the INSERT (oauth.views.client_credentials)."""
+    from django.db import connection
+
+    assert client_credentials(client, trusted_app).status_code == 200  # the minute's first use
+    switched = []
+    original = connection.set_autocommit
+    monkeypatch.setattr(connection, "set_autocommit", lambda *a, **k: switched.append(a) or original(*a, **k))
+    assert client_credentials(client, trusted_app).status_code == 200
+    assert switched == []
+
+
 @pytest.mark.parametrize("where", ["body", "basic"])
 def test_a_wrong_secret_costs_one_select(client, trusted_app, where):
     """No second lookup of the App (in vain, for a client_id that is not in the body) and no
@@ -117,7 +132,7 @@ def test_no_app_authorized_for_a_refused_request(client, trusted_app):
 def test_the_app_the_token_endpoint_loads_is_the_app_the_orm_reads(web_app, demo):
     """load_app_with_secrets reads the row with a cursor and the ORM's converters: every field
     comes back as the ORM gives it (booleans, aware datetimes, JSON lists), with the secrets."""
-    from oauth.validator import load_app_with_secrets
+    from oauth.clients import load_app_with_secrets
 
     App.objects.filter(pk=web_app.pk).update(
         trusted=True, extra_redirect_uris=["https://other.example/cb"], last_used=timezone.now()
@@ -130,3 +145,86 @@ def test_the_app_the_token_endpoint_loads_is_the_app_the_orm_reads(web_app, demo
     assert [secret.pk for secret in loaded.live_secrets] == [web_app.live_secrets[0].pk]
     assert loaded.matching_secret(web_app.client_secret) is not None
     assert load_app_with_secrets("no-such-app") is None
+
+
+@pytest.mark.parametrize("grant_type", ["client_credentials", "refresh_token"])
+def test_an_error_report_of_a_failed_token_request_holds_no_secret(
+    client, trusted_app, monkeypatch, grant_type
+):
+    """A token request that fails with a 500 is reported by Django (to the logs, to the
+    admins) with its POST parameters: client_secret is hidden there (sensitive_post_parameters,
+    as django-oauth-toolkit's token response has it), and the Basic header with it, on either
+    path (the portal's own client_credentials, and django-oauth-toolkit's)."""
+    from django.core.signals import got_request_exception
+    from django.views.debug import ExceptionReporter
+
+    import oauth.clients
+
+    def broken(client_id, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(oauth.clients, "load_app_with_secrets", broken)
+    monkeypatch.setattr("oauth.validator.load_app_with_secrets", broken)
+    reports = []
+
+    def report(sender, request, **kwargs):
+        import sys
+
+        reports.append(ExceptionReporter(request, *sys.exc_info()).get_traceback_text())
+
+    got_request_exception.connect(report)
+    client.raise_request_exception = False
+    try:
+        response = client.post(
+            TOKEN_URL,
+            {
+                "grant_type": grant_type,
+                "refresh_token": "r" * 30,
+                "client_secret": trusted_app.client_secret,
+                "client_id": trusted_app.client_id,
+            },
+            HTTP_AUTHORIZATION=basic(trusted_app.client_id, trusted_app.client_secret),
+        )
+    finally:
+        got_request_exception.disconnect(report)
+    assert response.status_code == 500
+    [text] = reports
+    assert "the database went away" in text and "client_secret" in text
+    assert trusted_app.client_secret not in text
+    assert basic(trusted_app.client_id, trusted_app.client_secret).split()[1] not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_token_commits_without_waiting_for_its_flush(client, trusted_app, monkeypatch):
+    """On PostgreSQL the own path's INSERT is its own transaction with synchronous_commit off
+    (portal.speedups.prepared.insert, flush=False): a commit that waited for the disk cost
+    more than the rest of the request (make bench, P1). The token is visible at once, and a
+    trigger's refusal still reaches the client as invalid_client."""
+    import importlib
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps_registry.services import COMMAND_LINE, app_set_enabled
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's WAL commits without a flush already (synchronous=NORMAL)")
+    with CaptureQueriesContext(connection) as captured:
+        response = client_credentials(client, trusted_app)
+    assert response.status_code == 200
+    [insert] = [query["sql"] for query in captured if "INSERT" in query["sql"]]
+    assert insert.startswith("SET LOCAL synchronous_commit TO OFF; INSERT")
+    assert AccessToken.objects.filter(pk__isnull=False).count() == 1
+
+    own = importlib.import_module("oauth.views.client_credentials")
+    authenticate = own.authenticate
+
+    def then_disable(*args, **kwargs):
+        found = authenticate(*args, **kwargs)
+        app_set_enabled(actor=trusted_app.owner, app=trusted_app, enabled=False, origin=COMMAND_LINE)
+        return found
+
+    monkeypatch.setattr(own, "authenticate", then_disable)
+    refused = client_credentials(client, trusted_app)
+    assert refused.status_code == 401 and refused.json() == {"error": "invalid_client"}
+    assert AccessToken.objects.count() == 1

@@ -229,3 +229,31 @@ def test_an_email_url_of_an_unknown_kind_stops_the_portal():
     result = deploy_check(EMAIL_URL="smtq://mail.example.com")
     assert result.returncode != 0
     assert "Invalid email schema smtq" in result.stderr
+
+
+# --- PostgreSQL: round trips per request, and PgBouncer (issue 26) -----------------------
+
+
+def test_postgresql_connections_are_not_checked_before_each_request(monkeypatch):
+    """No `SELECT 1` before a request's first query (CONN_HEALTH_CHECKS): a round trip on
+    every request (make bench, P1, P3, P7). Persistent, and without JIT compilation."""
+    from config import environment
+
+    monkeypatch.delenv("DATABASE_TRANSACTION_POOLING", raising=False)
+    config = environment.database("postgres://portal@db.internal:5432/portal")
+    assert config["CONN_HEALTH_CHECKS"] is False
+    assert config["CONN_MAX_AGE"] == 60
+    assert config["OPTIONS"]["options"] == "-c jit=off"
+
+
+def test_transaction_pooling_sends_no_startup_options_and_prepares_nothing(monkeypatch):
+    """Behind PgBouncer in transaction pooling mode (docs/deployment.md): PgBouncer 1.18
+    refuses the `options` startup parameter, and a statement prepared on one server
+    connection is unknown on the next (tests/deployment/test_pgbouncer.py runs it)."""
+    from config import environment
+
+    monkeypatch.setenv("DATABASE_TRANSACTION_POOLING", "true")
+    config = environment.database("postgres://portal@pgbouncer.internal:6432/portal")
+    assert "options" not in config["OPTIONS"]
+    assert config["OPTIONS"]["prepare_threshold"] is None
+    assert config["CONN_HEALTH_CHECKS"] is False

@@ -7,6 +7,7 @@ The forms sent at once at the App limit are in test_form_races.py.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import Counter
 
@@ -81,28 +82,58 @@ def test_no_token_minted_with_the_old_secret_outlives_regenerate(live_server, de
             assert me.status_code == 401, token
 
 
-# The two interleavings the test above hits at random, made to happen every time.
+# The two interleavings the test above hits at random, made to happen every time, on each of
+# the token endpoint's client_credentials paths: the portal's own, whose hooks are the
+# functions oauth.views.client_credentials calls, and django-oauth-toolkit's, the validator's.
+OWN = importlib.import_module("oauth.views.client_credentials")
+TOKEN_VIEWS = importlib.import_module("oauth.views.token")
+
+
+@pytest.fixture(params=["own", "library"])
+def token_path(request, monkeypatch):
+    if request.param == "library":
+        monkeypatch.setattr(TOKEN_VIEWS, "client_credentials", lambda request, sender: None)
+    return request.param
+
+
+def hook_authentication(monkeypatch, token_path, after) -> None:
+    """Run `after()` once the client has authenticated, on the path the request takes."""
+    from oauth.validator import Validator
+
+    if token_path == "own":
+        authenticate = OWN.authenticate
+
+        def own(*args, **kwargs):
+            result = authenticate(*args, **kwargs)
+            after()
+            return result
+
+        monkeypatch.setattr(OWN, "authenticate", own)
+    else:
+        authenticate_client = Validator.authenticate_client
+
+        def library(self, request, *args, **kwargs):
+            result = authenticate_client(self, request, *args, **kwargs)
+            after()
+            return result
+
+        monkeypatch.setattr(Validator, "authenticate_client", library)
 
 
 @pytest.mark.django_db
 def test_a_token_request_that_authenticated_before_regenerate_committed_gets_no_token(
-    client, demo, monkeypatch
+    client, demo, monkeypatch, token_path
 ):
     """Authenticated with the old secret, then regenerate commits, then the token would be
     saved: refused, because the App's secret is checked again under the App's row lock."""
-    from oauth.validator import Validator
-
     app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
-    authenticate = Validator.authenticate_client
-
-    def authenticate_then_regenerate(self, request, *args, **kwargs):
-        result = authenticate(self, request, *args, **kwargs)
-        services.app_regenerate_secret(
+    hook_authentication(
+        monkeypatch,
+        token_path,
+        lambda: services.app_regenerate_secret(
             actor=app.owner, app=App.objects.get(pk=app.pk), origin=services.COMMAND_LINE
-        )
-        return result
-
-    monkeypatch.setattr(Validator, "authenticate_client", authenticate_then_regenerate)
+        ),
+    )
     response = client.post(
         "/oauth/token.php",
         {"grant_type": "client_credentials"},
@@ -115,23 +146,28 @@ def test_a_token_request_that_authenticated_before_regenerate_committed_gets_no_
 
 
 @pytest.mark.django_db
-def test_a_token_deleted_by_regenerate_before_the_answer_is_dead_on_arrival(client, demo, monkeypatch):
-    """The token was saved, then regenerate deleted it before the answer went out. The token
-    view hands over the token the validator saved (no read back by checksum, which once ended
-    in a 500 here), and that token no longer works: as if the regenerate came just after."""
+def test_a_token_deleted_by_regenerate_before_the_answer_is_dead_on_arrival(
+    client, demo, monkeypatch, token_path
+):
+    """The token was saved, then regenerate deleted it before the answer went out. The answer
+    is still the token (the library's path reads it back for app_authorized and finds none: no
+    signal, not a 500), and that token no longer works: as if the regenerate came just after."""
     from oauth.validator import Validator
 
     app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
-    save = Validator.save_bearer_token
 
-    def save_then_regenerate(self, token, request, *args, **kwargs):
-        result = save(self, token, request, *args, **kwargs)
+    def regenerate():
         services.app_regenerate_secret(
             actor=app.owner, app=App.objects.get(pk=app.pk), origin=services.COMMAND_LINE
         )
-        return result
 
-    monkeypatch.setattr(Validator, "save_bearer_token", save_then_regenerate)
+    insert, save = OWN.insert, Validator.save_bearer_token
+    monkeypatch.setattr(OWN, "insert", lambda token: (insert(token), regenerate()))
+    monkeypatch.setattr(
+        Validator,
+        "save_bearer_token",
+        lambda self, token, request, *a, **k: (save(self, token, request, *a, **k), regenerate())[0],
+    )
     response = client.post(
         "/oauth/token.php",
         {"grant_type": "client_credentials"},
@@ -146,14 +182,12 @@ def test_a_token_deleted_by_regenerate_before_the_answer_is_dead_on_arrival(clie
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("change", ["disable", "remove"])
-def test_a_token_request_overtaken_by_disable_or_remove_gets_no_token(client, demo, monkeypatch, change):
-    from oauth.validator import Validator
-
+def test_a_token_request_overtaken_by_disable_or_remove_gets_no_token(
+    client, demo, monkeypatch, change, token_path
+):
     app = AppFactory(owner=demo["organization"], api=Api.UNIFIEDAPI, trusted=True)
-    authenticate = Validator.authenticate_client
 
-    def authenticate_then_change(self, request, *args, **kwargs):
-        result = authenticate(self, request, *args, **kwargs)
+    def change_it():
         current = App.objects.get(pk=app.pk)
         if change == "disable":
             services.app_set_enabled(
@@ -161,9 +195,8 @@ def test_a_token_request_overtaken_by_disable_or_remove_gets_no_token(client, de
             )
         else:
             services.app_remove(actor=app.owner, app=current, origin=services.COMMAND_LINE)
-        return result
 
-    monkeypatch.setattr(Validator, "authenticate_client", authenticate_then_change)
+    hook_authentication(monkeypatch, token_path, change_it)
     response = client.post(
         "/oauth/token.php",
         {"grant_type": "client_credentials"},

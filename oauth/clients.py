@@ -1,0 +1,166 @@
+"""The App a request authenticates as (RFC 6749 2.3.1): its key and secret from HTTP Basic or
+the body, the App read with its live secrets in one statement, and the secret that matched.
+The token endpoint's own client_credentials path (oauth.views.client_credentials) and the
+validator django-oauth-toolkit calls (oauth.validator.Validator.authenticate_client) both
+authenticate through here, so a client is checked the same way whichever path it takes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+from typing import NamedTuple
+from urllib.parse import unquote, unquote_plus
+
+from django.db import connection
+from django.db.models import FilteredRelation, Q
+
+from apps_registry.crypto import is_credential
+from apps_registry.migrations._refusals import ACCOUNT_DISABLED, refusal
+from apps_registry.models import App, AppSecret
+from apps_registry.services import record_secret_use
+from portal.speedups.prepared import TEXT_MARK, Prepared
+
+# The secret's columns read after the App's own, as the App's `live` relation names them.
+SECRET_COLUMNS = ("id", "encrypted_secret", "created", "last_used")
+
+
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """The key and secret of an `Authorization: Basic ...` header, each form-decoded (RFC 6749
+    2.3.1), as django-oauth-toolkit reads them (the scheme spelled "Basic"); None for any
+    other header, or one that does not decode."""
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme != "Basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon:
+        return None
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def received_credential(value: str | None) -> str | None:
+    """A client_id or client_secret as received, percent-decoded when it holds an escape that
+    decodes to a key or secret (design §3: they never contain "%", so an escape in one is
+    unambiguous). 4PSA's PHP Apps urlencode() the key and secret and post them as multipart,
+    which nothing decodes, so "~" arrives as "%7E". Anything that does not decode to a
+    credential is left as received, to fail as any wrong key or secret does. HTTP Basic needs
+    none of this: its credentials are form-decoded (basic_credentials)."""
+    if not value or "%" not in value:
+        return value
+    decoded = unquote(value, errors="replace")
+    return decoded if is_credential(decoded) else value
+
+
+def presented_credentials(authorization: str | None, client_id, client_secret) -> list[tuple[str, str]]:
+    """The key and secret pairs a request presents, in the order they are tried: HTTP Basic
+    (preferred, RFC 6749 2.3.1), then the body's client_id and client_secret."""
+    presented = []
+    if basic := basic_credentials(authorization):
+        presented.append(basic)
+    if isinstance(client_id, str) and client_id:
+        secret = client_secret if isinstance(client_secret, str) else ""
+        presented.append((received_credential(client_id), received_credential(secret) or ""))
+    return presented
+
+
+# The Administrator at the top of an account's tree is the last of these that is set (the
+# hierarchy is four levels deep at most: Administrator, Service Provider, Organization, User).
+ANCESTORS = ("parent_id", "parent__parent_id", "parent__parent__parent_id")
+# The App's owner's standing, read with the App where asked (introspection): whether it is
+# active, and its ancestors.
+STANDING_COLUMNS = ("owner__is_active", *(f"owner__{name}" for name in ANCESTORS))
+
+
+def tree_root(ids) -> int:
+    """The top of a tree from an account's id and its ancestors' (None above the top)."""
+    return [pk for pk in ids if pk is not None][-1]
+
+
+class Standing(NamedTuple):
+    active: bool
+    root_id: int  # the Administrator at the top of its tree
+
+
+@functools.cache
+def _app_with_secrets(vendor: str, standing: bool) -> Prepared:
+    """The App and its live secrets, by key: a LEFT JOIN (a row per live secret, at most two;
+    one with NULLs for an App without one), and with `standing` its owner's (STANDING_COLUMNS),
+    compiled once per process and database (portal.speedups.prepared): building the
+    FilteredRelation on every request cost more than running it (make bench, P1)."""
+    names = [field.attname for field in App._meta.concrete_fields]
+    queryset = (
+        App.objects.annotate(live=FilteredRelation("secrets", condition=Q(secrets__removed__isnull=True)))
+        .filter(client_id=TEXT_MARK)
+        .values_list(
+            *names, *(f"live__{name}" for name in SECRET_COLUMNS), *(STANDING_COLUMNS if standing else ())
+        )
+        .order_by("live__created", "live__id")
+    )
+    return Prepared.build(queryset)
+
+
+def load_app_with_secrets(client_id: str, *, standing: bool = False) -> App | None:
+    """The App with this key and its live secrets, in ONE statement: the token endpoint pays
+    for rotation no query of its own; with `standing`, its owner's as `app.standing` in the
+    same statement (introspection). No key holds a NUL, and PostgreSQL refuses one in a
+    query (a 500): such a key is simply unknown."""
+    if "\x00" in client_id:
+        return None
+    rows = _app_with_secrets(connection.vendor, standing).rows(client_id)
+    if not rows:
+        return None
+    names = [field.attname for field in App._meta.concrete_fields]
+    secrets_end = len(names) + len(SECRET_COLUMNS)
+    app = App.from_db(connection.alias, names, rows[0][: len(names)])
+    app.live_secrets = [
+        AppSecret(pk=pk, app_id=app.pk, encrypted_secret=ciphertext, created=created, last_used=used)
+        for pk, ciphertext, created, used in (row[len(names) : secrets_end] for row in rows)
+        if pk is not None
+    ]
+    if standing:
+        active, *ancestors = rows[0][secrets_end:]
+        app.standing = Standing(active, tree_root((app.owner_id, *ancestors)))
+    return app
+
+
+def authenticate(request, *, standing: bool = False) -> tuple[App, AppSecret] | None:
+    """The enabled App a Django request authenticates as (HTTP Basic, then the body), and the
+    live secret it proved it holds, its use recorded (at most once a minute); None when no
+    pair presented matches. Each key is looked up once, whichever way it came."""
+    tried = set()
+    presented = presented_credentials(
+        request.headers.get("Authorization"), request.POST.get("client_id"), request.POST.get("client_secret")
+    )
+    for client_id, secret in presented:
+        if client_id in tried:
+            continue
+        tried.add(client_id)
+        app = load_app_with_secrets(client_id, standing=standing)
+        if app is None or not app.is_usable(request):
+            continue
+        if (matched := app.matching_secret(secret)) is not None:
+            record_secret_use(matched)
+            return app, matched
+    return None
+
+
+DEACTIVATED_GRANT = "The account this grant acts for is deactivated."
+
+
+def refused_token(error: Exception, grant_type: str | None) -> tuple[str, str | None] | None:
+    """The OAuth error (and its description) for a token the database refused to save
+    (apps_registry/migrations/_refusals.py), or None for any other error. The secret the
+    client proved it holds was removed, or its App disabled or removed, since it authenticated
+    (design §3: no token minted with a removed secret is alive), or the App's owner is
+    deactivated: the client is, as if disabled (a client_credentials token acts for the owner:
+    the same). The account a grant acts for is deactivated: the grant is."""
+    name = refusal(error)
+    if name is None:
+        return None
+    if name == ACCOUNT_DISABLED and grant_type != "client_credentials":
+        return "invalid_grant", DEACTIVATED_GRANT
+    return "invalid_client", None
