@@ -40,6 +40,7 @@ from .registration import (
     RefusedMetadataHost,
 )
 from .tokens import (
+    ACCESS_REVOKED,
     ACCOUNT_DISABLED,
     APP_OWNER_DISABLED,
     AccessToken,
@@ -52,6 +53,7 @@ from .tokens import (
 )
 
 __all__ = [
+    "ACCESS_REVOKED",
     "ACCOUNT_DISABLED",
     "APP_OWNER_DISABLED",
     "LOOPBACK_HOSTS",

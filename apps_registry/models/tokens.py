@@ -12,6 +12,9 @@ from .app_secret import AppSecret
 # What the triggers of migration 0005 say when a token's App owner, or its user, is inactive.
 APP_OWNER_DISABLED = "app_owner_disabled"
 ACCOUNT_DISABLED = "account_disabled"
+# What the trigger of migration 0013 says (SQLSTATE 23R01 on PostgreSQL) when a refresh token's
+# grant is gone: the account's access to the App was revoked.
+ACCESS_REVOKED = "app_access_revoked"
 
 
 def live_secret_q() -> Q:
@@ -48,11 +51,12 @@ class LiveTokenManager(models.Manager):
         return super().get_queryset().filter(live_secret_q())
 
 
-# The two links between an access token and a refresh token of the same App carry no
-# database-level foreign key: the ORM still sets them to NULL on delete, and the bulk
-# DELETEs of a whole App (services._delete_issued_credentials) remove both sides together.
-# With the constraints, PostgreSQL ran one check per deleted row at COMMIT (1.2 s of the
-# 1.3 s taken to regenerate an App with 100k + 100k tokens).
+# A refresh token's link to its access token is a real foreign key (migration 0013): a
+# refresh racing Revoke access once left one naming a deleted row. The reverse link (an
+# access token's source refresh token) carries none: the ORM still sets it to NULL on delete,
+# and the bulk DELETEs (services._delete_issued) remove both sides together. Its cost falls on
+# deletes of access tokens (one index lookup per row, at COMMIT on PostgreSQL), which are the
+# purges' and the revokes', never Regenerate's (it marks the secrets removed, design §3).
 
 
 def minted_with() -> models.ForeignKey:
@@ -110,7 +114,6 @@ class RefreshToken(AbstractRefreshToken):
         blank=True,
         null=True,
         related_name="refresh_token",
-        db_constraint=False,
         verbose_name="access token",
     )
     secret = minted_with()

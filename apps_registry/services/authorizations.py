@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -42,6 +42,30 @@ def app_authorization_used(*, app_id: int, account_id: int) -> None:
         app_id=app_id,
         account_id=account_id,
     ).update(last_used=now)
+
+
+def app_authorization_hold(*, app_id: int, account_id: int) -> bool:
+    """The token endpoint is about to issue tokens on `account_id`'s grant to `app_id` (a code
+    exchange or a refresh): whether the grant still stands. On PostgreSQL it takes share locks
+    on the App's row, then the grant's, until the token endpoint's transaction ends, in the
+    order Regenerate (the App) and Revoke access (the grant) take theirs, and before the token
+    endpoint locks the old refresh token: a revoke waits for the tokens in flight, which it
+    then deletes, and neither side deadlocks. The database's own guard is the trigger of
+    migration 0013; SQLite runs one writer at a time, so a plain read answers there."""
+    grants = AppAuthorization.objects.filter(app_id=app_id, account_id=account_id)
+    if connection.vendor != "postgresql":
+        return grants.exists()
+    app_table = connection.ops.quote_name(App._meta.db_table)
+    grant_table = connection.ops.quote_name(AppAuthorization._meta.db_table)
+    with connection.cursor() as cursor:
+        # Tables named here, never input; the ids are parameters. FOR SHARE locks each joined
+        # row, the App's first.
+        cursor.execute(
+            f"SELECT 1 FROM {app_table} a JOIN {grant_table} g ON g.app_id = a.id "  # noqa: S608
+            "WHERE a.id = %s AND g.account_id = %s FOR SHARE",
+            [app_id, account_id],
+        )
+        return cursor.fetchone() is not None
 
 
 def app_revoke_access(
