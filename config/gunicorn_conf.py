@@ -21,11 +21,12 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from gunicorn.glogging import Logger, SafeAtoms
 
-from config.environment import trusted_proxies
+from config import environment
 from portal.logging import REDACTED, redact_query, redact_targets
 
 # Atoms (gunicorn's names, lower case for headers and environ) that are a bare query string,
@@ -59,8 +60,15 @@ class RedactingLogger(Logger):
 
 logger_class = RedactingLogger
 accesslog = "-"
-# The portal's trust list (config.environment checks each entry), never gunicorn's default.
-forwarded_allow_ips = ",".join(trusted_proxies())
+try:
+    # The portal's trust list (config.environment checks each entry), never gunicorn's default.
+    forwarded_allow_ips = ",".join(environment.trusted_proxies())
+    # The URLs a worker would fail on, read before any starts: a mistake is one line naming
+    # the variable, not a traceback per worker.
+    environment.database(environment.database_url())
+    environment.email(environment.email_url())
+except environment.EnvironmentVariableError as error:
+    sys.exit(str(error))
 
 
 def on_starting(server) -> None:
