@@ -32,7 +32,9 @@ def errors_of(databases) -> list[str]:
     return [message.id for message in run_checks(include_deployment_checks=True, databases=databases)]
 
 
-def test_readyz_and_the_deploy_check_fail_when_no_stored_secret_decrypts(client, trusted_app, settings, probe):
+def test_readyz_and_the_deploy_check_fail_when_no_stored_secret_decrypts(
+    client, trusted_app, settings, probe
+):
     right = list(settings.APP_SECRET_KEYS)
     assert client.get("/readyz").status_code == 200
     assert "apps_registry.E001" not in errors_of(["default"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.test import Client
 
 from apps_registry.models import ACCESS_REVOKED, AccessToken, AppAuthorization, RefreshToken
 from apps_registry.services import COMMAND_LINE, app_revoke_access

@@ -50,7 +50,7 @@ def race(live_server, app, user, data: dict) -> tuple[int, dict]:
                 timeout=TIMEOUT,
             )
             return response.status_code, response.json() if response.text.startswith("{") else response.text
-        time.sleep(random.uniform(0, 0.03))  # noqa: S311 (a jitter, not a secret)
+        time.sleep(random.uniform(0, 0.03))
         return app_revoke_access(actor=user, account=user, apps=[app], origin=COMMAND_LINE)
 
     answer, revoked = run_together(2, work)
