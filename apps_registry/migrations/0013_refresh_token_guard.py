@@ -15,9 +15,10 @@ refuses a refresh token for a grant that is gone:
   lock on the grant's row: Revoke access locks it for update first (apps_registry.services.
   app_revoke_access), so it waits for an exchange or a refresh in flight to commit and then
   deletes what it issued, and one that comes after finds the grant gone. The token endpoint
-  takes the App's row and then the grant's before it touches the old refresh token (the
-  order of Regenerate, then Revoke access), so neither deadlocks. SQLite runs one writer at a
-  time; the trigger refuses there what came after the revoke.
+  takes the accounts' rows, the App's and then the grant's before it touches the old refresh
+  token (app_authorization_hold: the order of the token triggers, a deactivation, Regenerate
+  and Revoke access), so nothing deadlocks. SQLite runs one writer at a time; the trigger
+  refuses there what came after the revoke.
 
 A client_credentials token has no refresh token and acts on no grant: unaffected. A refresh
 token made outside the token endpoint (a test, the benchmark's seed) needs its grant.
