@@ -320,7 +320,7 @@ class Validator(OAuth2Validator):
     def _save_bearer_token(self, token, request, *args, **kwargs):
         # A code exchange or a refresh acts on the account's grant to the App: hold it (and
         # wait for a Revoke access in flight) before anything is locked or written; gone, the
-        # grant is (design §8, migration 0013).
+        # grant is (design §6, migration 0013).
         if request.grant_type in ("authorization_code", "refresh_token") and not app_authorization_hold(
             app_id=request.client.pk, account_id=request.user.pk
         ):
