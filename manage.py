@@ -9,7 +9,13 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from config.environment import EnvironmentVariableError
+
+    try:
+        execute_from_command_line(sys.argv)
+    except EnvironmentVariableError as error:
+        # A variable the portal cannot read: its one line, which names it, and no traceback.
+        sys.exit(str(error))
 
 
 if __name__ == "__main__":

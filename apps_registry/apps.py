@@ -6,4 +6,8 @@ class AppsRegistryConfig(AppConfig):
     verbose_name = "SystemAPI & UnifiedAPI Apps"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401 (connects the account_deactivated receiver)
+        from ops.health import readiness_check
+
+        from . import checks, receivers  # noqa: F401 (connects the account_deactivated receiver)
+
+        readiness_check(checks.secrets_problem)

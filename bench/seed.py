@@ -19,7 +19,7 @@ from oauth2_provider.models import set_token_value
 
 from accounts.models import Account, Kind
 from apps_registry.crypto import encrypt_secret, generate_credential
-from apps_registry.models import AccessToken, Api, App, AppSecret, RefreshToken
+from apps_registry.models import AccessToken, Api, App, AppAuthorization, AppSecret, RefreshToken
 from apps_registry.services import COMMAND_LINE, app_create
 from bench.config import GROWN_ACCOUNTS, GROWN_APPS_PER_ACCOUNT, GROWN_TOKENS_PER_APP
 
@@ -94,6 +94,10 @@ def fill_tokens(app: App, count: int) -> None:
             item = RefreshToken(user_id=app.owner_id, application=app, access_token=token, secret=secret)
             set_token_value(item, f"r{prefix}{i}")
             refresh.append(item)
+        # The owner's grant to its App: a refresh token stands on one (migration 0013).
+        AppAuthorization.objects.get_or_create(
+            app_id=app.pk, account_id=app.owner_id, defaults={"api": app.api}
+        )
         RefreshToken.objects.bulk_create(refresh)
 
 

@@ -19,6 +19,39 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
+# The database engines the portal runs on: its guards are triggers written for these two.
+DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
+DATABASE_EXAMPLE = "postgres://portal:password@127.0.0.1:5432/portal or sqlite:////srv/portal/db.sqlite3"
+# smtps is TLS from the start, as smtp+ssl (RFC 8314); smtp+tls is STARTTLS.
+EMAIL_SCHEMES = {"smtp", "smtp+tls", "smtp+ssl", "smtps", "consolemail", "dummymail"}
+EMAIL_EXAMPLE = (
+    "smtps://user:password@mail.example.com:465 (TLS from the start), "
+    "smtp+tls://user:password@mail.example.com:587 (STARTTLS) or consolemail://"
+)
+
+
+class EnvironmentVariableError(ImproperlyConfigured):
+    """A variable the portal cannot read: its message is one line that names the variable and
+    shows what to write, never the value (a URL may hold a password). manage.py and gunicorn's
+    configuration print that line alone and stop, with no traceback."""
+
+    def __init__(self, name: str, problem: str, example: str) -> None:
+        super().__init__(f"{name}: {problem}. Write e.g. {example}.")
+
+
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
+def database_url() -> str:
+    """DATABASE_URL; empty or unset, a SQLite file in the project."""
+    return env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+
+
+def email_url() -> str:
+    """EMAIL_URL (not kept as a setting: it may hold a password); unset, the console."""
+    return env.str("EMAIL_URL", default="")
+
 
 def app_secret_keys(*, debug: bool, secret_key: str) -> list[str]:
     """Fernet keys for App secrets: the first encrypts, every one decrypts (rotation)."""
@@ -46,7 +79,16 @@ def app_secret_keys(*, debug: bool, secret_key: str) -> list[str]:
 
 def database(url: str) -> dict:
     """DATABASES["default"] for DATABASE_URL, tuned for each engine."""
-    config = environ.Env.db_url_config(url)
+    scheme = _scheme(url)
+    if scheme not in DATABASE_SCHEMES:
+        problem = f"the scheme {scheme!r} is not PostgreSQL's or SQLite's" if scheme else "not a URL"
+        raise EnvironmentVariableError("DATABASE_URL", problem, DATABASE_EXAMPLE)
+    try:
+        config = environ.Env.db_url_config(url)
+    except ValueError as error:  # django-environ's words name no secret (e.g. a port that is no number)
+        raise EnvironmentVariableError("DATABASE_URL", str(error).rstrip("."), DATABASE_EXAMPLE) from None
+    if not config.get("NAME"):
+        raise EnvironmentVariableError("DATABASE_URL", "it names no database", DATABASE_EXAMPLE)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Django's backend, whose writers queue at a lock file rather than in SQLite's sleeping
         # busy handler (portal/speedups/sqlite3/base.py).
@@ -96,9 +138,24 @@ def _persistent(config: dict) -> dict:
 
 
 def email(url: str) -> dict:
-    """EMAIL_URL parsed by django-environ (its schemes: smtp, smtp+tls, smtp+ssl, consolemail,
-    dummymail); unset, the console."""
-    return environ.Env.email_url_config(url or "consolemail://")
+    """EMAIL_URL parsed by django-environ; unset, the console. smtps:// is TLS from the start
+    (EMAIL_USE_SSL), as smtp+ssl://: django-environ took it for STARTTLS, which a server on
+    port 465 never answers, so the notices failed only when sent."""
+    url = url or "consolemail://"
+    scheme = _scheme(url)
+    if scheme not in EMAIL_SCHEMES:
+        problem = f"the scheme {scheme!r} is not one the portal sends mail with" if scheme else "not a URL"
+        raise EnvironmentVariableError("EMAIL_URL", problem, EMAIL_EXAMPLE)
+    try:
+        config = environ.Env.email_url_config(url)
+    except ValueError as error:
+        raise EnvironmentVariableError("EMAIL_URL", str(error).rstrip("."), EMAIL_EXAMPLE) from None
+    if scheme.startswith("smtp") and not config.get("EMAIL_HOST"):
+        raise EnvironmentVariableError("EMAIL_URL", "it names no mail server", EMAIL_EXAMPLE)
+    if scheme == "smtps":
+        config.pop("EMAIL_USE_TLS", None)
+        config["EMAIL_USE_SSL"] = True
+    return config
 
 
 def trusted_proxies() -> list[str]:
@@ -109,8 +166,10 @@ def trusted_proxies() -> list[str]:
         try:
             ipaddress.ip_network(entry)
         except ValueError as error:
-            raise ImproperlyConfigured(
-                f"TRUSTED_PROXIES: {entry!r} is not an IP address or network ({error})."
+            raise EnvironmentVariableError(
+                "TRUSTED_PROXIES",
+                f"{entry!r} is not an IP address or network ({error})",
+                "127.0.0.1 (nginx on this host) or 10.0.0.0/24",
             ) from None
     return entries
 

@@ -7,6 +7,12 @@
   of client_secret, code, accessRequestToken, access_token, refresh_token and token in any
   query string, in the request line, the query and the Referer; Authorization and Cookie
   headers, if a custom access_log_format names them, are never written.
+- gunicorn believes `X-Forwarded-Proto` (and its other secure-scheme headers) from the
+  addresses in TRUSTED_PROXIES only, as the portal does: none when it is empty. gunicorn's own
+  default (127.0.0.1 and ::1, or FORWARDED_ALLOW_IPS) would let any client on the host, or
+  any client when gunicorn listens on loopback behind a port forward, claim HTTPS before
+  Django sees the request, and the token endpoint's "must be called over HTTPS" (403) would
+  pass a plain-HTTP request (tests/oauth/test_tls_gunicorn.py).
 - Prometheus metrics (docs/deployment.md, section 9): with PROMETHEUS_MULTIPROC_DIR set, the
   workers share their counters through files in that directory, emptied when gunicorn starts
   (counters from a previous run would otherwise be added to this one's).
@@ -15,10 +21,12 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from gunicorn.glogging import Logger, SafeAtoms
 
+from config import environment
 from portal.logging import REDACTED, redact_query, redact_targets
 
 # Atoms (gunicorn's names, lower case for headers and environ) that are a bare query string,
@@ -52,6 +60,15 @@ class RedactingLogger(Logger):
 
 logger_class = RedactingLogger
 accesslog = "-"
+try:
+    # The portal's trust list (config.environment checks each entry), never gunicorn's default.
+    forwarded_allow_ips = ",".join(environment.trusted_proxies())
+    # The URLs a worker would fail on, read before any starts: a mistake is one line naming
+    # the variable, not a traceback per worker.
+    environment.database(environment.database_url())
+    environment.email(environment.email_url())
+except environment.EnvironmentVariableError as error:
+    sys.exit(str(error))
 
 
 def on_starting(server) -> None:

@@ -117,8 +117,7 @@ TEMPLATES = [
 ]
 
 # An empty DATABASE_URL means the default too: a SQLite file in the project.
-DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": environment.database(DATABASE_URL)}
+DATABASES = {"default": environment.database(environment.database_url())}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.Account"
@@ -268,10 +267,11 @@ OAUTH_EXTRA_RESOURCES = env.list("OAUTH_EXTRA_RESOURCES", default=[])
 
 # --- E-mail: the notices of App changes (design §3, apps_registry/notices.py) ----------------
 # EMAIL_URL (django-environ): smtp://host:25, smtp+tls://user:password@host:587 (STARTTLS),
-# smtp+ssl://user:password@host:465 (TLS from the start), consolemail:// (printed on stdout),
-# dummymail:// (dropped). Unset: the console, in development and in production alike, where
-# `check --deploy` warns (portal.W004) so the notices are not left in the log unnoticed.
-_email_url = env.str("EMAIL_URL", default="")  # not kept as a setting: it may hold a password
+# smtps:// or smtp+ssl://user:password@host:465 (TLS from the start), consolemail:// (printed
+# on stdout), dummymail:// (dropped). Unset: the console, in development and in production
+# alike, where `check --deploy` warns (portal.W004) so the notices are not left in the log
+# unnoticed. Another scheme stops the portal at start-up (config.environment.email).
+_email_url = environment.email_url()
 EMAIL_URL_SET = bool(_email_url)
 _email = environment.email(_email_url)
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]

@@ -14,6 +14,9 @@ admin.site.site_title = "App registration portal"
 admin.site.index_title = "Administration"
 admin.site.login_form = AdminSignInForm
 
+# A server fault on an endpoint a program calls is answered as JSON (oauth.views.server_error).
+handler500 = "oauth.views.server_error"
+
 urlpatterns = [
     # First: the endpoints programs call on every API request (token, introspection, /uapi/@me)
     # are found before the pages' patterns are tried (make bench, P3 and P7).

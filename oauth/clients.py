@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import FilteredRelation, Q
 
 from apps_registry.crypto import is_credential
-from apps_registry.migrations._refusals import ACCOUNT_DISABLED, refusal
+from apps_registry.migrations._refusals import ACCESS_REVOKED, ACCOUNT_DISABLED, refusal
 from apps_registry.models import App, AppSecret
 from apps_registry.services import record_secret_use
 from portal.speedups.prepared import TEXT_MARK, Prepared
@@ -149,6 +149,7 @@ def authenticate(request, *, standing: bool = False) -> tuple[App, AppSecret] | 
 
 
 DEACTIVATED_GRANT = "The account this grant acts for is deactivated."
+REVOKED = "The grant or token was revoked."
 
 
 def refused_token(error: Exception, grant_type: str | None) -> tuple[str, str | None] | None:
@@ -157,10 +158,14 @@ def refused_token(error: Exception, grant_type: str | None) -> tuple[str, str | 
     client proved it holds was removed, or its App disabled or removed, since it authenticated
     (design §3: no token minted with a removed secret is alive), or the App's owner is
     deactivated: the client is, as if disabled (a client_credentials token acts for the owner:
-    the same). The account a grant acts for is deactivated: the grant is."""
+    the same). The account a grant acts for is deactivated: the grant is. The account's
+    grant to the App was revoked (Revoke access) while its refresh token was being saved: the
+    grant is."""
     name = refusal(error)
     if name is None:
         return None
+    if name == ACCESS_REVOKED:
+        return "invalid_grant", REVOKED
     if name == ACCOUNT_DISABLED and grant_type != "client_credentials":
         return "invalid_grant", DEACTIVATED_GRANT
     return "invalid_client", None

@@ -105,3 +105,10 @@ def _pattern(route: str) -> str:
 
 # The paths answered to browser-based clients of any origin (django-cors-headers' CORS_URLS_REGEX).
 CORS_PATHS = "^/(?:" + "|".join(_pattern(e.route) for e in ENDPOINTS if e.cors) + ")$"
+# Every program endpoint's path, converters included: a server fault there is answered as JSON
+# (oauth.views.server_error), never the HTML page a browser gets.
+PROGRAM_PATTERN = re.compile(
+    "^/(?:" + "|".join(_pattern(e.route) for e in ENDPOINTS if e.caller == "program") + ")$"
+)
+# The APIs' "who am I", which answer in the APIs' error shape rather than OAuth's.
+ME_PATHS = frozenset(e.path for e in ENDPOINTS if e.view == "me")

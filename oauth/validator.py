@@ -3,10 +3,12 @@ for, which scope it carries, and what a replayed authorization code does."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.encoding import escape_uri_path
@@ -20,11 +22,16 @@ from apps_registry.models import (
     RedeemedCode,
     RefreshToken,
 )
-from apps_registry.services import app_authorization_grant, app_authorization_used, record_secret_use
+from apps_registry.services import (
+    app_authorization_grant,
+    app_authorization_hold,
+    app_authorization_used,
+    record_secret_use,
+)
 from portal.speedups.prepared import insert
 
 from . import client_metadata
-from .clients import load_app_with_secrets, presented_credentials, received_credential, refused_token
+from .clients import REVOKED, load_app_with_secrets, presented_credentials, received_credential, refused_token
 from .discovery import resource_problem
 from .housekeeping import purge_redeemed_codes
 from .issuer import configured_issuer
@@ -58,6 +65,17 @@ class OAuthLibCore(BaseOAuthLibCore):
         included, so its own checks (a parameter given twice, ...) still apply."""
         query = urlencode(list(request.GET.lists()), doseq=True)
         return escape_uri_path(request.path) + (f"?{query}" if query else "")
+
+
+def _code_gone_is_invalid_grant(method):
+    @functools.wraps(method)
+    def read(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except ObjectDoesNotExist:
+            raise errors.InvalidGrantError(description=REVOKED) from None
+
+    return read
 
 
 class Validator(OAuth2Validator):
@@ -206,8 +224,19 @@ class Validator(OAuth2Validator):
     # --- Authorization codes: single use, and a replay revokes what the code issued ---
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
+        # A code exchange or a refresh acts on the account's grant to the App: hold it (and
+        # wait for a Revoke access in flight) before anything is locked or written; gone, the
+        # grant is (design §6, migration 0013).
+        if request.grant_type in ("authorization_code", "refresh_token") and not app_authorization_hold(
+            app_id=request.client.pk, account_id=request.user.pk
+        ):
+            raise errors.InvalidGrantError(description=REVOKED, request=request)
         try:
             super()._save_bearer_token(token, request, *args, **kwargs)
+        except ObjectDoesNotExist:
+            # The refresh token (or the access token it names) was deleted since it was
+            # validated: revoked meanwhile (Revoke access, Revoke tokens, a replayed code).
+            raise errors.InvalidGrantError(description=REVOKED, request=request) from None
         except IntegrityError as error:
             # A trigger refused the token (oauth.clients.refused_token says which answer).
             if (refused := refused_token(error, request.grant_type)) is None:
@@ -245,6 +274,21 @@ class Validator(OAuth2Validator):
                 RefreshToken.objects.filter(access_token_id=issued.pk).delete()
                 AccessToken.objects.filter(pk=issued.pk).delete()
             raise
+
+    # A code deleted after validate_code read it (a Revoke access, another exchange of it): the
+    # grant is gone, as django-oauth-toolkit's later reads of it find (invalid_grant, not 500).
+
+    @_code_gone_is_invalid_grant
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs) -> bool:
+        return super().confirm_redirect_uri(client_id, code, redirect_uri, client, *args, **kwargs)
+
+    @_code_gone_is_invalid_grant
+    def get_code_challenge(self, code, request):
+        return super().get_code_challenge(code, request)
+
+    @_code_gone_is_invalid_grant
+    def get_code_challenge_method(self, code, request):
+        return super().get_code_challenge_method(code, request)
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
         if "\x00" in code:  # no code holds one, and PostgreSQL refuses it in a query

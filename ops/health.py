@@ -1,9 +1,12 @@
-"""What the readiness probe checks: the database answers, and its schema is the code's."""
+"""What the readiness probe checks: the database answers, its schema is the code's, and what
+the rooms above register (readiness_check) holds: e.g. the stored App secrets decrypt with
+APP_SECRET_KEYS (apps_registry.checks)."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -15,6 +18,19 @@ logger = logging.getLogger(__name__)
 # answer is kept this long (a negative one never: ready as soon as `migrate` has run).
 MIGRATIONS_CHECKED_FOR = 30.0
 _migrated_until = {DEFAULT_DB_ALIAS: 0.0}
+
+
+# Checks of the rooms above this one (each registers its own in its AppConfig.ready): each
+# returns why the process is not ready, or None. Run with the migrations check, on the
+# database, and their positive answers kept as long.
+_readiness_checks: list[Callable[[], str | None]] = []
+
+
+def readiness_check(check: Callable[[], str | None]) -> Callable[[], str | None]:
+    """Make `check` part of readiness (once, however often it is registered)."""
+    if check not in _readiness_checks:
+        _readiness_checks.append(check)
+    return check
 
 
 def unapplied_migrations(alias: str = DEFAULT_DB_ALIAS) -> int:
@@ -32,11 +48,15 @@ def database_ready(alias: str = DEFAULT_DB_ALIAS) -> bool:
         if time.monotonic() < _migrated_until.get(alias, 0.0):
             return True
         missing = unapplied_migrations(alias)
+        if missing:
+            logger.warning("Not ready: %d migration(s) not applied.", missing)
+            return False
+        problems = [problem for check in _readiness_checks if (problem := check())]
     except DatabaseError as error:
         logger.warning("Not ready: the database does not answer (%s).", type(error).__name__)
         return False
-    if missing:
-        logger.warning("Not ready: %d migration(s) not applied.", missing)
+    if problems:
+        logger.warning("Not ready: %s", " ".join(problems))
         return False
     _migrated_until[alias] = time.monotonic() + MIGRATIONS_CHECKED_FOR
     return True

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountEvent
 from apps_registry.models import AccessToken, Api, RefreshToken
 from tests.factories import AppFactory
-from tests.helpers import DEMO_PERSONAS, REDIRECT
+from tests.helpers import DEMO_PERSONAS, REDIRECT, grant_while_made
 
 
 @pytest.fixture
@@ -65,15 +65,16 @@ def make_tokens(db):
             ],
             batch_size=5000,
         )
-        RefreshToken.objects.bulk_create(
-            [
-                RefreshToken(
-                    user=user, application=app, token=f"r{prefix}{i}", access_token=token, secret=secret
-                )
-                for i, token in enumerate(access)
-            ],
-            batch_size=5000,
-        )
+        with grant_while_made(app, user):
+            RefreshToken.objects.bulk_create(
+                [
+                    RefreshToken(
+                        user=user, application=app, token=f"r{prefix}{i}", access_token=token, secret=secret
+                    )
+                    for i, token in enumerate(access)
+                ],
+                batch_size=5000,
+            )
         return access
 
     return make

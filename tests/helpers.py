@@ -206,3 +206,20 @@ def deliver_outbox() -> list:
         row.set_successful(value)
         returned.append(value)
     return returned
+
+
+@contextmanager
+def grant_while_made(app, user):
+    """Refresh tokens made by hand (not by the token endpoint) need the account's grant to the
+    App, or the database refuses them (migration 0013). Within the block the grant stands; after
+    it, only if it stood before, so a test's grants are the ones it made."""
+    from apps_registry.models import AppAuthorization
+
+    made = AppAuthorization.objects.get_or_create(
+        app_id=app.pk, account_id=user.pk, defaults={"api": app.api}
+    )[1]
+    try:
+        yield
+    finally:
+        if made:
+            AppAuthorization.objects.filter(app_id=app.pk, account_id=user.pk).delete()

@@ -36,6 +36,7 @@ from .app import app_create, app_remove, app_set_enabled, app_update, apps_remov
 from .authorizations import (
     LAST_USED_RESOLUTION,
     app_authorization_grant,
+    app_authorization_hold,
     app_authorization_used,
     app_revoke_access,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "app_add_check",
     "app_add_secret",
     "app_authorization_grant",
+    "app_authorization_hold",
     "app_authorization_used",
     "app_create",
     "app_email_confirm",

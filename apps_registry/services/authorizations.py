@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -42,6 +42,35 @@ def app_authorization_used(*, app_id: int, account_id: int) -> None:
         app_id=app_id,
         account_id=account_id,
     ).update(last_used=now)
+
+
+def app_authorization_hold(*, app_id: int, account_id: int) -> bool:
+    """The token endpoint is about to issue tokens on `account_id`'s grant to `app_id` (a code
+    exchange or a refresh): whether the grant still stands. On PostgreSQL it takes share locks,
+    until the token endpoint's transaction ends, on the App owner's and the account's rows, then
+    the App's, then the grant's: the order in which the token insert's triggers take them
+    (migrations 0005, 0009) and deactivation (the account), Regenerate (the App) and Revoke
+    access (the grant) lock theirs, and before the token endpoint locks the old refresh token.
+    So a revoke waits for the tokens in flight, which it then deletes, and nothing deadlocks
+    (taking the grant before the accounts, a code exchange deadlocked with a deactivation).
+    The database's own guard is the trigger of migration 0013; SQLite runs one writer at a
+    time, so a plain read answers there."""
+    grants = AppAuthorization.objects.filter(app_id=app_id, account_id=account_id)
+    if connection.vendor != "postgresql":
+        return grants.exists()
+    quote = connection.ops.quote_name
+    accounts, app_table = quote(Account._meta.db_table), quote(App._meta.db_table)
+    grant_table = quote(AppAuthorization._meta.db_table)
+    with connection.cursor() as cursor:
+        # Tables named here, never input; the ids are parameters. FOR SHARE locks each row of
+        # the result in the order of FROM.
+        cursor.execute(
+            f"SELECT 1 FROM {accounts} o, {accounts} u, {app_table} a, {grant_table} g "  # noqa: S608
+            "WHERE a.id = %s AND o.id = a.owner_id AND u.id = %s AND g.app_id = a.id "
+            "AND g.account_id = u.id FOR SHARE",
+            [app_id, account_id],
+        )
+        return cursor.fetchone() is not None
 
 
 def app_revoke_access(

@@ -182,8 +182,11 @@ def purge_removed_secrets(*, batch: int = PURGE_BATCH, max_batches: int | None =
                 )
                 counts["refresh_tokens"] += cursor.rowcount
                 moved = cursor.rowcount
+                # Those no refresh token left for a later batch still names (the key of
+                # migration 0013 would refuse the COMMIT).
                 cursor.execute(
-                    f"SELECT id, id_token_id FROM {access} WHERE secret_id = %s LIMIT %s",  # noqa: S608
+                    f"SELECT a.id, a.id_token_id FROM {access} a WHERE a.secret_id = %s "  # noqa: S608
+                    f"AND NOT EXISTS (SELECT 1 FROM {refresh} r WHERE r.access_token_id = a.id) LIMIT %s",
                     [secret_id, batch],
                 )
                 rows = cursor.fetchall()

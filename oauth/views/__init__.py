@@ -10,7 +10,7 @@ names the API and the account.
 
 from .authorize import authorize, authorize_resume
 from .discovery import authorization_server_metadata_view, protected_resource_metadata_view
-from .errors import csrf_failure
+from .errors import csrf_failure, server_error
 from .register import register, register_consent, register_resume
 from .registration import client_configuration, register_client
 from .resources import introspect, me
@@ -30,5 +30,6 @@ __all__ = [
     "register_consent",
     "register_resume",
     "revoke",
+    "server_error",
     "token",
 ]

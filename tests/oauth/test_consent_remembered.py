@@ -15,7 +15,7 @@ from django.utils import timezone
 from apps_registry.models import AccessToken, AppAuthorization, RefreshToken
 from apps_registry.services import COMMAND_LINE, app_revoke_access, app_set_enabled
 from tests.factories import AppFactory
-from tests.helpers import TOKEN_URL, basic, get_code, query
+from tests.helpers import TOKEN_URL, basic, get_code, grant_while_made, query
 
 pytestmark = pytest.mark.django_db
 
@@ -277,7 +277,8 @@ def test_exchange_and_refresh_keep_last_used_with_one_update_each(client, web_ap
 
     with CaptureQueriesContext(connection) as captured:
         token = exchange(client, web_app, code)
-    assert [sql.split()[0] for sql in grant_updates(captured)] == ["UPDATE"]
+    # The grant held (read, and share-locked on PostgreSQL) before the tokens, then touched.
+    assert [sql.split()[0] for sql in grant_updates(captured)] == ["SELECT", "UPDATE"]
     used = AppAuthorization.objects.get().last_used
     assert used is not None
 
@@ -289,7 +290,7 @@ def test_exchange_and_refresh_keep_last_used_with_one_update_each(client, web_ap
             HTTP_AUTHORIZATION=basic(web_app.client_id, web_app.client_secret),
         )
     assert response.status_code == 200
-    assert [sql.split()[0] for sql in grant_updates(captured)] == ["UPDATE"]
+    assert [sql.split()[0] for sql in grant_updates(captured)] == ["SELECT", "UPDATE"]
     assert AppAuthorization.objects.get().last_used > used - timedelta(minutes=1)
 
 
@@ -321,13 +322,15 @@ def test_backfill_reads_grants_from_live_tokens_and_leaves_client_credentials_ou
     soon = timezone.now() + timedelta(hours=1)
     # The code flow: an access token with its refresh token.
     access = AccessToken.objects.create(user=user, application=web_app, token="a1", expires=soon)
-    RefreshToken.objects.create(user=user, application=web_app, token="r1", access_token=access)
+    with grant_while_made(web_app, user):
+        RefreshToken.objects.create(user=user, application=web_app, token="r1", access_token=access)
     # Another account's live access token alone (its refresh token revoked or gone).
     AccessToken.objects.create(user=user2, application=trusted_app, token="a2", expires=soon)
     # client_credentials: the owner's token, no refresh token. Not a grant.
     AccessToken.objects.create(user=owner, application=trusted_app, token="a3", expires=soon)
     # A revoked refresh token and an expired token: no live grant.
-    RefreshToken.objects.create(user=user2, application=web_app, token="r2", revoked=timezone.now())
+    with grant_while_made(web_app, user2):
+        RefreshToken.objects.create(user=user2, application=web_app, token="r2", revoked=timezone.now())
     AccessToken.objects.create(user=user2, application=web_app, token="a4", expires=timezone.now())
 
     BACKFILL(django_apps, None)

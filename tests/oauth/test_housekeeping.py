@@ -11,6 +11,7 @@ from django.utils import timezone
 from oauth2_provider.models import Grant
 
 from apps_registry.models import AccessToken, ConsumedRegistration, RedeemedCode, RefreshToken
+from tests.helpers import grant_while_made
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,8 @@ def records(demo_apps):
     refreshable = AccessToken.objects.create(
         user=user, application=app, token="old", expires=now - timedelta(days=1)
     )
-    RefreshToken.objects.create(user=user, application=app, token="refresh", access_token=refreshable)
+    with grant_while_made(app, user):
+        RefreshToken.objects.create(user=user, application=app, token="refresh", access_token=refreshable)
     Grant.objects.create(
         user=user,
         application=app,
@@ -86,7 +88,8 @@ def test_expired_access_tokens_go_in_batches_and_the_live_ones_stay(demo_apps):
             user=app.owner, application=app, token=f"{kind}-{index}", expires=expires
         )
         if kind == "refreshable":
-            RefreshToken.objects.create(user=app.owner, application=app, token="r", access_token=token)
+            with grant_while_made(app, app.owner):
+                RefreshToken.objects.create(user=app.owner, application=app, token="r", access_token=token)
 
     assert purge_expired_access_tokens(batch=3, pause=0) == 5
     assert sorted(AccessToken.objects.values_list("token", flat=True)) == [

@@ -151,12 +151,15 @@ def test_an_exchange_that_loses_a_race_for_its_code_keeps_no_token(web_app, demo
     from oauthlib.common import Request as OAuthRequest
     from oauthlib.oauth2.rfc6749 import errors
 
+    from apps_registry.services import app_authorization_grant
     from oauth.validator import Validator
 
     validator = Validator()
     request = OAuthRequest("https://testserver/oauth/token.php")
     request.client, request.user, request.scopes = web_app, demo["user"], ["unifiedapi"]
     request.grant_type, request.code = "authorization_code", "already-deleted"
+    # The grant the code was issued on (authorize.php's Allow records it).
+    app_authorization_grant(app=web_app, account=demo["user"])
     validator.save_bearer_token(
         {"access_token": "raced-a", "refresh_token": "raced-r", "scope": "unifiedapi", "expires_in": 3600},
         request,

@@ -228,7 +228,7 @@ def test_email_url_configures_djangos_mail_framework():
 def test_an_email_url_of_an_unknown_kind_stops_the_portal():
     result = deploy_check(EMAIL_URL="smtq://mail.example.com")
     assert result.returncode != 0
-    assert "Invalid email schema smtq" in result.stderr
+    assert "EMAIL_URL: the scheme 'smtq' is not one the portal sends mail with" in result.stderr
 
 
 # --- PostgreSQL: round trips per request, and PgBouncer (issue 26) -----------------------
