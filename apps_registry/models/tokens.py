@@ -44,11 +44,12 @@ class LiveTokenManager(models.Manager):
         return super().get_queryset().filter(live_secret_q())
 
 
-# The two links between an access token and a refresh token of the same App carry no
-# database-level foreign key: the ORM still sets them to NULL on delete, and the bulk
-# DELETEs of a whole App (services._delete_issued_credentials) remove both sides together.
-# With the constraints, PostgreSQL ran one check per deleted row at COMMIT (1.2 s of the
-# 1.3 s taken to regenerate an App with 100k + 100k tokens).
+# A refresh token's link to its access token is a real foreign key (migration 0013): a
+# refresh racing Revoke access once left one naming a deleted row. The reverse link (an
+# access token's source refresh token) carries none: the ORM still sets it to NULL on delete,
+# and the bulk DELETEs (services._delete_issued) remove both sides together. Its cost falls on
+# deletes of access tokens (one index lookup per row, at COMMIT on PostgreSQL), which are the
+# purges' and the revokes', never Regenerate's (it marks the secrets removed, design §3).
 
 
 def minted_with() -> models.ForeignKey:
@@ -106,7 +107,6 @@ class RefreshToken(AbstractRefreshToken):
         blank=True,
         null=True,
         related_name="refresh_token",
-        db_constraint=False,
         verbose_name="access token",
     )
     secret = minted_with()
