@@ -1,6 +1,7 @@
 """The OAuth server's endpoints, declared once: oauth/urls.py mounts them in this order (the
 ones programs call on every API request first, so they are resolved before any page's pattern
-is tried), and config/settings.py derives from them how the middleware treats each path.
+is tried), and config/settings.py (CORS: config/oauth_settings.py) derives from them how the
+middleware treats each path.
 
 - A **program** endpoint is called by a program, with its own credentials (an App's key and
   secret, a token, a registration access token) or none (discovery). It answers JSON, draws no

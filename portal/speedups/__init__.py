@@ -50,6 +50,6 @@ introspection authenticates its caller through the same reading of the credentia
 three), the API endpoints' URL patterns are tried first
 (config/urls.py, oauth/urls.py: resolving 28-32 -> 10-16 us), the App list's rows are written
 as one string rather than by a template loop (apps_registry/templatetags/app_list.py), and
-PostgreSQL connections run without JIT compilation (config/settings.py: the App list's
+PostgreSQL connections run without JIT compilation (config/environment.py: the App list's
 2.7 s pages).
 """
