@@ -1,6 +1,6 @@
 """RFC 7591 client metadata: what /oauth/register and its RFC 7592 configuration endpoint
 accept, read into the fields of an App (design §6.1). Parsing only; the writes are in
-oauth/services.py.
+oauth/services/registration.py.
 
 Kept: client_name, redirect_uris, grant_types, response_types, token_endpoint_auth_method,
 scope, client_uri, logo_uri, contacts. Any other member is ignored, never an error (RFC 7591

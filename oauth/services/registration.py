@@ -1,129 +1,35 @@
-"""The OAuth use cases that write: register.php's consent (design §5), RFC 7591/7592
-registration and its initial access tokens (design §6.1).
-
-Like the App services below them, they take the acting account, own their transaction, and
-refuse a broken rule with a typed exception; the views only parse and answer.
-"""
+"""RFC 7591 registration and RFC 7592 management (design §6.1): the registrations' writes,
+through the App services, with their registration access tokens."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from urllib.parse import parse_qsl, urlsplit
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
-from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from accounts.models import Account
-from accounts.permissions import can_manage_account
-from accounts.services import account_event_record
-from apps_registry.models import App, ClientRegistration, ConsumedRegistration, InitialAccessToken
-from apps_registry.services import COMMAND_LINE as COMMAND_LINE  # re-exported for the command
-from apps_registry.services import AddOutcome, Origin, app_add, app_remove, app_reveal_secret, app_update
+from apps_registry.models import App, ClientRegistration, InitialAccessToken
+from apps_registry.services import Origin, app_add, app_remove, app_reveal_secret, app_update
 
-from .audit import OAuthAccountAction
-from .housekeeping import OPEN_REGISTRATION_UNUSED_LIFETIME, purge_consumed_registrations
-from .registration import FIELD_MEMBERS, INVALID_CLIENT_METADATA, INVALID_REDIRECT_URI, ClientMetadata
-from .registration import RegistrationError as RegistrationError  # re-exported for the views
-from .validator import checksum
-
-
-class ConsentAlreadyUsed(Exception):
-    """The register.php consent page was submitted before: it registers nothing again.
-    `app`: the App it made (when known)."""
-
-    def __init__(self, app: App | None = None):
-        super().__init__()
-        self.app = app
-
-
-class TwinApp(Exception):
-    """The account has an App of this name and redirect URL (`app`): a consent page drawn
-    again after Back; its person is asked first, as the Add App form asks."""
-
-    def __init__(self, app: App):
-        super().__init__()
-        self.app = app
-
-
-@dataclass(frozen=True)
-class Registration:
-    app: App
-    code: str | None  # an authorization code for the account, when it granted access
-
-
-def register_by_consent(
-    *,
-    actor: Account,
-    app_fields: dict,
-    nonce: str,
-    grant_access: bool,
-    origin: Origin,
-    http_request: HttpRequest,
-    client_id: str | None = None,
-    confirm_twin: bool = True,
-) -> Registration:
-    """What Register on register.php's consent page does, all or nothing: use up the page's
-    one-time nonce, add the (untrusted) App owned by the actor's account with app_add (with
-    `client_id`, the key the page was drawn with), and, when the user granted access, issue an
-    authorization code for it. app_add's outcomes as the Add App form has them: the page sent
-    again raises ConsentAlreadyUsed, a twin (while `confirm_twin`) TwinApp; or the App
-    services' errors (ApiNotAllowed, AppLimitReached, a field's ValidationError); each with
-    nothing written. `http_request` is the consent request, which django-oauth-toolkit needs."""
-    with transaction.atomic():
-        purge_consumed_registrations()
-        try:
-            with transaction.atomic():
-                ConsumedRegistration.objects.create(nonce=nonce)
-        except IntegrityError:
-            made = App.objects.filter(owner=actor, client_id=client_id).first() if client_id else None
-            raise ConsentAlreadyUsed(made) from None
-        added = app_add(
-            actor=actor,
-            owner=actor,
-            origin=origin,
-            trusted=False,
-            client_id=client_id,
-            confirm_twin=confirm_twin,
-            **app_fields,
-        )
-        if added.outcome == AddOutcome.SENT_ALREADY:
-            raise ConsentAlreadyUsed(added.app)  # the nonce's row goes with the transaction
-        if added.outcome == AddOutcome.TWIN:
-            raise TwinApp(added.app)
-        if added.outcome == AddOutcome.KEY_TAKEN:
-            raise ValidationError("This consent page is too old: open the App's registration link again.")
-        app = added.app
-        code = issue_code(http_request, app) if grant_access else None
-    return Registration(app=app, code=code)
-
-
-def issue_code(http_request: HttpRequest, app: App) -> str:
-    """A normal authorization code for the signed-in user and the App, issued by
-    django-oauth-toolkit as the authorization endpoint would, so the token endpoint redeems it."""
-    uri, _headers, _body, _status = get_oauthlib_core().create_authorization_response(
-        http_request,
-        scopes=app.api,
-        credentials={"client_id": app.client_id, "response_type": "code", "redirect_uri": None},
-        allow=True,
-    )
-    return dict(parse_qsl(urlsplit(uri).query))["code"]
-
-
-# --- RFC 7591/7592 registration (design §6.1) --------------------------------------------------
+from ..housekeeping import OPEN_REGISTRATION_UNUSED_LIFETIME
+from ..registration import (
+    FIELD_MEMBERS,
+    INVALID_CLIENT_METADATA,
+    INVALID_REDIRECT_URI,
+    ClientMetadata,
+    RegistrationError,
+)
+from ..validator import checksum
 
 INVALID_TOKEN = "invalid_token"  # noqa: S105 - an error code
-# Initial access tokens: at most this long-lived and this many registrations.
-IAT_MAX_LIFETIME = timedelta(days=90)
-IAT_MAX_USES = 1000
 
 
-def _new_token(prefix: str) -> str:
+def new_bearer_token(prefix: str) -> str:
     """A bearer token from a CSPRNG (256 bits), with a prefix naming its kind for secret scanners."""
     return f"{prefix}_{secrets.token_urlsafe(32)}"
 
@@ -240,7 +146,7 @@ def registration_create(
             )
             app.unused_expires = now + OPEN_REGISTRATION_UNUSED_LIFETIME
             App.objects.filter(pk=app.pk).update(unused_expires=app.unused_expires)
-        token = _new_token("rat")
+        token = new_bearer_token("rat")
         registration = ClientRegistration.objects.create(
             app=app,
             access_token_checksum=checksum(token),
@@ -341,71 +247,3 @@ def registration_delete(*, client_id: str, registration_access_token: str, origi
     with transaction.atomic():
         registration = _registered(client_id, registration_access_token, lock=True)
         app_remove(actor=registration.app.owner, app=registration.app, origin=origin)
-
-
-# --- Initial access tokens -----------------------------------------------------------------
-
-
-def initial_access_token_create(
-    *, actor: Account, account: Account, name: str, expires: datetime, max_uses: int, origin: Origin
-) -> tuple[InitialAccessToken, str]:
-    """An initial access token registering Apps to `account` (which the actor manages) until
-    `expires` (at most IAT_MAX_LIFETIME ahead), at most `max_uses` times. Returns the row and
-    the token, which is shown once: only its checksum is kept. Audited on the account's trail."""
-    if not can_manage_account(actor, account):
-        raise PermissionDenied("You cannot manage this account.")
-    now = timezone.now()
-    errors = {}
-    if not now < expires <= now + IAT_MAX_LIFETIME:
-        errors["expires"] = ValidationError(
-            "The expiry must be in the future, at most %(days)d days ahead.",
-            code="invalid_expiry",
-            params={"days": IAT_MAX_LIFETIME.days},
-        )
-    if not 1 <= max_uses <= IAT_MAX_USES:
-        errors["max_uses"] = ValidationError(
-            "Between 1 and %(max)d registrations.", code="invalid_max_uses", params={"max": IAT_MAX_USES}
-        )
-    token = _new_token("iat")
-    iat = InitialAccessToken(
-        account=account,
-        name=name,
-        token_checksum=checksum(token),
-        created_by=actor,
-        expires=expires,
-        max_uses=max_uses,
-    )
-    try:
-        iat.full_clean(exclude=["token_checksum"])
-    except ValidationError as error:
-        errors.update(error.error_dict)
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        iat.save()
-        account_event_record(
-            actor=actor,
-            account=account,
-            action=OAuthAccountAction.IAT_CREATE,
-            origin=origin,
-            details={"token": iat.pk, "name": name, "expires": expires.isoformat(), "max_uses": max_uses},
-        )
-    return iat, token
-
-
-def initial_access_token_revoke(*, actor: Account, token: InitialAccessToken, origin: Origin) -> None:
-    """Revoke an initial access token of an account the actor manages: it registers nothing
-    more (the Apps it registered stay). Revoking twice changes nothing and audits once."""
-    if not can_manage_account(actor, token.account):
-        raise PermissionDenied("You cannot manage this account.")
-    with transaction.atomic():
-        if InitialAccessToken.objects.filter(pk=token.pk, revoked__isnull=True).update(
-            revoked=timezone.now()
-        ):
-            account_event_record(
-                actor=actor,
-                account=token.account,
-                action=OAuthAccountAction.IAT_REVOKE,
-                origin=origin,
-                details={"token": token.pk, "name": token.name},
-            )
