@@ -222,7 +222,10 @@ in-process ("active": true). R1-R3 are a stock django-oauth-toolkit project (its
 database, Django's default middleware) served the same way: R1 with DOT's default secret
 hashing, R2 without it; R1 runs with {WORKERS} connections, one per worker, since each of its
 requests hashes a secret for a quarter of a second or more and 16 queued ones would spill into
-the next row. P2's "as fast as P1" is read as at least 0.9 times P1's rate.
+the next row. R4 is the portal's own Django admin changelist of P4's {APPS} Apps
+(/admin/apps_registry/app/?owner__id__exact=..., 50 a page, the same signed-in Administrator), on
+the portal's server and database: P4 must be faster. P2's "as fast as P1" is read as at least 0.9
+times P1's rate.
 
 S is the same database grown to {GROWN_ACCOUNTS * GROWN_APPS_PER_ACCOUNT:,} Apps
 ({GROWN_APPS_PER_ACCOUNT} SystemAPI Apps on each of {GROWN_ACCOUNTS:,} Organizations in the
