@@ -100,7 +100,9 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
             "order": changelist.order,
             "filters": filters,
             "sidebar": sidebar,
-            "clear_filters_url": _with_params(request.GET, page=None, **dict.fromkeys(FILTER_PARAMETERS)),
+            "clear_filters_url": _with_params(request.GET, page=None, **dict.fromkeys(FILTER_PARAMETERS))
+            if filters
+            else None,
             "columns": columns,
             "actions": ACTIONS,
             "refusal": _refusal(account, api),
