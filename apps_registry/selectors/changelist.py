@@ -99,30 +99,49 @@ def _filters_q(filters: dict[str, str], *, leave_out: str = "", today: datetime 
     return condition
 
 
-def live_token_counts(app_ids: list[int]) -> dict[int, int]:
-    """How many unexpired access tokens each of these Apps holds, leaving out a removed
-    secret's (absent: none). One grouped query over the tokens' (application, expires, secret)
-    index, the Apps' live secrets looked up once: an App's 100k tokens are counted from the
-    index alone."""
-    return dict(
-        AccessToken.all_objects.filter(
-            live_secret_among_q(app_ids), application_id__in=app_ids, expires__gt=timezone.now()
-        )
+def _live_tokens_query(key, *, ids: list[int], now: datetime) -> QuerySet:
+    return (
+        AccessToken.all_objects.filter(live_secret_among_q(ids), application_id__in=ids, expires__gt=now)
         .order_by()
         .values_list("application_id")
         .annotate(n=Count("*"))
     )
 
 
-def authorized_account_counts(app_ids: list[int]) -> dict[int, int]:
-    """How many accounts hold a grant to each of these Apps (absent: none), in one grouped
-    query over the grants' unique (app, account) index."""
-    return dict(
-        AppAuthorization.objects.filter(app_id__in=app_ids)
+def _grants_query(key, *, ids: list[int]) -> QuerySet:
+    return (
+        AppAuthorization.objects.filter(app_id__in=ids)
         .order_by()
         .values_list("app_id")
         .annotate(n=Count("*"))
     )
+
+
+# A page's counts, compiled once per process per number of Apps (portal.speedups.prepared).
+_LIVE_TOKENS = Shaped(_live_tokens_query, named=False)
+_GRANTS = Shaped(_grants_query, named=False)
+
+
+def live_token_counts(app_ids: list[int]) -> dict[int, int]:
+    """How many unexpired access tokens each of these Apps holds, leaving out a removed
+    secret's (absent: none). One grouped query over the tokens' (application, expires, secret)
+    index, the Apps' live secrets looked up once: an App's 100k tokens are counted from the
+    index alone."""
+    if not app_ids:
+        return {}
+    if len(app_ids) <= APPS_PER_PAGE:
+        return dict(_LIVE_TOKENS.rows(None, ids=list(app_ids), now=timezone.now()))
+    return dict(_live_tokens_query(None, ids=app_ids, now=timezone.now()))
+
+
+def authorized_account_counts(app_ids: list[int]) -> dict[int, int]:
+    """How many accounts hold a grant to each of these Apps (absent: none), in one grouped
+    query over the grants' unique (app, account) index."""
+    if not app_ids:
+        return {}
+    if len(app_ids) <= APPS_PER_PAGE:
+        return dict(_GRANTS.rows(None, ids=list(app_ids)))
+    return dict(_grants_query(None, ids=app_ids))
 
 
 # How each count a column may read (COUNT_COLUMNS) is counted, for a few Apps at a time.
@@ -191,14 +210,53 @@ def app_changelist(
     apps = changelist_apps(account, api=api, query=query, filters=filters)
     if field_name in COUNT_COLUMNS:
         result = _page_by_count(apps, field_name, descending=descending, number=page)
+    elif count is not None:  # known already (changelist_counts' `shown`): no COUNT query
+        shape = (
+            order,
+            tuple(sorted(filters.items())),
+            bool(query),
+            _today() if "created" in filters else None,
+        )
+        searched = {"query": query} if query else {}
+        rows = _Rows(
+            count,
+            lambda bottom, top: _ROWS.rows((*shape, bottom, top), owner=account.pk, api=api, **searched),
+        )
+        result = Paginator(rows, APPS_PER_PAGE).get_page(page)
+        result.object_list = with_counts(list(result.object_list))
     else:
         rows = apps.values(*CHANGELIST_COLUMNS).order_by(f"-{field_name}" if descending else field_name, "pk")
-        paginator = Paginator(rows, APPS_PER_PAGE)
-        if count is not None:
-            paginator.count = count  # its cached_property, known already: no COUNT query
-        result = paginator.get_page(page)
+        result = Paginator(rows, APPS_PER_PAGE).get_page(page)
         result.object_list = with_counts(list(result.object_list))
     return ChangeList(page=result, query=query, order=order, filters=filters)
+
+
+def _rows_query(key: tuple, *, owner: int, api: str, query: str = "") -> QuerySet:
+    """One page of changelist rows: `key` is (order, filters, searched, today, bottom, top)."""
+    order, filters, _searched, today, bottom, top = key
+    field_name = SORTABLE[order.removeprefix("-")]
+    return (
+        App.objects.filter(_search_q(query), _filters_q(dict(filters), today=today), owner_id=owner, api=api)
+        .values(*CHANGELIST_COLUMNS)
+        .order_by(f"-{field_name}" if order.startswith("-") else field_name, "pk")[bottom:top]
+    )
+
+
+# Compiled once per process per order, filters, search-or-not and page (prepared.Shaped).
+_ROWS = Shaped(_rows_query)
+
+
+class _Rows:
+    """The Paginator's view of a changelist's `count` rows: a page is read by _ROWS."""
+
+    def __init__(self, count: int, read) -> None:
+        self.length, self.read = count, read
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        return self.read(window.start, window.stop) if window.start < window.stop else []
 
 
 def _page_by_count(apps: QuerySet[App], column: str, *, descending: bool, number: str | None) -> Page:
