@@ -234,12 +234,12 @@
     update();
   }
 
-  // --- Row checkboxes (issue 28): Enter toggles the box as Space does, never sends the form;
+  // --- Row checkboxes (issue 28): Enter on a row's box toggles it as Space does, never sends the form;
   // "Revoke access of the selected Apps..." waits for a ticked box -----------------------------
 
   document.addEventListener("keydown", function (event) {
     var box = event.target;
-    if (event.key !== "Enter" || box.type !== "checkbox" || !box.form) return;
+    if (event.key !== "Enter" || box.type !== "checkbox" || !box.form || !box.closest("tbody")) return;
     event.preventDefault();
     box.click();
   });
