@@ -8,7 +8,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from accounts.models import Account
@@ -60,15 +70,19 @@ def _filter_q(parameter: str, value: str, today: datetime | None = None) -> Q:
     """The condition a filter choice stands for; dates are the current time zone's, as the admin."""
     if parameter in ("trusted", "enabled"):
         return Q(**{parameter: value == "1"})
-    today = today or _today()
+    start, end = _date_range(value, today or _today())
+    return Q(created__gte=start, created__lt=end)
+
+
+def _date_range(value: str, today: datetime) -> tuple[datetime, datetime]:
+    """From when to when (excluded) a created choice counts, from the start of `today`."""
     start = {
         "today": today,
         "past7": today - timedelta(days=7),
         "month": today.replace(day=1),
         "year": today.replace(month=1, day=1),
     }[value]
-    end = today + timedelta(days=1)
-    return Q(created__gte=start, created__lt=end)
+    return start, today + timedelta(days=1)
 
 
 def clean_filters(params) -> dict[str, str]:
@@ -284,12 +298,15 @@ def changelist_counts(
     choice (`"trusted=1"`, `"created=today"`...) how many Apps of the tab and search it would
     show with the other filters kept, as the Django admin's facets.
 
-    The Apps are grouped by their API, whether the search matches them and whether each choice
-    does (a few dozen groups), and the groups are summed here: a COUNT per choice and filter
-    combination cost more to build than the database took to answer it (make bench, P4)."""
+    The Apps are grouped by their API, trusted, enabled, the span of days they were created in
+    and whether the search matches them (a few dozen groups); which choices match each group is
+    worked out here and the groups summed: a COUNT per choice and filter combination cost more
+    to build than the database took to answer it (make bench, P4)."""
     query, filters = _clean_query(query), filters or {}
     searched = {"query": query} if query else {}
-    groups = _GROUPS.rows((_today(), bool(query)), owner=account.pk, **searched)
+    today = _today()
+    groups = _GROUPS.rows((today, bool(query)), owner=account.pk, **searched)
+    _choices_matched(groups, today)
 
     def count(groups: list[dict], *kept: str) -> int:
         return sum(group["n"] for group in groups if all(group[_CHOICE_COLUMN[c]] for c in kept))
@@ -322,14 +339,44 @@ _CHOICES = [f"{f.parameter}={value}" for f in LIST_FILTERS for value, _label in 
 _CHOICE_COLUMN = {choice: f"c{i}" for i, choice in enumerate(_CHOICES)}
 
 
+def _bounds(today: datetime) -> list[datetime]:
+    """Every start and end of the created choices, in order: an App's `bucket` is the first
+    of them it was created before."""
+    created = next(f for f in LIST_FILTERS if f.parameter == "created")
+    return sorted({at for value, _label in created.choices for at in _date_range(value, today)})
+
+
 def _groups_query(key: tuple, *, owner: int, query: str = "") -> QuerySet:
-    """changelist_counts' one query: an owner's Apps grouped by API, by whether each sidebar
-    choice matches (from the day `key` names) and, with a search, by whether it matches."""
+    """changelist_counts' one query: an owner's Apps grouped by API, trusted, enabled, the span
+    of days their creation falls in (`bucket`, from the day `key` names) and, with a search,
+    whether it matches them. (A column per choice took SQLite 0.7 ms for 1000 Apps.)"""
     today, _searched = key
-    matches = {_CHOICE_COLUMN[c]: _boolean(_filter_q(*c.split("=", 1), today)) for c in _CHOICES}
-    if query:
-        matches["searched"] = _boolean(_search_q(query))
-    return App.objects.filter(owner_id=owner).order_by().values("api", **matches).annotate(n=Count("*"))
+    bounds = _bounds(today)
+    bucket = Case(
+        *(When(created__lt=at, then=Value(i)) for i, at in enumerate(bounds)),
+        default=Value(len(bounds)),
+        output_field=IntegerField(),
+    )
+    searched = {"searched": _boolean(_search_q(query))} if query else {}
+    return (
+        App.objects.filter(owner_id=owner)
+        .order_by()
+        .values("api", "trusted", "enabled", bucket=bucket, **searched)
+        .annotate(n=Count("*"))
+    )
+
+
+def _choices_matched(groups: list[dict], today: datetime) -> None:
+    """Each group with whether each sidebar choice matches its Apps (its _CHOICE_COLUMN)."""
+    bounds = _bounds(today)
+    for group in groups:
+        for choice, column in _CHOICE_COLUMN.items():
+            parameter, value = choice.split("=", 1)
+            if parameter == "created":
+                start, end = _date_range(value, today)
+                group[column] = bounds.index(start) < group["bucket"] <= bounds.index(end)
+            else:
+                group[column] = bool(group[parameter]) == (value == "1")
 
 
 # Compiled once per process per day and search-or-not (portal.speedups.prepared.Shaped).
