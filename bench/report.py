@@ -150,7 +150,8 @@ NOTES = {
     "is ever cached. What is left: the session, the signed-in user and the account with its "
     "parents (three ORM queries compiled per request) about 1 ms, base.html about 0.7 ms, the 50 "
     "rows 0.7 ms, the middleware. R4, the Django admin's changelist of the same Apps, costs about "
-    "6 times as much.",
+    "6 times as much. Under load (BENCH_ONLY=B,B0,P4,R4 on a shared, busy 2-core machine, issue 26's "
+    "first and last runs): SQLite 0.030 -> 0.065 B, PostgreSQL 0.029 -> 0.083 B; R4 0.012-0.013 B.",
     ("P7", None): "P7: introspection is three prepared queries (the caller's App and secrets, its "
     "owner's standing and tree, the token with its App and accounts; before this issue four, one of "
     "them a six-table select_related compiled on every request: 5.3 -> 1.5 ms in-process). A "
