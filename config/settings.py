@@ -166,6 +166,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Security -----------------------------------------------------------------------
+# Django's database sessions, the read of each request compiled once (portal/speedups/).
+SESSION_ENGINE = "portal.speedups.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
