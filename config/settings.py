@@ -132,9 +132,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # django-axes first: while an (account, address) pair is locked out it refuses the sign-in
 # before any backend hashes a password.
+# The second is Django's ModelBackend, the signed-in account's read compiled once (portal/speedups/).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "portal.speedups.auth.ModelBackend",
 ]
 
 LOGIN_URL = "login"
