@@ -38,9 +38,10 @@ from portal.audit import Origin
 from .models import Account
 from .services import IdentityLinkedElsewhere, identity_link
 
-# Sessions made by an external sign-in use the ordinary model backend, whatever other
-# backends (rate limiting, for one) stand first in AUTHENTICATION_BACKENDS.
-SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# Sessions made by an external sign-in use the model backend (Django's, its read compiled once:
+# portal/speedups/auth.py), whatever other backends (rate limiting, for one) stand first in
+# AUTHENTICATION_BACKENDS.
+SESSION_BACKEND = "portal.speedups.auth.ModelBackend"
 ORIGIN_FIELD = "origin"
 
 NOT_LINKED = (

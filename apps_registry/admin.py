@@ -11,6 +11,7 @@ from portal.admin import ScopedAdminMixin, ServiceErrorsMixin
 from . import services
 from .exceptions import ApiNotAllowed, AppLimitReached, SecretLimitReached
 from .models import App, AppAuthorization, AppSecret, AuditEvent, AuditSource
+from .selectors.changelist import APPS_PER_PAGE
 
 # Apps and their tokens are managed through the services, never through
 # django-oauth-toolkit's own admin pages, which would bypass every rule and every scope.
@@ -138,6 +139,7 @@ class AppAdmin(ServiceErrorsMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["owner"]
     search_fields = ["name", "client_id", "owner__username"]
     ordering = ["name"]
+    list_per_page = APPS_PER_PAGE  # as the portal's own App list (bench row R4 compares them)
     actions = ["remove_selected", "add_secrets", "regenerate_secrets", "disable_selected", "enable_selected"]
 
     def get_queryset(self, request):

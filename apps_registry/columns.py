@@ -3,8 +3,13 @@ one): its heading, what it sorts by, which App values or count it reads, the cel
 and from which width on it shows. Everything else is derived from COLUMNS: the headings
 (views/changelist.py), the `o` parameter's choices and the query's values and counts
 (selectors/changelist.py), the rows (templatetags/app_list.py, one string for speed), and the
-hiding at phone width, which is Bootstrap's display utilities on the heading and the cells
+hiding at narrower widths, which is Bootstrap's display utilities on the heading and the cells
 (`shows_from`), so portal.css holds no list of columns.
+
+The row fits a laptop (1024 px and up, side menu shown) without sideways scrolling: the key
+goes under the name and the Trusted and Enabled columns show only from 1400 px (KEY_SHOWS_FROM,
+STATE_SHOWS_FROM); below that the name carries the state as words ("Disabled", "Trusted"),
+never by colour or by a hidden column alone.
 
 Adding a column is one Column here (plus, for a new count, its counter in
 selectors/changelist.py's COUNTERS).
@@ -23,13 +28,15 @@ IMAGE_HTML = '<img class="app-image" src="{}" alt="" loading="lazy" referrerpoli
 NO_IMAGE_HTML = '<span class="app-image-placeholder" aria-hidden="true"></span>'
 NAME_HTML = (
     '<a href="{edit_url}" id="app-{pk}" hx-get="{edit_url}" hx-target="#modal-content" hx-swap="innerHTML" '
-    'hx-push-url="false">{name}</a>{public}{description}'
+    'hx-push-url="false">{name}</a>{state}{public}{description}'
     '<div class="font-monospace small key key-under-name {under}">{client_id}</div>'
 )
 DESCRIPTION_HTML = '<div class="small text-body-secondary app-description">{}</div>'
 DESCRIPTION_LENGTH = 80
 DISABLED_HTML = '<span class="badge text-bg-warning">No</span>'
 PUBLIC_HTML = ' <span class="badge text-bg-info">Public client</span>'
+# The state by the name, in words, where the Trusted and Enabled columns are hidden.
+STATE_BADGE_HTML = ' <span class="badge {colour} {hidden}">{label}</span>'
 TIME_HTML = '<time datetime="{}">{}</time>'
 NEVER_HTML = '<span class="text-body-secondary">Never</span>'
 
@@ -78,8 +85,16 @@ def _image(app: dict, rows: Rows) -> str:
     return IMAGE_HTML.format(escape(image)) if image.startswith("https://") else NO_IMAGE_HTML
 
 
-# Below this width the key column is hidden and the key shows under the name instead.
-KEY_SHOWS_FROM = "sm"
+# Below this width the key column is hidden and the key shows under the name instead; below
+# STATE_SHOWS_FROM the Trusted and Enabled columns are hidden and badges by the name say it.
+KEY_SHOWS_FROM = "xxl"
+STATE_SHOWS_FROM = "xxl"
+DISABLED_BADGE = STATE_BADGE_HTML.format(
+    colour="text-bg-warning", hidden=f"d-{STATE_SHOWS_FROM}-none", label="Disabled"
+)
+TRUSTED_BADGE = STATE_BADGE_HTML.format(
+    colour="text-bg-secondary", hidden=f"d-{STATE_SHOWS_FROM}-none", label="Trusted"
+)
 
 
 def _name(app: dict, rows: Rows) -> str:
@@ -91,6 +106,7 @@ def _name(app: dict, rows: Rows) -> str:
         edit_url=edit_url,
         pk=int(app["pk"]),
         name=escape(app["name"]),
+        state=("" if app["enabled"] else DISABLED_BADGE) + (TRUSTED_BADGE if app["trusted"] else ""),
         public=PUBLIC_HTML if app["client_type"] == "public" else "",
         description=DESCRIPTION_HTML.format(escape(description)) if description else "",
         under=f"d-{KEY_SHOWS_FROM}-none",
@@ -116,7 +132,7 @@ COLUMNS = (
         "name",
         "Name",
         _name,
-        values=("name", "description", "client_type", "client_id"),
+        values=("name", "description", "client_type", "client_id", "enabled", "trusted"),
         order_by="name",
         cell_class="app-name",
     ),
@@ -135,7 +151,7 @@ COLUMNS = (
         lambda app, rows: "Yes" if app["trusted"] else "No",
         values=("trusted",),
         order_by="trusted",
-        shows_from="sm",
+        shows_from=STATE_SHOWS_FROM,
     ),
     Column(
         "enabled",
@@ -143,7 +159,7 @@ COLUMNS = (
         lambda app, rows: "Yes" if app["enabled"] else DISABLED_HTML,
         values=("enabled",),
         order_by="enabled",
-        shows_from="sm",
+        shows_from=STATE_SHOWS_FROM,
     ),
     Column("created", "Created", _created, values=("created",), order_by="created", shows_from="sm"),
     Column(

@@ -139,13 +139,28 @@ NOTES = {
     "host) makes the one round trip cheaper where PostgreSQL runs on the same host.",
     ("P4", None): "P4: the App list's counts are read for the page's 50 Apps only, over a token index "
     "(issue 18 took PostgreSQL's page from 2.7 s to about 20 ms: a misjudged count had spent 0.4 s "
-    "in JIT compilation, now off). What is left is the page itself, about 13 ms of CPU on SQLite: "
-    "the template about 5 ms (300 nodes: the sidebar's filters, the sort and page links), the "
-    "sidebar's facet counts 3-4 ms, the rows and counts 4-6 ms (7 queries, each compiled by the ORM "
-    "on every request), the account with its parents 1.5 ms, the middleware and session about "
-    "1.2 ms. Meeting 0.12 B needs a page about 3 times cheaper: the sidebar, sort and page links "
-    "drawn in Python as the rows already are, the page's queries prepared once (portal.speedups.prepared) "
-    "where their shape allows, and fewer round trips.",
+    "in JIT compilation, now off). Issue 26 took the page's CPU in-process (SQLite, 1000 Apps, the "
+    "least of 7 x 100 requests) from 7.5 to 3.8 ms: the column headings and filters written in "
+    "Python as the rows are (7.50 -> 7.25 ms), the facet counts' query compiled once per process "
+    "and day (portal.speedups.prepared.Shaped: 7.25 -> 5.95 ms), the page's rows and its two "
+    "counts compiled once per shape (5.95 -> 4.99 ms), the numbered pages written by one Python "
+    "tag instead of {% querystring %} twice per link (4.99 -> 4.30 ms), the facet query grouping "
+    "by the span of days an App was created in rather than by a column per choice (SQLite's 0.70 -> "
+    "0.45 ms; 4.30 -> 3.84 ms), then the three reads every signed-in page starts with compiled "
+    "once per process (portal.speedups: the account with its parents 378 -> 61 us, the session "
+    "163 -> 42 us, the signed-in account 144 -> 30 us; the page about 3.97 -> 3.3 ms on a loaded "
+    "machine). Each costs HTML in Python "
+    "strings escaped by hand, or SQL text kept per process (at most 512 shapes per query); no row "
+    "is ever cached. The rows' order needs no new index: app_owner_api_name (owner, api, name, "
+    "since migration 0001) gives the first 50 by name on both databases (SQLite's plan searches "
+    "it, PostgreSQL's adds an incremental sort by id over 51 rows, 0.06 ms). What is left: "
+    "base.html about 0.4 ms (its side menu 130 -> 48 us as a Python tag; its five {% static %} "
+    "30-60 us, which a storage remembering each URL would save: not done, 1 % of the page), the "
+    "50 rows, "
+    "the middleware. R4, the Django admin's changelist of the same Apps, costs about "
+    "6 times as much. Under load (BENCH_ONLY=B,B0,P4,R4 on a shared, busy 2-core machine, issue 26's "
+    "first and last runs; load average 4 to 6): SQLite 0.030 -> 0.080 B (0.048 in a run whose "
+    "rounds went 0.078, 0.040, 0.076), PostgreSQL 0.029 -> 0.090 B; R4 0.007-0.018 B.",
     ("P7", None): "P7: introspection is two prepared queries (the caller's App with its secrets "
     "and its owner's standing, then the token with its App and accounts; four before issue 18, "
     "three before issue 26), and the caller is authenticated from the Basic header or the body "
@@ -222,7 +237,10 @@ own on the same server as the P rows (a SQLite file of its own, or a second data
 same PostgreSQL server): R1 with DOT's default secret
 hashing, R2 without it; R1 runs with {WORKERS} connections, one per worker, since each of its
 requests hashes a secret for a quarter of a second or more and 16 queued ones would spill into
-the next row. P2's "as fast as P1" is read as at least 0.9 times P1's rate.
+the next row. R4 is the portal's own Django admin changelist of P4's {APPS} Apps
+(/admin/apps_registry/app/?owner__id__exact=..., 50 a page, the same signed-in Administrator), on
+the portal's server and database: P4 must be faster. P2's "as fast as P1" is read as at least 0.9
+times P1's rate.
 
 S is the same database grown to {GROWN_ACCOUNTS * GROWN_APPS_PER_ACCOUNT:,} Apps
 ({GROWN_APPS_PER_ACCOUNT} SystemAPI Apps on each of {GROWN_ACCOUNTS:,} Organizations in the

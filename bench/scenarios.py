@@ -47,6 +47,11 @@ def build_scenarios(seeded, stock: dict) -> list[Scenario]:
             headers={"Cookie": f"sessionid={seeded.sessions[0]}"},
         ),
         Scenario(
+            "R4", f"Django admin's changelist of the same {APPS} Apps, 50 a page", "portal",
+            f"/admin/apps_registry/app/?owner__id__exact={seeded.many.pk}",
+            headers={"Cookie": f"sessionid={seeded.sessions[0]}"},
+        ),
+        Scenario(
             "P7", "introspection by a resource server, another App's valid token", "portal",
             "/oauth/introspect", "POST",
             {"Authorization": basic(seeded.resource_server.client_id, seeded.resource_secret)},

@@ -38,8 +38,8 @@ def integration(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def app_list(request: HttpRequest, pk: int) -> HttpResponse:
-    """An account's Apps, one tab per API: search, filter sidebar, sort, pages, actions on the
-    selected rows; the same number of queries whatever the number of Apps."""
+    """An account's Apps, one tab per API: search, filters (folded above the table), sort,
+    pages, actions on the selected rows; the same number of queries whatever the number of Apps."""
     account = manageable_account(request.user, pk)
     api = _api(request.GET.get("api"))
     filters = clean_filters(request.GET)
@@ -100,7 +100,9 @@ def app_list(request: HttpRequest, pk: int) -> HttpResponse:
             "order": changelist.order,
             "filters": filters,
             "sidebar": sidebar,
-            "clear_filters_url": _with_params(request.GET, page=None, **dict.fromkeys(FILTER_PARAMETERS)),
+            "clear_filters_url": _with_params(request.GET, page=None, **dict.fromkeys(FILTER_PARAMETERS))
+            if filters
+            else None,
             "columns": columns,
             "actions": ACTIONS,
             "refusal": _refusal(account, api),

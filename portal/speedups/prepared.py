@@ -9,6 +9,7 @@ ORM would; only the compiling is skipped.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.db import connection
@@ -150,3 +151,86 @@ def insert(obj, *, flush: bool = True) -> None:
         setattr(obj, column.target.attname, value)
     obj._state.adding = False
     obj._state.db = connection.alias
+
+
+def _mark(i: int, value):
+    """A stand-in for the i-th varying value of a query, of the same type."""
+    if isinstance(value, datetime):
+        return datetime(1901, 1, 1, 0, 0, 0, i + 1, tzinfo=UTC)
+    if isinstance(value, str):
+        return f"\x01mark{i}\x01"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ID_MARK - i
+    raise TypeError(f"no mark for {type(value).__name__}")
+
+
+def _adapt(value):
+    """A varying value as the ORM passes it to the database (a datetime as SQLite's text)."""
+    return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
+
+
+class Shaped:
+    """Queries of several shapes, each compiled once per process: `build(key, **values)` makes
+    the queryset (values() or values_list()) for the varying `values` (ints, strings,
+    datetimes, or lists of them), and `key` (hashable) is whatever else decides its SQL (an
+    order, the filters in force, a page's offset, the day that date filters count from).
+    The first call of a shape builds it with stand-ins for the values and finds them again
+    among the compiled parameters (a string also inside a LIKE pattern, as icontains writes
+    it); later calls put the new values there. Rows are read with the ORM's converters, as
+    values() would: dicts, or tuples (`named=False`)."""
+
+    def __init__(self, build, *, named: bool = True, size: int = 512) -> None:
+        self.build, self.named, self.size = build, named, size
+        self.compiled: dict = {}
+
+    def _compile(self, key, values: dict) -> tuple:
+        marks, flat = {}, []
+        for name, value in values.items():
+            if isinstance(value, list | tuple):
+                marks[name] = [_mark(len(flat) + j, v) for j, v in enumerate(value)]
+                flat.extend(marks[name])
+            else:
+                marks[name] = _mark(len(flat), value)
+                flat.append(marks[name])
+        query = self.build(key, **marks).query
+        compiler = query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        adapted = [_adapt(mark) for mark in flat]
+        slots, found = [], set()
+        for at, param in enumerate(params):
+            for i, mark in enumerate(adapted):
+                if param == mark:
+                    slots.append((at, i, None))
+                elif isinstance(param, str) and isinstance(mark, str) and mark in param:
+                    slots.append((at, i, param))  # a LIKE pattern around the value
+                else:
+                    continue
+                found.add(i)
+                break
+        assert found == set(range(len(flat))), (sql, params)  # every value goes somewhere
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        converters = column_converters(column for column, _sql, _alias in compiler.select)
+        return sql, tuple(params), tuple(slots), names, converters, adapted
+
+    def rows(self, key, **values) -> list:
+        shape = (connection.vendor, key, *(len(v) for v in values.values() if isinstance(v, list | tuple)))
+        compiled = self.compiled.get(shape)
+        if compiled is None:
+            if len(self.compiled) >= self.size:
+                self.compiled.clear()
+            compiled = self.compiled[shape] = self._compile(key, values)
+        sql, params, slots, names, converters, adapted = compiled
+        flat = [v for x in values.values() for v in (x if isinstance(x, list | tuple) else [x])]
+        params = list(params)
+        for at, i, pattern in slots:
+            value = flat[i]
+            if pattern is None:
+                params[at] = _adapt(value)
+            else:
+                params[at] = pattern.replace(adapted[i], connection.ops.prep_for_like_query(value))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        if self.named:
+            return [dict(zip(names, convert(row, converters), strict=True)) for row in fetched]
+        return [tuple(convert(row, converters)) for row in fetched]

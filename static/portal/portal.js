@@ -342,6 +342,27 @@
     update();
   }
 
+  // --- Row checkboxes (issue 28): Enter on a row's box toggles it as Space does, never sends the form;
+  // "Revoke access of the selected Apps..." waits for a ticked box -----------------------------
+
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (event.key !== "Enter" || box.type !== "checkbox" || !box.form || !box.closest("tbody")) return;
+    event.preventDefault();
+    box.click();
+  });
+  function initRevokeSelected(root) {
+    var form = root.querySelector ? root.querySelector("#authorized-form") : null;
+    if (!form || form.dataset.revokeBound) return;
+    form.dataset.revokeBound = "1";
+    var button = form.querySelector("#revoke-selected");
+    function update() {
+      button.disabled = !form.querySelector('tbody input[type=checkbox][name="app"]:checked');
+    }
+    form.addEventListener("change", function () { window.setTimeout(update, 0); });
+    update();
+  }
+
   // --- Copy buttons: <button data-copy="#id"> copies that field's value (or text) -----------
 
   function initCopy(root) {
@@ -390,12 +411,14 @@
     focusMessage();
     initCopy(document);
     initActions(document);
+    initRevokeSelected(document);
     initSelectAll(document);
     restoreDrafts(document);
   });
   document.addEventListener("htmx:load", function (event) {
     initSelectAll(event.detail.elt);
     initActions(event.detail.elt);
+    initRevokeSelected(event.detail.elt);
     initCopy(event.detail.elt);
   });
 })();

@@ -75,6 +75,10 @@ def test_the_app_management_pages_and_dialogs_have_no_axe_violations(tab, demo):
     page.goto(f"/accounts/{owner.pk}/apps/")
     expect(page.get_by_role("link", name="Calendar Sync")).to_be_visible()
     check(page, "App list", found)
+    page.locator("#filter-heading").click()  # the folded filters open
+    page.get_by_text("More for organization").click()  # and the account's other pages
+    expect(page.get_by_role("link", name="Initial access tokens")).to_be_visible()
+    check(page, "App list, filters and More open", found)
     page.locator("#filter-trusted-1").click()
     expect(page.locator("#app-count")).to_contain_text("filtered")
     page.get_by_label("Select Calendar Sync").check()

@@ -70,3 +70,44 @@ def test_postgresql_connections_compile_no_query_just_in_time():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+# --- Shaped: queries of several shapes, each compiled once --------------------------------
+
+
+def test_shaped_answers_what_the_orm_answers_and_compiles_each_shape_once(demo):
+    from apps_registry.models import App
+    from portal.speedups.prepared import Shaped
+    from tests.factories import AppFactory
+
+    owner = demo["organization"]
+    for name in ("100% sure", "100 percent", "a_b", "axb", "back\\slash", "Mixed Case"):
+        AppFactory(owner=owner, name=name)
+    AppFactory(owner=demo["user"], name="100% elsewhere")
+
+    def build(key, *, owner: int, query: str, since):
+        return App.objects.filter(owner_id=owner, name__icontains=query, created__gte=since).values("name")
+
+    shaped = Shaped(build)
+    since = timezone.now() - timedelta(days=1)
+    for query in ("%", "_", "\\", "mixed case", "100", "nothing"):
+        expected = sorted(row["name"] for row in build(None, owner=owner.pk, query=query, since=since))
+        assert sorted(
+            row["name"] for row in shaped.rows("by-name", owner=owner.pk, query=query, since=since)
+        ) == (expected)
+    assert len(shaped.compiled) == 1  # one shape, compiled once for six searches
+    assert shaped.rows("by-name", owner=owner.pk, query="", since=timezone.now() + timedelta(days=1)) == []
+
+
+def test_shaped_puts_every_value_of_a_list_in_its_place(demo):
+    from apps_registry.models import App
+    from portal.speedups.prepared import Shaped
+    from tests.factories import AppFactory
+
+    apps = [AppFactory(owner=demo["organization"]) for _ in range(3)]
+    shaped = Shaped(lambda key, *, ids: App.objects.filter(pk__in=ids).values_list("pk"), named=False)
+
+    assert sorted(shaped.rows(None, ids=[apps[0].pk, apps[2].pk])) == [(apps[0].pk,), (apps[2].pk,)]
+    assert shaped.rows(None, ids=[apps[1].pk, -5]) == [(apps[1].pk,)]
+    assert shaped.rows(None, ids=[apps[1].pk]) == [(apps[1].pk,)]
+    assert len(shaped.compiled) == 2  # a shape per number of ids

@@ -30,7 +30,7 @@ def test_the_app_list_counts_live_tokens_and_authorized_accounts(client, demo, m
 
     response = client.get(list_url(owner), {"o": "-tokens"})
 
-    rows = text(response).split("<tbody>")[1].split("</tr>")
+    rows = text(response).split('<tbody id="changelist-rows" tabindex="-1">')[1].split("</tr>")
     assert "Counted" in rows[0]  # sorted by live tokens, most first
     assert '<td class="col-tokens text-end d-none d-sm-table-cell">5</td>' in rows[0]
     assert '<td class="col-authorized text-end d-none d-sm-table-cell">2</td>' in rows[0]
@@ -56,7 +56,11 @@ def test_sorting_by_authorized_accounts(client, demo, make_tokens):
 
 def tokens_cell(app_name: str, page: str) -> str:
     """The Live tokens and Authorized accounts cells of the App's row on a list page."""
-    row = next(row for row in page.split("<tbody>")[1].split("</tr>") if f">{app_name}<" in row)
+    row = next(
+        row
+        for row in page.split('<tbody id="changelist-rows" tabindex="-1">')[1].split("</tr>")
+        if f">{app_name}<" in row
+    )
     tokens = row.split('<td class="col-tokens text-end d-none d-sm-table-cell">')[1].split("<")[0]
     authorized = row.split('<td class="col-authorized text-end d-none d-sm-table-cell">')[1].split("<")[0]
     return f"{tokens} tokens, {authorized} accounts"

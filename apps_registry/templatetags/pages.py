@@ -1,0 +1,59 @@
+"""Numbered pages as the Django admin's (ellipses between far pages), with First and Last, for
+the App list, the audit trail and an App's tokens. Written in Python, not as a template: with
+{% querystring %} twice per link it was a tenth of the App list's time (make bench, P4)."""
+
+from html import escape
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+LINK_HTML = '<li class="page-item"><a class="page-link" id="page-{key}" href="{url}"{hx}>{label}</a></li>'
+HX_HTML = ' hx-get="{}"'
+NUMBER_HTML = '<span class="visually-hidden">Page </span>{}'
+CURRENT_HTML = (
+    '<li class="page-item active" aria-current="page"><span class="page-link">'
+    '<span class="visually-hidden">Page </span>{}</span></li>'
+)
+ELLIPSIS_HTML = '<li class="page-item disabled"><span class="page-link">…</span></li>'
+PAGER_HTML = (
+    '<nav aria-label="Pages"{css}><ul class="pagination pagination-sm flex-wrap">\n  {items}\n</ul>\n'
+    '<p class="small text-body-secondary mb-0">Page {number} of {pages}</p></nav>'
+)
+
+
+@register.simple_tag(takes_context=True)
+def pager(context, page, page_range, css: str = "", htmx: bool = False) -> SafeString:
+    """The pages of `page` (page_range: the Paginator's get_elided_page_range for it); each
+    link is this page's URL with `page` changed, as {% querystring page=n %} writes it;
+    `htmx` adds hx-get to the links."""
+    if not page.has_other_pages():
+        return mark_safe("")
+    params = context.request.GET.copy()
+
+    def link(key, number: int, label: str) -> str:
+        params["page"] = number
+        url = escape(f"?{params.urlencode()}")
+        return LINK_HTML.format(key=key, url=url, hx=HX_HTML.format(url) if htmx else "", label=label)
+
+    pages = page.paginator.num_pages
+    items = []
+    if page.number != 1:
+        items.append(link("first", 1, "First"))
+    if page.has_previous():
+        items.append(link("previous", page.previous_page_number(), "Previous"))
+    for number in page_range:
+        if number == page.paginator.ELLIPSIS:
+            items.append(ELLIPSIS_HTML)
+        elif number == page.number:
+            items.append(CURRENT_HTML.format(number))
+        else:
+            items.append(link(number, number, NUMBER_HTML.format(number)))
+    if page.has_next():
+        items.append(link("next", page.next_page_number(), "Next"))
+    if page.number != pages:
+        items.append(link("last", pages, "Last"))
+    css = f' class="{escape(css)}"' if css else ""
+    html = PAGER_HTML.format(css=css, items="\n  ".join(items), number=page.number, pages=pages)
+    return mark_safe(html)  # noqa: S308 - the URLs are escaped, the rest are numbers and constants
