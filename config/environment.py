@@ -43,6 +43,20 @@ def _scheme(url: str) -> str:
     return url.split("://", 1)[0].lower() if "://" in url else ""
 
 
+def _parsed(variable: str, url: str, schemes, known: str, parse, example: str) -> tuple[str, dict]:
+    """The scheme of `url` and django-environ's `parse` of it, or the one-line error naming
+    `variable`: a scheme not among `schemes` ("the scheme 'x' is not <known>"), or what
+    django-environ said (its words name no secret: a port that is no number, say)."""
+    scheme = _scheme(url)
+    if scheme not in schemes:
+        problem = f"the scheme {scheme!r} is not {known}" if scheme else "not a URL"
+        raise EnvironmentVariableError(variable, problem, example)
+    try:
+        return scheme, parse(url)
+    except ValueError as error:
+        raise EnvironmentVariableError(variable, str(error).rstrip("."), example) from None
+
+
 def database_url() -> str:
     """DATABASE_URL; empty or unset, a SQLite file in the project."""
     return env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
@@ -79,14 +93,14 @@ def app_secret_keys(*, debug: bool, secret_key: str) -> list[str]:
 
 def database(url: str) -> dict:
     """DATABASES["default"] for DATABASE_URL, tuned for each engine."""
-    scheme = _scheme(url)
-    if scheme not in DATABASE_SCHEMES:
-        problem = f"the scheme {scheme!r} is not PostgreSQL's or SQLite's" if scheme else "not a URL"
-        raise EnvironmentVariableError("DATABASE_URL", problem, DATABASE_EXAMPLE)
-    try:
-        config = environ.Env.db_url_config(url)
-    except ValueError as error:  # django-environ's words name no secret (e.g. a port that is no number)
-        raise EnvironmentVariableError("DATABASE_URL", str(error).rstrip("."), DATABASE_EXAMPLE) from None
+    _, config = _parsed(
+        "DATABASE_URL",
+        url,
+        DATABASE_SCHEMES,
+        "PostgreSQL's or SQLite's",
+        environ.Env.db_url_config,
+        DATABASE_EXAMPLE,
+    )
     if not config.get("NAME"):
         raise EnvironmentVariableError("DATABASE_URL", "it names no database", DATABASE_EXAMPLE)
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -142,14 +156,14 @@ def email(url: str) -> dict:
     (EMAIL_USE_SSL), as smtp+ssl://: django-environ took it for STARTTLS, which a server on
     port 465 never answers, so the notices failed only when sent."""
     url = url or "consolemail://"
-    scheme = _scheme(url)
-    if scheme not in EMAIL_SCHEMES:
-        problem = f"the scheme {scheme!r} is not one the portal sends mail with" if scheme else "not a URL"
-        raise EnvironmentVariableError("EMAIL_URL", problem, EMAIL_EXAMPLE)
-    try:
-        config = environ.Env.email_url_config(url)
-    except ValueError as error:
-        raise EnvironmentVariableError("EMAIL_URL", str(error).rstrip("."), EMAIL_EXAMPLE) from None
+    scheme, config = _parsed(
+        "EMAIL_URL",
+        url,
+        EMAIL_SCHEMES,
+        "one the portal sends mail with",
+        environ.Env.email_url_config,
+        EMAIL_EXAMPLE,
+    )
     if scheme.startswith("smtp") and not config.get("EMAIL_HOST"):
         raise EnvironmentVariableError("EMAIL_URL", "it names no mail server", EMAIL_EXAMPLE)
     if scheme == "smtps":
