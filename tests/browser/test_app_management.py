@@ -254,6 +254,8 @@ def test_edit_an_app_in_a_pop_up_from_the_list_and_reveal_its_secret_there(page,
     # The secret's Reveal works inside it, and is audited once.
     dialog.get_by_role("button", name="Reveal").click()
     expect(dialog.locator("#client-secret")).to_have_value(app.client_secret)
+    # The focus goes to the secret shown once htmx settles: typing before then would land there.
+    expect(dialog.locator("#client-secret")).to_be_focused()
     assert AuditEvent.objects.filter(app=app, action=AuditAction.REVEAL_SECRET).count() == 1
 
     dialog.get_by_label("Name").fill("")
