@@ -36,15 +36,17 @@ Each one answers exactly what Django would without it; what it buys was measured
   (OPTIONS prepare_threshold 0, config/environment.py), so PostgreSQL plans it once per
   connection, not on every request: the plan cost 2-4 times the run (the App with its
   secrets 0.1-0.6 ms to plan, 0.05-0.15 ms to run).
-  Buys: 505 -> 157 us per execution of the App's SELECT alone (psycopg loop, one client);
-  in-process on a loaded machine, time waiting on PostgreSQL per request 530 -> 370 us (P3),
-  2,500 -> 640-1,100 us (P7), 1,700 -> 1,200 us (P1).
+  Buys: the App's SELECT alone 505 -> 157 us (a psycopg loop, one client); the PostgreSQL
+  backend's CPU per request (in-process, from /proc) P3 360 -> 93 us, P7 1,400 -> 180 us, P1
+  467 -> 307 us; make bench on PostgreSQL, off / on in one config: P1 0.237 -> 0.282 B, P3
+  0.404 -> 0.616 B, P7 0.188 -> 0.370 B.
   Costs: each connection holds its few prepared statements (one per hot query) for its life;
   a generic plan after five custom ones (plan_cache_mode auto), fine for lookups by a unique
-  key; a migration that changes a selected column's type makes a running worker's next use
-  fail once (PostgreSQL's "cached plan must not change result type"), so restart the portal
-  after migrating, as a deployment does anyway. Off behind PgBouncer in transaction pooling
-  (prepare_threshold None there: still server-side binding, nothing prepared).
+  key; a migration that changes a selected column's type makes a running worker's uses of it
+  fail (PostgreSQL's "cached plan must not change result type") until its connection is
+  renewed (CONN_MAX_AGE) or it restarts: restart right after migrating (docs/deployment.md).
+  Off behind PgBouncer in transaction pooling mode (prepare_threshold None there: still
+  server-side binding, nothing prepared), where those rows stay at the first figures.
 - `sqlite3`: Django's SQLite backend whose writers queue at a lock file (an flock around each
   transaction, retried every 50 us to 1 ms) instead of sleeping in SQLite's busy handler.
   Buys: two processes issuing tokens waited 0.5 ms per request for the write lock, 0.09 ms
