@@ -65,6 +65,8 @@ OAUTH2_PROVIDER = {
     # Hands oauthlib a query it can parse, whatever bytes the client sent.
     "OAUTH2_BACKEND_CLASS": "oauth.validator.OAuthLibCore",
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    # oauthlib's token values from one read of the system's generator (portal.speedups.tokens).
+    "ACCESS_TOKEN_GENERATOR": "portal.speedups.tokens.token_value",
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
     "ALLOW_URI_WILDCARDS": False,

@@ -22,10 +22,10 @@ from django.utils import timezone
 from oauth2_provider.models import set_token_value
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.signals import app_authorized
-from oauthlib.common import generate_token
 
 from apps_registry.models import AccessToken, App
 from portal.speedups.prepared import insert
+from portal.speedups.tokens import token_value
 
 from ..clients import authenticate, refused_token
 from .token_errors import token_error
@@ -39,9 +39,9 @@ def plain(request: HttpRequest) -> bool:
     """A request this path answers: no query string (oauthlib refuses one on a POST), no
     parameter given twice (oauthlib refuses some), no RFC 8707 resource (the validator checks
     it), no client_id that is a metadata document's URL (oauth.client_metadata resolves it);
-    and tokens as oauthlib makes them by default (no ACCESS_TOKEN_GENERATOR, a lifetime in
+    and tokens as the portal makes them (its own ACCESS_TOKEN_GENERATOR or none, a lifetime in
     seconds), which is all this path makes."""
-    if oauth2_settings.ACCESS_TOKEN_GENERATOR or not isinstance(
+    if oauth2_settings.ACCESS_TOKEN_GENERATOR not in (None, token_value) or not isinstance(
         oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS, int
     ):
         return False
@@ -74,7 +74,7 @@ def client_credentials(request: HttpRequest, sender) -> HttpResponse | None:
         user_agent=request.headers.get("User-Agent", "")[:USER_AGENT_MAX],
         secret=secret,
     )
-    value = generate_token()
+    value = token_value()
     set_token_value(token, value)
     try:
         if app.unused_expires is None and not connection.in_atomic_block:

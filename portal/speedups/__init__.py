@@ -22,8 +22,7 @@ Each one answers exactly what Django would without it; what it buys was measured
   164-203 us (rows P1, P7).
   Costs: SQL text cached per process (never rows: every read still sees a revoked token or a
   disabled App at once); a query with more than one varying parameter cannot use it, and a
-  model with save-signal receivers is saved the ORM's way. Client-side binding, so nothing is
-  prepared on the server: it works as is behind PgBouncer in transaction pooling mode.
+  model with save-signal receivers is saved the ORM's way.
   `insert(obj, flush=False)` (the client_credentials token only): on PostgreSQL in autocommit
   the INSERT commits without waiting for its WAL flush (SET LOCAL synchronous_commit TO OFF,
   in the same query string: still one round trip and one transaction).
@@ -32,6 +31,29 @@ Each one answers exactly what Django would without it; what it buys was measured
   ~600 ms; their clients are refused at the next call and ask again. Every later synchronous
   commit (a revocation, a disable) flushes them first, so none of those is ever lost while
   a token it ended survives.
+  `planned_once_cursor()` (PostgreSQL, the hot SELECTs above): server-side binding, and
+  psycopg prepares each statement on the server at its first use on a connection
+  (OPTIONS prepare_threshold 0, config/environment.py), so PostgreSQL plans it once per
+  connection, not on every request: the plan cost 2-4 times the run (the App with its
+  secrets 0.1-0.6 ms to plan, 0.05-0.15 ms to run).
+  Buys: the App's SELECT alone 505 -> 157 us (a psycopg loop, one client); the PostgreSQL
+  backend's CPU per request (in-process, from /proc) P3 360 -> 93 us, P7 1,400 -> 180 us, P1
+  467 -> 307 us; make bench on PostgreSQL, off / on in one config: P1 0.237 -> 0.282 B, P3
+  0.404 -> 0.616 B, P7 0.188 -> 0.370 B.
+  Costs: each connection holds its few prepared statements (one per hot query) for its life;
+  a generic plan after five custom ones (plan_cache_mode auto), fine for lookups by a unique
+  key; a migration that changes a selected column's type makes a running worker's uses of it
+  fail (PostgreSQL's "cached plan must not change result type") until its connection is
+  renewed (CONN_MAX_AGE) or it restarts: restart right after migrating (docs/deployment.md).
+  Off behind PgBouncer in transaction pooling mode (prepare_threshold None there: still
+  server-side binding, nothing prepared), where those rows stay at the first figures.
+- `tokens.token_value`: token values as oauthlib makes them (30 of its 62 letters and digits,
+  each uniform from the system's CSPRNG) from one read of os.urandom instead of oauthlib's 30
+  SystemRandom().choice calls, through django-oauth-toolkit's own hook (ACCESS_TOKEN_GENERATOR,
+  config/oauth_settings.py), so every grant's tokens are made the same way.
+  Buys: 53-69 -> 14 us per token (row P1).
+  Costs: a setting that names it; the own client_credentials path answers only with it (or
+  with none), any other generator is left to the library path.
   `prepared.Shaped` does the same for queries of several shapes and varying values (the App
   list's facet counts, its page of rows and the page's two counts): compiled once per shape
   (an order, the filters in force, a page, the day the date filters count from, the number of
@@ -54,8 +76,8 @@ Each one answers exactly what Django would without it; what it buys was measured
   deactivated or removed, takes effect at its next request: tests/portal/test_sessions.py,
   test_auth_backend.py); the sessions name `portal.speedups.auth.ModelBackend`, so the upgrade
   that brought it signed everyone out once. The SQL goes through Django's cursor as the ORM's
-  does (no server-side prepared statement: Django leaves psycopg's prepare_threshold off), so
-  PgBouncer in transaction pooling mode sees nothing new.
+  does (client-side binding: nothing is prepared on the server, whatever prepare_threshold
+  says), so PgBouncer in transaction pooling mode sees nothing new.
 - `sqlite3`: Django's SQLite backend whose writers queue at a lock file (an flock around each
   transaction, retried every 50 us to 1 ms) instead of sleeping in SQLite's busy handler.
   Buys: two processes issuing tokens waited 0.5 ms per request for the write lock, 0.09 ms

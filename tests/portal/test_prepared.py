@@ -72,6 +72,36 @@ def test_postgresql_connections_compile_no_query_just_in_time():
         assert cursor.fetchone() == ("off",)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_on_postgresql_a_hot_query_is_planned_once_per_connection_unless_pooled():
+    """The token lookup of /uapi/@me is prepared on the server at its first use, so PostgreSQL
+    plans it once per connection; with prepare_threshold None (PgBouncer in transaction
+    pooling mode, config/environment.py) nothing is prepared, and the answer is the same."""
+    from oauth.selectors import token_for_me
+
+    def prepared_statements() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    connection.ensure_connection()
+    psycopg_connection = connection.connection
+    threshold = psycopg_connection.prepare_threshold
+    try:
+        psycopg_connection.prepare_threshold = None
+        psycopg_connection.execute("DEALLOCATE ALL")
+        assert token_for_me("no such token") is None
+        assert prepared_statements() == []
+
+        psycopg_connection.prepare_threshold = 0
+        assert token_for_me("no such token") is None
+        assert token_for_me("still none") is None
+        [statement] = prepared_statements()
+        assert "apps_registry_accesstoken" in statement and "$1" in statement
+    finally:
+        psycopg_connection.prepare_threshold = threshold
+
+
 # --- Shaped: queries of several shapes, each compiled once --------------------------------
 
 
