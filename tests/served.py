@@ -1,12 +1,13 @@
 """The portal served as in production for the tests that need it: gunicorn processes on a
 free loopback port, on the test database, with TLS from a throwaway certificate authority
-when asked."""
+when asked; and what such tests do when a runtime beside Python is missing."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,6 +17,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+# --- A runtime the Makefile installs, missing --------------------------------------------------
+
+
+def missing_runtime(reason: str) -> NoReturn:
+    """A test whose runtime (nginx, PgBouncer, PHP, Node, ...) is not installed: skipped on a
+    developer's machine, failed under CI, where `make test` installs every one of them."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run this test: {reason}")
+    pytest.skip(reason)
+
+
+def nginx_executable() -> str:
+    """Debian's nginx (`make clients` installs it), or missing_runtime."""
+    found = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
+    if found is None:
+        missing_runtime(
+            "nginx is not installed: `make clients` installs it (apt-get, as root or through sudo)"
+        )
+    return found
+
 
 # --- The portal served as in production: gunicorn processes, with TLS when asked --------------
 

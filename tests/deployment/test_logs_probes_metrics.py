@@ -5,9 +5,7 @@ metrics add up every worker's counts, the playground works with one sync worker.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -16,7 +14,7 @@ import pytest
 import requests
 
 from tests.deployment.helpers import HOST, METRICS_TOKEN, ORIGIN, ROOT, TIMEOUT, Browser, portal_process
-from tests.served import Gunicorn, free_port
+from tests.served import Gunicorn, free_port, nginx_executable
 
 pytestmark = pytest.mark.slow
 
@@ -153,12 +151,7 @@ def test_the_playground_works_with_a_single_sync_worker(production_env, tmp_path
 def test_the_nginx_log_format_keeps_no_secret_from_a_url(tmp_path):
     """deploy/nginx-portal-log.conf, included as docs/deployment.md says, in a real nginx
     (`make clients` installs it; a machine without it skips, CI fails)."""
-    nginx = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
-    if nginx is None:
-        reason = "nginx is not installed: `make clients` installs it (apt-get, as root or through sudo)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the nginx test: {reason}")
-        pytest.skip(reason)
+    nginx = nginx_executable()
     port = free_port()
     (tmp_path / "logs").mkdir()
     (tmp_path / "nginx.conf").write_text(

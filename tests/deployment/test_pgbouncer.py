@@ -22,7 +22,14 @@ import requests
 
 from apps_registry.services import COMMAND_LINE, app_set_enabled
 from tests.helpers import basic
-from tests.served import Gunicorn, free_port, loopback_tls, served_portal_env, test_database_url
+from tests.served import (
+    Gunicorn,
+    free_port,
+    loopback_tls,
+    missing_runtime,
+    served_portal_env,
+    test_database_url,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PGBOUNCER = os.environ.get("PGBOUNCER", "/usr/sbin/pgbouncer")
@@ -35,9 +42,7 @@ def pgbouncer():
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         pytest.skip("PgBouncer pools PostgreSQL: this runs in the PostgreSQL pass of make test")
     if not (os.access(PGBOUNCER, os.X_OK) or shutil.which("pgbouncer")):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{PGBOUNCER} is missing: `make pgbouncer` installs it")
-        pytest.skip(f"{PGBOUNCER} is missing: `make pgbouncer` installs it")
+        missing_runtime(f"{PGBOUNCER} is missing: `make pgbouncer` installs it")
     server = environ.Env.db_url_config(os.environ["DATABASE_URL"])
     port = free_port()
     # PgBouncer refuses to run as root; as `nobody` it reads its files from a directory

@@ -6,8 +6,6 @@ reaches a worker. Shown with real gunicorn (one sync worker) and a real nginx on
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import time
@@ -16,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 import pytest
 import requests
 
-from tests.served import Gunicorn, free_port, served_portal_env
+from tests.served import Gunicorn, free_port, nginx_executable, served_portal_env
 
 TIMEOUT = 60
 # What a healthy request may take here; a slow client sends a byte every SLOW_PACE seconds, so
@@ -47,12 +45,7 @@ def slow_client(port: int):
 def nginx_in_front_of(upstream: str, directory) -> tuple[subprocess.Popen, int]:
     """nginx on a free loopback port passing everything to `upstream`, as the guide's server
     block does (request buffering is nginx's default: proxy_request_buffering on)."""
-    executable = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
-    if executable is None:
-        reason = "nginx is not installed: `make clients` installs it (apt-get, as root or through sudo)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the nginx test: {reason}")
-        pytest.skip(reason)
+    executable = nginx_executable()
     port = free_port()
     (directory / "logs").mkdir(parents=True)
     (directory / "nginx.conf").write_text(

@@ -24,7 +24,7 @@ import pytest
 from apps_registry.models import App
 from tests.live_session import TIMEOUT
 from tests.mcp.harness import User, run
-from tests.served import free_port
+from tests.served import free_port, missing_runtime
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,10 +36,7 @@ SDK = HERE / "node_modules" / "@modelcontextprotocol" / "sdk" / "package.json"
 def node() -> str:
     found = shutil.which("node")
     if not found or not SDK.exists():
-        message = "needs Node and the TypeScript MCP SDK: make mcp-ts"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_runtime("needs Node and the TypeScript MCP SDK: make mcp-ts")
     return found
 
 
