@@ -208,7 +208,8 @@ class Shaped:
     The first call of a shape builds it with stand-ins for the values and finds them again
     among the compiled parameters (a string also inside a LIKE pattern, as icontains writes
     it); later calls put the new values there. Rows are read with the ORM's converters, as
-    values() would: dicts, or tuples (`named=False`)."""
+    values() would: dicts, or tuples (`named=False`); on PostgreSQL through
+    planned_once_cursor, so each shape is planned once per connection."""
 
     def __init__(self, build, *, named: bool = True, size: int = 512) -> None:
         self.build, self.named, self.size = build, named, size
@@ -259,7 +260,7 @@ class Shaped:
                 params[at] = _adapt(value)
             else:
                 params[at] = pattern.replace(adapted[i], connection.ops.prep_for_like_query(value))
-        with connection.cursor() as cursor:
+        with planned_once_cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
         if self.named:

@@ -1,6 +1,8 @@
 """docs/deployment.md's PgBouncer, tried: the portal's processes reach PostgreSQL through
 Debian's pgbouncer in transaction pooling mode (DATABASE_TRANSACTION_POOLING=true), and the
-token endpoint, /uapi/@me and introspection answer through it, a disable effective at once.
+token endpoint, /uapi/@me and introspection answer through it, a disable effective at once,
+and a signed-in page (whose session, account and App list queries are bound on the server
+too: portal.speedups.prepared.Shaped) shows its Apps and signs out at once.
 
 PgBouncer is started here on a free loopback port in front of the PostgreSQL the suite runs
 on (127.0.0.1:5432 in `make test`), with two server connections for the portal's two
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +22,7 @@ from pathlib import Path
 import environ
 import pytest
 import requests
+from django.test import Client
 
 from apps_registry.services import COMMAND_LINE, app_set_enabled
 from tests.helpers import basic
@@ -91,16 +95,33 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_token_me_and_introspection_through_pgbouncer(pgbouncer, trusted_app, tmp_path):
+def _served_through(pgbouncer: int, tmp_path: Path, *, pages: bool = False):
+    """The portal under gunicorn (TLS on loopback) whose database is reached through PgBouncer,
+    and a requests session that trusts its certificate; with `pages`, its static files
+    collected, as a page's stylesheets and scripts need."""
     database = test_database_url().rsplit("/", 1)
     url = database[0].rsplit("@", 1)[0] + f"@{pgbouncer}/" + database[1]
     (tmp_path / "tls").mkdir()
     (tmp_path / "static").mkdir()
     tls = loopback_tls(tmp_path / "tls")
     env = {**served_portal_env(tmp_path / "static", DATABASE_TRANSACTION_POOLING="true"), "DATABASE_URL": url}
+    if pages:
+        collected = subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert collected.returncode == 0, collected.stderr
     server = Gunicorn(env, "--certfile", str(tls.certificate), "--keyfile", str(tls.key))
     session = requests.Session()
     session.verify, session.trust_env = str(tls.ca), False
+    return server, session
+
+
+def test_token_me_and_introspection_through_pgbouncer(pgbouncer, trusted_app, tmp_path):
+    server, session = _served_through(pgbouncer, tmp_path)
     credentials = basic(trusted_app.client_id, trusted_app.client_secret)
     try:
         for _ in range(5):  # several requests per process, on whichever server connection
@@ -139,5 +160,27 @@ def test_token_me_and_introspection_through_pgbouncer(pgbouncer, trusted_app, tm
             timeout=TIMEOUT,
         )
         assert refused.status_code == 401 and refused.json() == {"error": "invalid_client"}
+    finally:
+        server.stop()
+
+
+def test_signed_in_app_list_through_pgbouncer(pgbouncer, trusted_app, tmp_path):
+    owner = trusted_app.owner
+    browser = Client()
+    browser.force_login(owner)
+    cookie = {"sessionid": browser.cookies["sessionid"].value}
+    server, session = _served_through(pgbouncer, tmp_path, pages=True)
+    page = f"{server.url}/accounts/{owner.pk}/apps/?api=unifiedapi"
+    try:
+        for _ in range(5):  # several pages per process, on whichever server connection
+            shown = session.get(page, cookies=cookie, timeout=TIMEOUT, allow_redirects=False)
+            assert shown.status_code == 200, "".join(server.log)[-2000:]
+            assert f'id="app-{trusted_app.pk}"' in shown.text
+            assert "1 App" in shown.text
+
+        # Signed out elsewhere: the next page asks to sign in, through the pool (nothing cached).
+        browser.logout()
+        refused = session.get(page, cookies=cookie, timeout=TIMEOUT, allow_redirects=False)
+        assert refused.status_code == 302 and "/login" in refused.headers["Location"], refused.headers
     finally:
         server.stop()
