@@ -10,14 +10,10 @@ from datetime import datetime, timedelta
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
     ExpressionWrapper,
-    IntegerField,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.utils import timezone
 
@@ -299,13 +295,13 @@ def changelist_counts(
     show with the other filters kept, as the Django admin's facets.
 
     The Apps are grouped by their API, trusted, enabled, the span of days they were created in
-    and whether the search matches them (a few dozen groups); which choices match each group is
+    and whether the search matches them (a few dozen groups: _by_bucket); which choices match each group is
     worked out here and the groups summed: a COUNT per choice and filter combination cost more
     to build than the database took to answer it (make bench, P4)."""
     query, filters = _clean_query(query), filters or {}
     searched = {"query": query} if query else {}
     today = _today()
-    groups = _GROUPS.rows((today, bool(query)), owner=account.pk, **searched)
+    groups = _by_bucket(_GROUPS.rows((today, bool(query)), owner=account.pk, **searched), _bounds(today))
     _choices_matched(groups, today)
 
     def count(groups: list[dict], *kept: str) -> int:
@@ -347,23 +343,35 @@ def _bounds(today: datetime) -> list[datetime]:
 
 
 def _groups_query(key: tuple, *, owner: int, query: str = "") -> QuerySet:
-    """changelist_counts' one query: an owner's Apps grouped by API, trusted, enabled, the span
-    of days their creation falls in (`bucket`, from the day `key` names) and, with a search,
-    whether it matches them. (A column per choice took SQLite 0.7 ms for 1000 Apps.)"""
+    """changelist_counts' one query: an owner's Apps grouped by API, trusted and enabled (and,
+    with a search, whether it matches them), with how many of each group were created before
+    each bound of the created choices (`before0`...), from the day `key` names. The groups are
+    in the order of the index app_owner_facets, which holds every column read: the database
+    answers from the index alone, without sorting. (Grouping by the span of days as well took
+    SQLite 0.54 ms for 1000 Apps, a temporary B-tree and a table read per App; a column per
+    choice 0.7 ms.)"""
     today, _searched = key
-    bounds = _bounds(today)
-    bucket = Case(
-        *(When(created__lt=at, then=Value(i)) for i, at in enumerate(bounds)),
-        default=Value(len(bounds)),
-        output_field=IntegerField(),
-    )
     searched = {"searched": _boolean(_search_q(query))} if query else {}
+    before = {f"before{i}": Count("pk", filter=Q(created__lt=at)) for i, at in enumerate(_bounds(today))}
     return (
         App.objects.filter(owner_id=owner)
         .order_by()
-        .values("api", "trusted", "enabled", bucket=bucket, **searched)
-        .annotate(n=Count("*"))
+        .values("api", "trusted", "enabled", **searched)
+        .annotate(n=Count("*"), **before)
     )
+
+
+def _by_bucket(groups: list[dict], bounds: list[datetime]) -> list[dict]:
+    """The query's groups split by the span of days their Apps were created in: `bucket` i
+    holds the Apps created before bounds[i] and not before bounds[i - 1] (the last, those
+    created after every bound); empty spans are left out."""
+    split = []
+    for group in groups:
+        below = [group.pop(f"before{i}") for i in range(len(bounds))]
+        for bucket, (upper, lower) in enumerate(zip([*below, group["n"]], [0, *below], strict=True)):
+            if upper > lower:
+                split.append({**group, "bucket": bucket, "n": upper - lower})
+    return split
 
 
 def _choices_matched(groups: list[dict], today: datetime) -> None:
