@@ -114,16 +114,19 @@ def _name(app: dict, rows: Rows) -> str:
     )
 
 
+def _time(value, rows: Rows) -> str:
+    """A <time> of `value` in the page's time zone, shown to the minute: "2026-12-04 18:02",
+    cut from the ISO 8601 text it carries (strftime took twice as long: make bench, P4)."""
+    iso = value.astimezone(rows.zone).isoformat()
+    return TIME_HTML.format(iso, f"{iso[:10]} {iso[11:16]}")
+
+
 def _created(app: dict, rows: Rows) -> str:
-    created = app["created"].astimezone(rows.zone)
-    return TIME_HTML.format(created.isoformat(), created.strftime("%Y-%m-%d %H:%M"))
+    return _time(app["created"], rows)
 
 
 def _last_used(app: dict, rows: Rows) -> str:
-    if not app["last_used"]:
-        return NEVER_HTML
-    last_used = app["last_used"].astimezone(rows.zone)
-    return TIME_HTML.format(last_used.isoformat(), last_used.strftime("%Y-%m-%d %H:%M"))
+    return _time(app["last_used"], rows) if app["last_used"] else NEVER_HTML
 
 
 COLUMNS = (
