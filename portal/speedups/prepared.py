@@ -24,20 +24,25 @@ ID_MARK = -(2**62)
 
 
 def column_converters(columns) -> tuple:
-    """Each column with the converters the ORM applies to its values (a datetime or JSON held
-    as text by SQLite, a boolean held as 0/1)."""
-    return tuple(
-        (column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
-        for column in columns
-    )
+    """The columns whose values the ORM converts (a datetime or JSON held as text by SQLite, a
+    boolean held as 0/1), each as its place in the row, the column and its converters; the
+    others are read as the database gives them (most of a row: a changelist row has 10
+    columns, 4 of them converted)."""
+    converted = []
+    for at, column in enumerate(columns):
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            converted.append((at, column, tuple(functions)))
+    return tuple(converted)
 
 
 def convert(row, converters) -> list:
-    values = []
-    for value, (column, functions) in zip(row, converters, strict=False):
+    values = list(row)
+    for at, column, functions in converters:
+        value = values[at]
         for function in functions:
             value = function(value, column, connection)
-        values.append(value)
+        values[at] = value
     return values
 
 
@@ -123,8 +128,8 @@ def _insert_statement(model: type, sample) -> tuple | None:
     [(sql, params)] = compiler.as_sql()
     if len(params) != len(fields) or sql.count("%s") != len(fields):
         return None
-    returning = column_converters(field.get_col(meta.db_table) for field in meta.db_returning_fields)
-    return sql, fields, returning
+    returning = [field.get_col(meta.db_table) for field in meta.db_returning_fields]
+    return sql, fields, (returning, column_converters(returning))
 
 
 # Sent before an INSERT that may commit without waiting for its WAL flush (insert(...,
@@ -178,7 +183,8 @@ def insert(obj, *, flush: bool = True) -> None:
         if skip_flush:
             cursor.nextset()  # past the SET, to the INSERT's RETURNING
         row = cursor.fetchone()
-    for value, (column, _functions) in zip(convert(row, returning), returning, strict=True):
+    returning, converters = returning
+    for value, column in zip(convert(row, converters), returning, strict=True):
         setattr(obj, column.target.attname, value)
     obj._state.adding = False
     obj._state.db = connection.alias
