@@ -217,8 +217,8 @@ def app_changelist(
         order = DEFAULT_ORDER
     field_name = SORTABLE[order.removeprefix("-")]
     descending = order.startswith("-")
-    apps = changelist_apps(account, api=api, query=query, filters=filters)
     if field_name in COUNT_COLUMNS:
+        apps = changelist_apps(account, api=api, query=query, filters=filters)
         result = _page_by_count(apps, field_name, descending=descending, number=page)
     elif count is not None:  # known already (changelist_counts' `shown`): no COUNT query
         shape = (
@@ -235,6 +235,7 @@ def app_changelist(
         result = Paginator(rows, APPS_PER_PAGE).get_page(page)
         result.object_list = with_counts(list(result.object_list))
     else:
+        apps = changelist_apps(account, api=api, query=query, filters=filters)
         rows = apps.values(*CHANGELIST_COLUMNS).order_by(f"-{field_name}" if descending else field_name, "pk")
         result = Paginator(rows, APPS_PER_PAGE).get_page(page)
         result.object_list = with_counts(list(result.object_list))
