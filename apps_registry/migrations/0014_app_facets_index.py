@@ -1,5 +1,5 @@
 """The changelist's facet counts read from one index (issue 26, P4): every column they read,
-in the order they group by (apps_registry.selectors.changelist._groups_query)."""
+in the order they group by (apps_registry.selectors.facets._groups_query)."""
 
 from django.conf import settings
 from django.db import migrations, models

@@ -144,7 +144,7 @@ class App(AbstractApplication):
         indexes = [
             models.Index(fields=["owner", "api", "name"], name="app_owner_api_name"),
             # Every column the changelist's facet counts read, in their grouping order
-            # (selectors/changelist.py, _groups_query): counted from the index alone.
+            # (selectors/facets.py, _groups_query): counted from the index alone.
             models.Index(fields=["owner", "api", "trusted", "enabled", "created"], name="app_owner_facets"),
         ]
         constraints = [

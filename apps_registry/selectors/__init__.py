@@ -3,7 +3,7 @@ importable from here:
 - `apps.py`: one App (the App an actor may manage, its live tokens and secrets, the App an Add
   App form made or would twin);
 - `changelist.py`: an account's changelist (search, sidebar filters, sort, pages, counts) and
-  the Apps its actions act on;
+  the Apps its actions act on; `facets.py`: its filters' facet counts;
 - `audit.py`: the audit trail's timeline and filters;
 - `authorized.py`: Authorized Apps (design §8).
 """
@@ -42,12 +42,12 @@ from .changelist import (
     apps_to_remove,
     authorized_account_counts,
     changelist_apps,
-    changelist_counts,
     clean_filters,
     live_token_counts,
     selected_apps,
     with_counts,
 )
+from .facets import changelist_counts
 
 __all__ = [
     "APPS_PER_PAGE",
