@@ -78,9 +78,10 @@ def client_credentials(request: HttpRequest, sender) -> HttpResponse | None:
     set_token_value(token, value)
     try:
         if app.unused_expires is None and not connection.in_atomic_block:
-            # In autocommit: no BEGIN/COMMIT around the one statement, and on PostgreSQL no
+            # In autocommit: on PostgreSQL no BEGIN/COMMIT around the one statement and no
             # wait for its WAL flush (portal.speedups.prepared.insert): a token lost to a
             # crash of PostgreSQL is refused at its first use, and its client asks again.
+            # (SQLite's writers queue at a transaction's BEGIN: insert makes it one there.)
             insert(token, flush=False)
         else:
             # Inside a caller's transaction (tests, ATOMIC_REQUESTS), a savepoint, so a refused
