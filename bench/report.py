@@ -109,12 +109,16 @@ NOTES = {
     "fastest rows and move most with anything else the machine does: two runs on the same machine, "
     "an hour apart, gave M = 0.638 and 0.577.",
     ("C", None): "C: the purge deletes the expired tokens of 500 ids per transaction (about 250 rows, "
-    "each taken out of the token table's eight indexes) and then waits as long as the batch took, so "
-    "it holds the write lock at most half of the time; a token request that arrives during a batch "
-    "waits for it (on SQLite, the one write lock; on PostgreSQL, the cores the deletes share). The "
-    "first design, 2000 ids and a fixed 2 ms pause, left P1's p99 at 27 times its quiet one on "
-    "SQLite. Meeting 2x needs the purge to take less of each second: batches of 250 ids, or a pause "
-    "twice the batch, at the cost of a longer purge (a million tokens already take about 100 s).",
+    "each taken out of the token table's eight indexes), copies SQLite's log back itself between "
+    "batches (a PASSIVE checkpoint, with wal_autocheckpoint off for its connection: otherwise "
+    "whichever COMMIT found the log past 1000 pages, often a token request's, copied and synced the "
+    "purge's pages while every writer waited) and then waits three times as long as the batch took, "
+    "so it holds the write lock at most a quarter of the time; a token request that arrives during "
+    "a batch waits for it (on SQLite, the one write lock; on PostgreSQL, the cores the deletes "
+    "share). The first design, 2000 ids and a fixed 2 ms pause, left P1's p99 at 27 times its "
+    "quiet one on SQLite; a pause as long as the batch, 2.8 times; the pause tripled, 2.6; the "
+    "checkpoints moved into the pauses, 1.7-2.1 (issue 26). The cost: a million expired tokens "
+    "take about 150 s to purge on this machine, where they took 70-100 s.",
     ("P1", None): "P1: a plain client_credentials request takes the portal's own path "
     "(oauth/views/client_credentials.py, issue 26): the Basic header or the body read directly, one "
     "prepared SELECT for the App and its live secrets, one INSERT compiled once, in autocommit (no "

@@ -105,3 +105,28 @@ def test_purge_expired_says_how_many_expired_tokens_went_and_how_long_it_took(re
     call_command("purge_expired", stdout=out)
     assert "Deleted 1 expired access token(s)" in out.getvalue()
     assert re.search(r"Took \d+\.\d s\.", out.getvalue())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_purge_outside_a_transaction_checkpoints_itself_and_restores_sqlite_autocheckpoint(demo_apps):
+    """Run as `manage.py purge_expired` runs (autocommit): on SQLite the purge copies the log
+    back itself between batches, and leaves the connection's wal_autocheckpoint as it was."""
+    from django.db import connection
+
+    from oauth.housekeeping import purge_expired_access_tokens
+
+    app = demo_apps["organization"]
+    expired = timezone.now() - timedelta(minutes=5)
+    for index in range(4):
+        AccessToken.objects.create(user=app.owner, application=app, token=f"old-{index}", expires=expired)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            before = cursor.fetchone()[0]
+
+    assert purge_expired_access_tokens(batch=2, pause=0) == 4
+    assert not AccessToken.objects.filter(token__startswith="old-").exists()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            assert cursor.fetchone()[0] == before
