@@ -121,8 +121,10 @@ NOTES = {
     "take about 150 s to purge on this machine, where they took 70-100 s.",
     ("P1", None): "P1: a plain client_credentials request takes the portal's own path "
     "(oauth/views/client_credentials.py, issue 26): the Basic header or the body read directly, one "
-    "prepared SELECT for the App and its live secrets, one INSERT compiled once, in autocommit (no "
-    "BEGIN/COMMIT around it), the JSON answer; no oauthlib request is built. django-oauth-toolkit "
+    "prepared SELECT for the App and its live secrets, one INSERT compiled once (on PostgreSQL in "
+    "autocommit, no BEGIN/COMMIT around it; on SQLite in a transaction of its own, so it queues at "
+    "the writer lock file rather than sleeping in SQLite's busy handler: 0.283 -> 0.335 B), "
+    "the JSON answer; no oauthlib request is built. django-oauth-toolkit "
     "answers everything else (the tests run every client_credentials case through both paths). "
     "On PostgreSQL that is two round trips, where it was four (the connection's health check, the "
     "App row, the INSERT, the COMMIT), and the INSERT commits without waiting for its WAL flush "
