@@ -24,14 +24,15 @@ def changelist_counts(
     show with the other filters kept, as the Django admin's facets.
 
     The Apps are grouped by their API, trusted, enabled, the span of days they were created in
-    and whether the search matches them (a few dozen groups: _by_bucket); which choices match each group is
-    worked out here and the groups summed: a COUNT per choice and filter combination cost more
-    to build than the database took to answer it (make bench, P4)."""
+    (_by_bucket) and whether the search matches them (a few dozen groups); which choices match
+    each group is worked out here and the groups summed: a COUNT per choice and filter
+    combination cost more to build than the database took to answer it (make bench, P4)."""
     query, filters = _clean_query(query), filters or {}
     searched = {"query": query} if query else {}
     today = _today()
-    groups = _by_bucket(_GROUPS.rows((today, bool(query)), owner=account.pk, **searched), _bounds(today))
-    _choices_matched(groups, today)
+    bounds = _bounds(today)
+    groups = _by_bucket(_GROUPS.rows((today, bool(query)), owner=account.pk, **searched), bounds)
+    _choices_matched(groups, today, bounds)
 
     def count(groups: list[dict], *kept: str) -> int:
         return sum(group["n"] for group in groups if all(group[_CHOICE_COLUMN[c]] for c in kept))
@@ -103,9 +104,9 @@ def _by_bucket(groups: list[dict], bounds: list[datetime]) -> list[dict]:
     return split
 
 
-def _choices_matched(groups: list[dict], today: datetime) -> None:
-    """Each group with whether each sidebar choice matches its Apps (its _CHOICE_COLUMN)."""
-    bounds = _bounds(today)
+def _choices_matched(groups: list[dict], today: datetime, bounds: list[datetime]) -> None:
+    """Each group with whether each sidebar choice matches its Apps (its _CHOICE_COLUMN), its
+    `bucket` an index into `bounds` (_bounds of `today`)."""
     for group in groups:
         for choice, column in _CHOICE_COLUMN.items():
             parameter, value = choice.split("=", 1)
