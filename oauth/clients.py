@@ -19,7 +19,7 @@ from apps_registry.crypto import is_credential
 from apps_registry.migrations._refusals import ACCESS_REVOKED, ACCOUNT_DISABLED, refusal
 from apps_registry.models import App, AppSecret
 from apps_registry.services import record_secret_use
-from portal.speedups.prepared import TEXT_MARK, Prepared
+from portal.speedups.prepared import TEXT_MARK, Prepared, Read, read
 
 # The secret's columns read after the App's own, as the App's `live` relation names them.
 SECRET_COLUMNS = ("id", "encrypted_secret", "created", "last_used")
@@ -110,7 +110,17 @@ def load_app_with_secrets(client_id: str, *, standing: bool = False) -> App | No
     query (a 500): such a key is simply unknown."""
     if "\x00" in client_id:
         return None
-    rows = _app_with_secrets(connection.vendor, standing).rows(client_id)
+    return read(app_lookup(client_id, standing=standing))
+
+
+def app_lookup(client_id: str, *, standing: bool = False) -> Read:
+    """load_app_with_secrets' statement, to read with others (read_together): its answer is
+    the App or None. The key must hold no NUL."""
+    lookup = _app_with_secrets(connection.vendor, standing).read(client_id)
+    return lookup.then(functools.partial(_app_from_rows, standing=standing))
+
+
+def _app_from_rows(rows: list[tuple], *, standing: bool) -> App | None:
     if not rows:
         return None
     names = [field.attname for field in App._meta.concrete_fields]
@@ -127,10 +137,22 @@ def load_app_with_secrets(client_id: str, *, standing: bool = False) -> App | No
     return app
 
 
-def authenticate(request, *, standing: bool = False) -> tuple[App, AppSecret] | None:
+def first_key(request) -> str | None:
+    """The key authenticate() looks up first (None: no credentials presented), as a caller
+    that reads it with other statements needs it (app_lookup, read_together)."""
+    presented = presented_credentials(
+        request.headers.get("Authorization"), request.POST.get("client_id"), request.POST.get("client_secret")
+    )
+    return presented[0][0] if presented and "\x00" not in presented[0][0] else None
+
+
+def authenticate(
+    request, *, standing: bool = False, known: dict | None = None
+) -> tuple[App, AppSecret] | None:
     """The enabled App a Django request authenticates as (HTTP Basic, then the body), and the
     live secret it proved it holds, its use recorded (at most once a minute); None when no
-    pair presented matches. Each key is looked up once, whichever way it came."""
+    pair presented matches. Each key is looked up once, whichever way it came; `known` holds
+    the Apps (or None) already read by key, with the same `standing`."""
     tried = set()
     presented = presented_credentials(
         request.headers.get("Authorization"), request.POST.get("client_id"), request.POST.get("client_secret")
@@ -139,7 +161,10 @@ def authenticate(request, *, standing: bool = False) -> tuple[App, AppSecret] | 
         if client_id in tried:
             continue
         tried.add(client_id)
-        app = load_app_with_secrets(client_id, standing=standing)
+        if known and client_id in known:
+            app = known[client_id]
+        else:
+            app = load_app_with_secrets(client_id, standing=standing)
         if app is None or not app.is_usable(request):
             continue
         if (matched := app.matching_secret(secret)) is not None:

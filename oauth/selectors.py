@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from apps_registry.models import AccessToken, App, RefreshToken
-from portal.speedups.prepared import TEXT_MARK, Prepared
+from portal.speedups.prepared import TEXT_MARK, Prepared, Read, read
 
 from .clients import ANCESTORS, tree_root
 from .validator import checksum
@@ -109,8 +109,25 @@ def _token_query(vendor: str, model: type) -> Prepared:
     return Prepared.build(model.objects.filter(token_checksum=TEXT_MARK).values_list(*columns)[:1])
 
 
+def _kinds(token_type_hint: str | None) -> tuple[type, type]:
+    """The models a token is looked for in, the hinted one first (an access token's without a
+    hint)."""
+    if token_type_hint == "refresh_token":  # noqa: S105 - a token type, not a password
+        return RefreshToken, AccessToken
+    return AccessToken, RefreshToken
+
+
+def token_lookup(value: str, token_type_hint: str | None = None) -> Read:
+    """introspection()'s first statement, to read with others (read_together): the token of
+    the hinted kind (its row, or None); pass its answer as introspection's `first_row`."""
+    return _token_query(connection.vendor, _kinds(token_type_hint)[0]).read(checksum(value), first=True)
+
+
+UNREAD = object()  # introspection's first_row when the caller did not read it
+
+
 def introspection(
-    client: App, value: str, *, caller_root_id: int, token_type_hint: str | None = None
+    client: App, value: str, *, caller_root_id: int, token_type_hint: str | None = None, first_row=UNREAD
 ) -> dict:
     """RFC 7662's answer about the token `value` to the authenticated App `client` (whose
     owner the view has checked is active, and is in `caller_root_id`'s tree). An App
@@ -120,15 +137,13 @@ def introspection(
     enough (that is for client_credentials). Anything else, like an unknown, expired or
     revoked token, one of a disabled App, or one whose account or App owner is deactivated,
     is simply not active. The answer adds `api` and `account` to RFC 7662's fields. One query
-    (two when the token is of the kind not hinted), prepared once per process."""
-    digest = checksum(value)
-    models = [AccessToken, RefreshToken]
-    if token_type_hint == "refresh_token":  # noqa: S105 - a token type, not a password
-        models.reverse()
-    for model in models:
-        if (row := _token_query(connection.vendor, model).row(digest)) is not None:
-            break
-    else:
+    (two when the token is of the kind not hinted), prepared once per process; `first_row`
+    is the first one's answer when the caller read it already (token_lookup)."""
+    model, other = _kinds(token_type_hint)
+    row = read(token_lookup(value, token_type_hint)) if first_row is UNREAD else first_row
+    if row is None:
+        model, row = other, _token_query(connection.vendor, other).row(checksum(value))
+    if row is None:
         return INACTIVE
     scope, created, resource, app_id, client_id, api, enabled, owner_active = row[:8]
     owner = dict(zip(ACCOUNT_FIELDS, row[8 : 8 + len(ACCOUNT_FIELDS)], strict=True))

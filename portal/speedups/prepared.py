@@ -11,8 +11,10 @@ ORM would; only the compiling is skipped. On PostgreSQL the SELECTs run through
 from __future__ import annotations
 
 import contextlib
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
@@ -66,6 +68,61 @@ def planned_once_cursor():
     return _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
 
 
+class Read(NamedTuple):
+    """A SELECT ready to run: its SQL and parameters, and what makes its answer of the rows
+    fetched (Prepared.read, Shaped.read)."""
+
+    sql: str
+    params: list
+    answer: Callable[[list], Any]
+
+    def then(self, function: Callable) -> Read:
+        """The same statement, its answer passed through `function`."""
+        return self._replace(answer=lambda rows, answer=self.answer: function(answer(rows)))
+
+
+def read(statement: Read):
+    """A statement's answer (through planned_once_cursor)."""
+    with planned_once_cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        return statement.answer(cursor.fetchall())
+
+
+def read_together(*statements: Read) -> list:
+    """Each statement's answer, as read() gives it, for reads that do not depend on one
+    another. On PostgreSQL they go to the server at once and their answers come back
+    together: one round trip instead of one each (psycopg's pipeline mode: the statements
+    are queued, then one Sync; the server runs them in order, in autocommit as one implicit
+    transaction, so they see the same data). Elsewhere one after another: SQLite has no round
+    trips to save. An error in one statement raises it (as Django's exception) and the
+    others' answers are dropped."""
+    if connection.vendor != "postgresql" or len(statements) < 2:
+        return [read(statement) for statement in statements]
+    connection.ensure_connection()
+    cursors = []
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for statement in statements:
+                cursors.append(planned_once_cursor())
+                cursors[-1].execute(statement.sql, statement.params)
+        return [s.answer(c.fetchall()) for s, c in zip(statements, cursors, strict=True)]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _tuples(converters, rows) -> list[tuple]:
+    return [tuple(convert(row, converters)) for row in rows]
+
+
+def _first(converters, rows) -> tuple | None:
+    return tuple(convert(rows[0], converters)) if rows else None
+
+
+def _dicts(names, converters, rows) -> list[dict]:
+    return [dict(zip(names, convert(row, converters), strict=True)) for row in rows]
+
+
 class _LoggedCursor(CursorDebugWrapper):
     """Django's query log (tests, DEBUG) for a server-bound cursor: the statement as
     client-side binding would have sent it (Django's compose_sql), since psycopg keeps no
@@ -95,16 +152,17 @@ class Prepared(NamedTuple):
 
     def row(self, value) -> tuple | None:
         """The first row for `value`, or None."""
-        with planned_once_cursor() as cursor:
-            cursor.execute(self.sql, self._params(value))
-            row = cursor.fetchone()
-        return None if row is None else tuple(convert(row, self.converters))
+        return read(self.read(value, first=True))
 
     def rows(self, value) -> list[tuple]:
         """Every row for `value`."""
-        with planned_once_cursor() as cursor:
-            cursor.execute(self.sql, self._params(value))
-            return [tuple(convert(row, self.converters)) for row in cursor.fetchall()]
+        return read(self.read(value))
+
+    def read(self, value, *, first: bool = False) -> Read:
+        """The statement for `value`, to run with read() or read_together(): its answer is
+        rows() or, `first`, row()."""
+        answer = _first if first else _tuples
+        return Read(self.sql, self._params(value), functools.partial(answer, self.converters))
 
     def _params(self, value) -> list:
         return [*self.params[: self.at], value, *self.params[self.at + 1 :]]
@@ -256,6 +314,11 @@ class Shaped:
         return sql, tuple(params), tuple(slots), names, converters, adapted
 
     def rows(self, key, **values) -> list:
+        return read(self.read(key, **values))
+
+    def read(self, key, **values) -> Read:
+        """The statement for this shape and these values, to run with read() or
+        read_together(): its answer is rows()'s."""
         shape = (connection.vendor, key, *(len(v) for v in values.values() if isinstance(v, list | tuple)))
         compiled = self.compiled.get(shape)
         if compiled is None:
@@ -271,9 +334,5 @@ class Shaped:
                 params[at] = _adapt(value)
             else:
                 params[at] = pattern.replace(adapted[i], connection.ops.prep_for_like_query(value))
-        with planned_once_cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
-        if self.named:
-            return [dict(zip(names, convert(row, converters), strict=True)) for row in fetched]
-        return [tuple(convert(row, converters)) for row in fetched]
+        answer = functools.partial(_dicts, names) if self.named else _tuples
+        return Read(sql, params, functools.partial(answer, converters))

@@ -3,6 +3,7 @@ Administrator marked so, and only for tokens of Apps owned within that Administr
 Only an Administrator sets the flag, through every entry point."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from apps_registry import services
@@ -56,6 +57,30 @@ def test_introspection_costs_two_queries_whoever_asks(
         introspect(client, resource_server, token)  # the caller's secret's last use written
         with django_assert_num_queries(2):
             assert introspect(client, resource_server, token)["active"] is True
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
+def test_on_postgresql_introspection_is_one_round_trip(client, demo, resource_server):
+    """The caller's App and the token are read together (portal.speedups.prepared.read_together:
+    psycopg's pipeline mode), and a refused caller still learns nothing of the token."""
+    from psycopg.pq import PipelineStatus
+
+    token = cc_token(client, trusted(demo["user"]))
+    introspect(client, resource_server, token)  # the caller's secret's last use written
+    modes = []
+
+    def watch(execute, sql, params, many, context):
+        modes.append(connection.connection.pgconn.pipeline_status)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        assert introspect(client, resource_server, token)["active"] is True
+    assert modes == [PipelineStatus.ON] * 2
+
+    response = client.post(
+        "/oauth/introspect", {"token": token}, HTTP_AUTHORIZATION=basic(resource_server.client_id, "wrong")
+    )
+    assert response.status_code == 401 and response.json() == {"error": "invalid_client"}
 
 
 def test_a_resource_server_gets_nothing_about_another_trees_tokens(client, demo, resource_server):

@@ -141,3 +141,67 @@ def test_shaped_puts_every_value_of_a_list_in_its_place(demo):
     assert shaped.rows(None, ids=[apps[1].pk, -5]) == [(apps[1].pk,)]
     assert shaped.rows(None, ids=[apps[1].pk]) == [(apps[1].pk,)]
     assert len(shaped.compiled) == 2  # a shape per number of ids
+
+
+# --- read_together: independent reads in one round trip on PostgreSQL -----------------------
+
+
+def _reads(demo):
+    """A Prepared row, a Prepared row not found and a Shaped page, with their answers read
+    one at a time."""
+    from apps_registry.models import App
+    from oauth.clients import app_lookup
+    from portal.speedups.prepared import Shaped, read
+    from tests.factories import AppFactory
+
+    app = AppFactory(owner=demo["organization"], name="Together")
+    shaped = Shaped(
+        lambda key, *, owner: App.objects.filter(owner_id=owner).order_by("pk").values("pk", "name")
+    )
+    statements = [app_lookup(app.client_id), app_lookup("no such key"), shaped.read(None, owner=app.owner_id)]
+    return app, statements, [read(statement) for statement in statements]
+
+
+def test_read_together_answers_what_reading_one_at_a_time_answers(demo):
+    from portal.speedups.prepared import read_together
+
+    app, statements, one_at_a_time = _reads(demo)
+    together = read_together(*statements)
+    assert together[0].pk == one_at_a_time[0].pk == app.pk
+    assert [s.pk for s in together[0].live_secrets] == [s.pk for s in one_at_a_time[0].live_secrets]
+    assert together[1] is None and one_at_a_time[1] is None
+    assert together[2] == one_at_a_time[2] and {"pk": app.pk, "name": "Together"} in together[2]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
+def test_on_postgresql_reads_together_are_sent_in_one_pipeline(demo):
+    """Queued together and answered after one Sync: every statement runs with the connection
+    in pipeline mode, and Django's query log still counts each."""
+    from django.test.utils import CaptureQueriesContext
+    from psycopg.pq import PipelineStatus
+
+    from portal.speedups.prepared import read_together
+
+    _app, statements, _answers = _reads(demo)
+    modes = []
+
+    def watch(execute, sql, params, many, context):
+        modes.append(connection.connection.pgconn.pipeline_status)
+        return execute(sql, params, many, context)
+
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(watch):
+        read_together(*statements)
+    assert modes == [PipelineStatus.ON] * 3 and len(captured) == 3
+    assert connection.connection.pgconn.pipeline_status == PipelineStatus.OFF  # left after
+
+
+def test_a_failing_read_together_raises_djangos_error_and_the_connection_goes_on(demo):
+    from django.db import DatabaseError
+
+    from portal.speedups.prepared import Read, read, read_together
+
+    _app, statements, answers = _reads(demo)
+    failing = Read("SELECT * FROM no_such_table WHERE 1 = %s", [1], list)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        read_together(statements[0], failing, statements[2])
+    assert read(statements[2]) == answers[2]
