@@ -169,10 +169,12 @@ NOTES = {
     ("P7", None): "P7: introspection is two prepared queries (the caller's App with its secrets "
     "and its owner's standing, then the token with its App and accounts; four before issue 18, "
     "three before issue 26), and the caller is authenticated from the Basic header or the body "
-    "directly (oauth/clients.py), not through an oauthlib request. On PostgreSQL that is two round "
-    "trips, where it was four (with the health check), each statement planned once per connection "
-    "on PostgreSQL (portal.speedups.prepared.planned_once_cursor; the token's six-table join took "
-    "0.3 ms to plan, 0.08 ms to run). What is left: the secret's decryption "
+    "directly (oauth/clients.py), not through an oauthlib request. On PostgreSQL that is one round "
+    "trip, where it was four (with the health check; two until issue 26's third session: the two "
+    "statements are now sent together, portal.speedups.prepared.read_together, which saves latency "
+    "but did not move this row, whose database shares the machine's two cores), each statement "
+    "planned once per connection (portal.speedups.prepared.planned_once_cursor; the token's "
+    "six-table join took 0.3 ms to plan, 0.08 ms to run). What is left: the secret's decryption "
     "(Fernet), the token lookup's join (the token, its App, the owner with its ancestors, the "
     "user), the middleware and the JSON answer.",
 }

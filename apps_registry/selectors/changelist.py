@@ -16,7 +16,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import Account
-from portal.speedups.prepared import Shaped
+from portal.speedups.prepared import Read, Shaped, read, read_together
 
 from ..columns import COLUMNS
 from ..models import AccessToken, App, AppAuthorization, live_secret_among_q, live_token_q
@@ -130,6 +130,14 @@ _LIVE_TOKENS = Shaped(_live_tokens_query, named=False)
 _GRANTS = Shaped(_grants_query, named=False)
 
 
+def _page_live_tokens(app_ids: list[int]) -> Read:
+    return _LIVE_TOKENS.read(None, ids=list(app_ids), now=timezone.now()).then(dict)
+
+
+def _page_grants(app_ids: list[int]) -> Read:
+    return _GRANTS.read(None, ids=list(app_ids)).then(dict)
+
+
 def live_token_counts(app_ids: list[int]) -> dict[int, int]:
     """How many unexpired access tokens each of these Apps holds, leaving out a removed
     secret's (absent: none). One grouped query over the tokens' (application, expires, secret)
@@ -138,7 +146,7 @@ def live_token_counts(app_ids: list[int]) -> dict[int, int]:
     if not app_ids:
         return {}
     if len(app_ids) <= APPS_PER_PAGE:
-        return dict(_LIVE_TOKENS.rows(None, ids=list(app_ids), now=timezone.now()))
+        return read(_page_live_tokens(app_ids))
     return dict(_live_tokens_query(None, ids=app_ids, now=timezone.now()))
 
 
@@ -148,21 +156,28 @@ def authorized_account_counts(app_ids: list[int]) -> dict[int, int]:
     if not app_ids:
         return {}
     if len(app_ids) <= APPS_PER_PAGE:
-        return dict(_GRANTS.rows(None, ids=list(app_ids)))
+        return read(_page_grants(app_ids))
     return dict(_grants_query(None, ids=app_ids))
 
 
-# How each count a column may read (COUNT_COLUMNS) is counted, for a few Apps at a time.
+# How each count a column may read (COUNT_COLUMNS) is counted, for a few Apps at a time; and
+# for a page's Apps, as a statement to read with the others (read_together).
 COUNTERS = {"live_tokens": live_token_counts, "authorized_accounts": authorized_account_counts}
+PAGE_COUNTERS = {"live_tokens": _page_live_tokens, "authorized_accounts": _page_grants}
 
 
 def with_counts(rows: list[dict], known: dict[str, dict[int, int]] | None = None) -> list[dict]:
     """Changelist rows (dicts with `pk`) with COUNT_COLUMNS added, as VoipNow's list shows
     them: a grouped query per count for these rows' Apps alone (a page: at most
-    APPS_PER_PAGE), so the cost follows the page, not the account's Apps or their tokens.
-    `known` holds counts already read, by column."""
-    ids, known = [row["pk"] for row in rows], known or {}
-    counts = {column: known[column] if column in known else COUNTERS[column](ids) for column in COUNT_COLUMNS}
+    APPS_PER_PAGE), so the cost follows the page, not the account's Apps or their tokens; on
+    PostgreSQL a page's counts are read in one round trip (read_together). `known` holds
+    counts already read, by column."""
+    ids, counts = [row["pk"] for row in rows], dict(known or {})
+    unread = [column for column in COUNT_COLUMNS if column not in counts]
+    if ids and len(ids) <= APPS_PER_PAGE:
+        counts.update(zip(unread, read_together(*(PAGE_COUNTERS[c](ids) for c in unread)), strict=True))
+    else:
+        counts.update({column: COUNTERS[column](ids) for column in unread})
     for row in rows:
         for column, by_app in counts.items():
             row[column] = by_app.get(row["pk"], 0)

@@ -73,6 +73,19 @@ Each one answers exactly what Django would without it; what it buys was measured
   Costs: as the hot SELECTs': a connection holds a prepared statement per shape it ran (psycopg
   keeps at most 100, the oldest deallocated), and a worker is restarted after a migration that
   changes a column they select.
+  `read_together()` (PostgreSQL): reads that do not depend on one another sent at once and
+  answered after one Sync, in one round trip (psycopg's pipeline mode): introspection's
+  caller App and token, the App list's two counts of a page. Elsewhere one after another.
+  Buys: a round trip each, so latency, not throughput, on one machine: in-process (client +
+  server CPU per request, off / on alternated) introspection 1,475 -> 1,350 us and 1.38 ->
+  1.21 ms wall, the App list 6,325 -> 6,175 us; under make bench's load on this 2-core machine,
+  where the database shares the cores, P7 did not move (0.343 / 0.367 before, 0.344 / 0.353
+  after: the workers run while the server answers). Where PostgreSQL is across a network (the
+  deployment guide's PgBouncer host), each round trip saved is its latency.
+  Costs: the reads must not depend on one another, so introspection reads the token before it
+  knows whether its caller authenticates (nothing of it is used unless the caller does); an
+  error in one statement drops the others' answers (raised as Django's error, the connection
+  usable after: tests/portal/test_prepared.py).
 - `sessions` (SESSION_ENGINE) and `auth` (AUTHENTICATION_BACKENDS' ModelBackend): what every
   signed-in page reads first, the session row and the signed-in account, by queries compiled
   once per process (`prepared.Shaped`), the rows made by Django's Model.from_db for Django's own

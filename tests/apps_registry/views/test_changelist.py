@@ -6,6 +6,7 @@ import re
 from datetime import UTC
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from apps_registry.models import Api, App
@@ -224,6 +225,31 @@ def test_changelist_queries_do_not_grow_with_the_number_of_apps(
     assert response.status_code == 200
     assert f"{count} Apps" in text(response)
     print(f"changelist with {count} Apps {params}: {len(captured)} queries")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
+def test_on_postgresql_a_pages_two_counts_are_one_round_trip(demo, client):
+    """The live tokens and the authorized accounts of the page's Apps are read together
+    (portal.speedups.prepared.read_together: psycopg's pipeline mode); the other queries one
+    at a time, each needing what the one before read."""
+    from psycopg.pq import PipelineStatus
+
+    owner = demo["organization"]
+    make_apps(owner, 60)
+    give_tokens_and_grants(owner, demo["user"])
+    client.force_login(demo["provider"])
+    pipelined = []
+
+    def watch(execute, sql, params, many, context):
+        pipelined.append((connection.connection.pgconn.pipeline_status == PipelineStatus.ON, sql))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        response = client.get(list_url(owner))
+    assert response.status_code == 200 and "60 Apps" in text(response)
+    together = [sql for on, sql in pipelined if on]
+    assert len(together) == 2 and len(pipelined) == 7
+    assert "apps_registry_accesstoken" in together[0] and "apps_registry_appauthorization" in together[1]
 
 
 @pytest.mark.parametrize("order", ["", "-tokens", "authorized"])
