@@ -94,9 +94,10 @@ def read_together(*statements: Read) -> list:
     together: one round trip instead of one each (psycopg's pipeline mode: the statements
     are queued, then one Sync; the server runs them in order, in autocommit as one implicit
     transaction, so they see the same data). Elsewhere one after another: SQLite has no round
-    trips to save. An error in one statement raises it (as Django's exception) and the
-    others' answers are dropped."""
-    if connection.vendor != "postgresql" or len(statements) < 2:
+    trips to save, and with a libpq older than 14, which has no pipeline mode (psycopg[c]
+    built on an older system's). An error in one statement raises it (as Django's exception)
+    and the others' answers are dropped."""
+    if connection.vendor != "postgresql" or len(statements) < 2 or not _pipelines():
         return [read(statement) for statement in statements]
     connection.ensure_connection()
     cursors = []
@@ -109,6 +110,14 @@ def read_together(*statements: Read) -> list:
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+@functools.cache
+def _pipelines() -> bool:
+    """Whether the libpq psycopg runs on has pipeline mode (14 and later)."""
+    import psycopg
+
+    return psycopg.Pipeline.is_supported()
 
 
 def _tuples(converters, rows) -> list[tuple]:

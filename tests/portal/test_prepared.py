@@ -205,3 +205,30 @@ def test_a_failing_read_together_raises_djangos_error_and_the_connection_goes_on
     with pytest.raises(DatabaseError), transaction.atomic():
         read_together(statements[0], failing, statements[2])
     assert read(statements[2]) == answers[2]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pipeline mode")
+def test_without_pipeline_mode_reads_together_are_read_one_after_another(demo, monkeypatch):
+    """A libpq older than 14 (psycopg[c] on an older system) has no pipeline mode: the same
+    answers, one round trip each, never an error."""
+    import psycopg
+    from psycopg.pq import PipelineStatus
+
+    from portal.speedups import prepared
+
+    _app, statements, answers = _reads(demo)
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    prepared._pipelines.cache_clear()
+    modes = []
+
+    def watch(execute, sql, params, many, context):
+        modes.append(connection.connection.pgconn.pipeline_status)
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(watch):
+            together = prepared.read_together(*statements)
+    finally:
+        prepared._pipelines.cache_clear()
+    assert modes == [PipelineStatus.OFF] * 3
+    assert [getattr(a, "pk", a) for a in together] == [getattr(a, "pk", a) for a in answers]
