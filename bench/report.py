@@ -107,7 +107,12 @@ NOTES = {
     "headers, HTTPS and htmx sign-in checks folded into one middleware, and the page-only ones "
     "(portal.speedups.page_middleware) skipped as one block rather than one by one. B and B0 are the two "
     "fastest rows and move most with anything else the machine does: two runs on the same machine, "
-    "an hour apart, gave M = 0.638 and 0.577.",
+    "an hour apart, gave M = 0.638 and 0.577; in issue 26's third session, with the middleware "
+    "unchanged since the session before (whose runs gave 0.672 and 0.700), B0 ran at 1.67-1.79 x B "
+    "against 1.43-1.49 x, and M read 0.56-0.60 for either session's code, back to back. M and the P "
+    "rows pull against each other: every P row is a ratio to B, so a microsecond taken from the "
+    "middleware raises M and lowers each of them (on SQLite that session, P1 0.310 and P7 0.456 "
+    "against 0.30 and 0.45).",
     ("C", None): "C: the purge deletes the expired tokens of 500 ids per transaction (about 250 rows, "
     "each taken out of the token table's eight indexes), copies SQLite's log back itself between "
     "batches (a PASSIVE checkpoint, with wal_autocheckpoint off for its connection: otherwise "
