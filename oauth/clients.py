@@ -137,26 +137,31 @@ def _app_from_rows(rows: list[tuple], *, standing: bool) -> App | None:
     return app
 
 
-def first_key(request) -> str | None:
-    """The key authenticate() looks up first (None: no credentials presented), as a caller
-    that reads it with other statements needs it (app_lookup, read_together)."""
-    presented = presented_credentials(
+def request_credentials(request) -> list[tuple[str, str]]:
+    """presented_credentials() of a Django request: its Authorization header, then its body."""
+    return presented_credentials(
         request.headers.get("Authorization"), request.POST.get("client_id"), request.POST.get("client_secret")
     )
+
+
+def first_key(presented: list[tuple[str, str]]) -> str | None:
+    """The key authenticate() looks up first among `presented` (None: none presented, or none
+    that can be a key: it holds a NUL), for a caller that reads its App with other statements
+    (app_lookup, read_together)."""
     return presented[0][0] if presented and "\x00" not in presented[0][0] else None
 
 
 def authenticate(
-    request, *, standing: bool = False, known: dict | None = None
+    request, *, standing: bool = False, presented: list | None = None, known: dict | None = None
 ) -> tuple[App, AppSecret] | None:
     """The enabled App a Django request authenticates as (HTTP Basic, then the body), and the
     live secret it proved it holds, its use recorded (at most once a minute); None when no
-    pair presented matches. Each key is looked up once, whichever way it came; `known` holds
-    the Apps (or None) already read by key, with the same `standing`."""
+    pair presented matches. Each key is looked up once, whichever way it came. `presented` is
+    request_credentials(request) when the caller read it already; `known` holds the Apps (or
+    None) already read by key, with the same `standing`."""
     tried = set()
-    presented = presented_credentials(
-        request.headers.get("Authorization"), request.POST.get("client_id"), request.POST.get("client_secret")
-    )
+    if presented is None:
+        presented = request_credentials(request)
     for client_id, secret in presented:
         if client_id in tried:
             continue

@@ -14,7 +14,7 @@ from apps_registry.apis import api_kind, api_served_at
 from portal.http import sensitive
 from portal.speedups.prepared import read_together
 
-from ..clients import app_lookup, authenticate, first_key
+from ..clients import app_lookup, authenticate, first_key, request_credentials
 from ..discovery import own_resources, resource_metadata_url
 from ..issuer import configured_issuer
 from ..selectors import UNREAD, introspection, token_for_me, token_lookup
@@ -33,14 +33,14 @@ def introspect(request: HttpRequest) -> HttpResponse:
     if refused := unreadable_body(request):
         return refused
     value, hint = request.POST.get("token"), request.POST.get("token_type_hint")
-    known, first_row = {}, UNREAD
-    if value and (client_id := first_key(request)):
+    presented, known, first_row = request_credentials(request), {}, UNREAD
+    if value and (client_id := first_key(presented)):
         # The caller's App and the token, in one round trip on PostgreSQL (read_together);
         # nothing of the token is used unless the caller authenticates.
         known[client_id], first_row = read_together(
             app_lookup(client_id, standing=True), token_lookup(value, hint)
         )
-    found = authenticate(request, standing=True, known=known)
+    found = authenticate(request, standing=True, presented=presented, known=known)
     client, standing = (found[0], found[0].standing) if found else (None, None)
     if standing is None or not standing.active:
         # Unknown, wrong secret, disabled, or an App whose owner is deactivated (refused as a
