@@ -64,6 +64,8 @@ def test_a_malformed_pkce_challenge_is_refused_before_the_consent_page(client, d
         (TOKEN, {"grant_type": "refresh_token", "refresh_token": "\x00"}, 400),
         ("/oauth/revoke", {"token": "\x00"}, 200),  # RFC 7009: an unknown token is no error
         ("/oauth/introspect", {"token": "\x00"}, 200),  # {"active": false}
+        # A caller's key read with the token in one round trip (read_together): unknown, not a 500.
+        ("/oauth/introspect", {"client_id": "key\x00", "client_secret": "x", "token": "t"}, 401),
     ],
 )
 def test_a_nul_in_a_client_id_code_or_token_is_refused_not_a_500(client, app, path, data, status):
