@@ -103,19 +103,24 @@ def _app_with_secrets(vendor: str, standing: bool) -> Prepared:
     return Prepared.build(queryset)
 
 
+def may_be_key(client_id: str) -> bool:
+    """Whether a received key is worth looking up: no key holds a NUL, and PostgreSQL refuses
+    one in a query (a 500), so such a key is simply unknown."""
+    return "\x00" not in client_id
+
+
 def load_app_with_secrets(client_id: str, *, standing: bool = False) -> App | None:
     """The App with this key and its live secrets, in ONE statement: the token endpoint pays
     for rotation no query of its own; with `standing`, its owner's as `app.standing` in the
-    same statement (introspection). No key holds a NUL, and PostgreSQL refuses one in a
-    query (a 500): such a key is simply unknown."""
-    if "\x00" in client_id:
+    same statement (introspection). A key that cannot be one (may_be_key) is unknown."""
+    if not may_be_key(client_id):
         return None
     return read(app_lookup(client_id, standing=standing))
 
 
 def app_lookup(client_id: str, *, standing: bool = False) -> Read:
     """load_app_with_secrets' statement, to read with others (read_together): its answer is
-    the App or None. The key must hold no NUL."""
+    the App or None. Only for a key that may_be_key."""
     lookup = _app_with_secrets(connection.vendor, standing).read(client_id)
     return lookup.then(functools.partial(_app_from_rows, standing=standing))
 
@@ -145,10 +150,10 @@ def request_credentials(request) -> list[tuple[str, str]]:
 
 
 def first_key(presented: list[tuple[str, str]]) -> str | None:
-    """The key authenticate() looks up first among `presented` (None: none presented, or none
-    that can be a key: it holds a NUL), for a caller that reads its App with other statements
+    """The key authenticate() looks up first among `presented` (None: none presented, or one
+    that cannot be a key: may_be_key), for a caller that reads its App with other statements
     (app_lookup, read_together)."""
-    return presented[0][0] if presented and "\x00" not in presented[0][0] else None
+    return presented[0][0] if presented and may_be_key(presented[0][0]) else None
 
 
 def authenticate(
