@@ -59,6 +59,27 @@ def test_introspection_costs_two_queries_whoever_asks(
             assert introspect(client, resource_server, token)["active"] is True
 
 
+NEVER_CACHED = "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+def test_no_introspection_answer_may_be_cached_or_referred(client, demo, resource_server):
+    """An answer about a token, and a refused caller's 401, are never stored by a cache."""
+    token = cc_token(client, trusted(demo["user"]))
+    answered = client.post(
+        "/oauth/introspect",
+        {"token": token},
+        HTTP_AUTHORIZATION=basic(resource_server.client_id, resource_server.client_secret),
+    )
+    refused = client.post(
+        "/oauth/introspect", {"token": token}, HTTP_AUTHORIZATION=basic(resource_server.client_id, "wrong")
+    )
+    assert (answered.status_code, refused.status_code) == (200, 401)
+    for response in (answered, refused):
+        assert response["Cache-Control"] == NEVER_CACHED
+        assert response.has_header("Expires")
+        assert response["Referrer-Policy"] == "no-referrer"
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
 def test_on_postgresql_introspection_is_one_round_trip(client, demo, resource_server):
     """The caller's App and the token are read together (portal.speedups.prepared.read_together:
