@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "portal.speedups.page_middleware.AuthenticationMiddleware",
     # Around LoginRequiredMiddleware: an htmx request whose session ended signs in full-page.
     "portal.middleware.HtmxSignInMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "portal.speedups.page_middleware.LoginRequiredMiddleware",
     "portal.speedups.page_middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.speedups.page_middleware.HtmxMiddleware",

@@ -75,3 +75,28 @@ def test_excluded_prefixes_still_go_without_the_header(client):
     with override_settings(CONTENT_SECURITY_POLICY=policy):
         assert "Content-Security-Policy" not in client.get("/accounts/login/")
         assert client.get("/healthz")["Content-Security-Policy"] == "default-src 'self'"
+
+
+def test_a_view_that_needs_no_sign_in_never_loads_the_signed_in_user(client, demo, django_assert_num_queries):
+    """The liveness probe, with a signed-in browser's cookie: the session is never read (no
+    query, no `Vary: Cookie`), so a probe costs nothing of the sign-in."""
+    signed_in(client, demo["admin"])
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_a_view_that_needs_no_sign_in_still_sees_who_signed_in_when_it_asks(client, demo):
+    """The sign-in page (no sign-in needed) sends a signed-in account on, as before."""
+    signed_in(client, demo["admin"])
+    response = client.get("/accounts/login/")
+    assert response.status_code == 302
+    assert response.wsgi_request.user == demo["admin"]
+    assert "Cookie" in response.get("Vary", "")
+
+
+def test_a_page_that_needs_a_sign_in_still_sends_a_stranger_to_sign_in(client, demo):
+    response = client.get(f"/accounts/{demo['admin'].pk}/apps/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
