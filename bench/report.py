@@ -112,7 +112,15 @@ NOTES = {
     "against 1.43-1.49 x, and M read 0.56-0.60 for either session's code, back to back. M and the P "
     "rows pull against each other: every P row is a ratio to B, so a microsecond taken from the "
     "middleware raises M and lowers each of them (on SQLite that session, P1 0.310 and P7 0.456 "
-    "against 0.30 and 0.45).",
+    "against 0.30 and 0.45). Its fourth session took 15 us from the bare request in-process (144 -> "
+    "128-130 us: LoginRequiredMiddleware asks the view before loading the signed-in user) and the "
+    "regular expression Django runs over every SQLite query's text (portal.speedups.sqlite3); back "
+    "to back on SQLite, the session's first code and its last, twice each: M 0.544 / 0.552 -> "
+    "0.579 / 0.575, P7 0.431 / 0.430 -> 0.442 / 0.442, P1 0.290 / 0.296 -> 0.285 / 0.283 (that "
+    "day B0 ran at 1.74-1.84 x B). Measured per request under that load (the workers' CPU from "
+    "/proc): gunicorn, the socket and the connection each sync worker opens and closes per request "
+    "cost about 170 us a request in the worker, the same for every row, and the portal's own Python "
+    "about 1.6 times its in-process time (the caches the two workers and wrk share).",
     ("C", None): "C: the purge deletes the expired tokens of 500 ids per transaction (about 250 rows, "
     "each taken out of the token table's eight indexes), copies SQLite's log back itself between "
     "batches (a PASSIVE checkpoint, with wal_autocheckpoint off for its connection: otherwise "
@@ -181,7 +189,12 @@ NOTES = {
     "planned once per connection (portal.speedups.prepared.planned_once_cursor; the token's "
     "six-table join took 0.3 ms to plan, 0.08 ms to run). What is left: the secret's decryption "
     "(Fernet), the token lookup's join (the token, its App, the owner with its ancestors, the "
-    "user), the middleware and the JSON answer.",
+    "user), the middleware and the JSON answer. On SQLite, Django's conversion of each query's %s "
+    "to ? (a regular expression over 2.2-2.5 KB of SQL, 23-26 us a statement) is now done once per "
+    "query text (portal.speedups.sqlite3): 525 -> 460-480 us a request in-process. On PostgreSQL "
+    "the client's share is larger than the server's: in-process 790 us of the worker's CPU (SQLite: "
+    "470), of which the App row's read is about 150 (a bare SELECT 1 through Django: 26; psycopg's "
+    "own loaders instead of Django's time-zone-aware ones and no Django cursor: 64 for the same row).",
 }
 
 
