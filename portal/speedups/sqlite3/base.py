@@ -11,11 +11,12 @@ database is then "locked", as SQLite would say). A database in memory, or a plat
 flock, is left to SQLite alone. Writes outside a transaction (autocommit) still wait in
 SQLite's handler, as before.
 
-Its cursors also keep what Django's make of a query for SQLite (its %s placeholders as ?): a
-regular expression over the whole text on every execute, 23-26 us for the App read of the
-token endpoint and introspection (2.2-2.5 KB of SQL), a tenth of an introspection request
-(make bench, P7). Kept per query text for the last QUERY_TEXTS texts seen (functools'
-lru_cache; at most about 2 MB for queries of that size), the same conversion, done once.
+Its cursors also keep what Django makes of a query for SQLite (its %s placeholders as ?),
+which Django redoes on every execute with a regular expression over the whole text: 23-26 us
+for the App read of the token endpoint and introspection (2.2-2.5 KB of SQL), a tenth of an
+introspection request (make bench, P7). Kept per query text for the last QUERY_TEXTS texts
+seen (functools' lru_cache; at most about 2 MB for queries of that size), the same
+conversion, done once.
 """
 
 from __future__ import annotations
