@@ -30,7 +30,6 @@ def test_each_query_text_is_converted_as_djangos_cursor_converts_it(query):
     django_cursor = connection.connection.cursor(factory=DjangoCursor)
     portal_cursor = connection.connection.cursor(factory=SQLiteCursorWrapper)
     assert portal_cursor.convert_query(query) == django_cursor.convert_query(query)
-    assert portal_cursor.convert_query(query) == portal_cursor.convert_query(query)  # and again, kept
 
 
 def test_named_parameters_are_converted_as_django_does():
