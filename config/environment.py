@@ -122,6 +122,9 @@ def database(url: str) -> dict:
             }
         )
     else:
+        # Django's backend, whose timestamps psycopg's compiled loader reads rather than its
+        # Python one (portal/speedups/postgresql/base.py).
+        config["ENGINE"] = "portal.speedups.postgresql"
         # No health check ("SELECT 1") before a request's first query: it was a round trip on
         # every request, a fifth of a token request's (make bench, P1). What it bought: after
         # the server dropped a persistent connection (a restart), the request that finds it
