@@ -193,8 +193,13 @@ NOTES = {
     "to ? (a regular expression over 2.2-2.5 KB of SQL, 23-26 us a statement) is now done once per "
     "query text (portal.speedups.sqlite3): 525 -> 460-480 us a request in-process. On PostgreSQL "
     "the client's share is larger than the server's: in-process 790 us of the worker's CPU (SQLite: "
-    "470), of which the App row's read is about 150 (a bare SELECT 1 through Django: 26; psycopg's "
-    "own loaders instead of Django's time-zone-aware ones and no Django cursor: 64 for the same row).",
+    "470), of which the App row's read was about 150 (a bare SELECT 1 through Django: 26; psycopg's "
+    "own loaders instead of Django's time-zone-aware ones and no Django cursor: 64 for the same row). "
+    "Since issue 26's fifth session psycopg's compiled loader reads the timestamps "
+    "(portal.speedups.postgresql: Django's is its Python one, about 7 us a value): in-process on a "
+    "day this machine ran B at 0.6 times the day before's rate, introspection 1,080-1,230 -> "
+    "990-1,090 us, the token endpoint 1,320-1,650 -> 1,180-1,490 us, the App list 7.9-8.5 -> "
+    "7.7-8.1 ms.",
 }
 
 
