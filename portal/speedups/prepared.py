@@ -16,10 +16,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import signals
 from django.db.models.sql import InsertQuery
+
+
+def _database():
+    """The default database's own wrapper, read once by a function that uses it many times:
+    each attribute read through `django.db.connection` looks the wrapper up again in a
+    thread-local (asgiref's Local, about a microsecond each), and a token request read a few
+    dozen (make bench, P1)."""
+    return connections[DEFAULT_DB_ALIAS]
+
 
 # Values no checksum, key or id ever takes: where a prepared query's parameter goes.
 TEXT_MARK = "\x01prepared\x01"
@@ -58,14 +67,15 @@ def planned_once_cursor():
     nothing. Planning was most of what PostgreSQL spent on each hot query (the App with its
     secrets: 0.2-0.6 ms to plan, 0.05-0.15 ms to run). Wrapped as Django's own cursors are
     (its errors, its query log), so tests count these queries as any other."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
+    db = _database()
+    if db.vendor != "postgresql":
+        return db.cursor()
     import psycopg
 
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = psycopg.Cursor(connection.connection)
-    return _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        raw = psycopg.Cursor(db.connection)
+    return _LoggedCursor(raw, db) if db.queries_logged else db.make_cursor(raw)
 
 
 class Read(NamedTuple):
@@ -97,12 +107,13 @@ def read_together(*statements: Read) -> list:
     trips to save, and with a libpq older than 14, which has no pipeline mode (psycopg[c]
     built on an older system's). An error in one statement raises it (as Django's exception)
     and the others' answers are dropped."""
-    if connection.vendor != "postgresql" or len(statements) < 2 or not _pipelines():
+    db = _database()
+    if db.vendor != "postgresql" or len(statements) < 2 or not _pipelines():
         return [read(statement) for statement in statements]
-    connection.ensure_connection()
+    db.ensure_connection()
     cursors = []
     try:
-        with connection.wrap_database_errors, connection.connection.pipeline():
+        with db.wrap_database_errors, db.connection.pipeline():
             for statement in statements:
                 cursors.append(planned_once_cursor())
                 cursors[-1].execute(statement.sql, statement.params)
@@ -205,13 +216,13 @@ def _insert_statement(model: type, sample) -> tuple | None:
 ASYNCHRONOUS_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
 
 
-def _may_skip_flush() -> bool:
+def _may_skip_flush(db) -> bool:
     """PostgreSQL in autocommit, with client-side binding (Django's default: one query string
     may hold two statements), where the INSERT is a transaction of its own."""
     return (
-        connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-        and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+        db.vendor == "postgresql"
+        and not db.in_atomic_block
+        and not db.settings_dict.get("OPTIONS", {}).get("server_side_binding")
     )
 
 
@@ -229,14 +240,15 @@ def insert(obj, *, flush: bool = True) -> None:
     say) flushes it first. For rows whose loss the client recovers from (an access token: its
     next call is refused, and it asks again)."""
     model = type(obj)
+    db = _database()
     statement = None
     if (
         obj.pk is None
-        and connection.features.can_return_columns_from_insert
+        and db.features.can_return_columns_from_insert
         and not signals.pre_save.has_listeners(model)
         and not signals.post_save.has_listeners(model)
     ):
-        key = (connection.vendor, model)
+        key = (db.vendor, model)
         if key not in _inserts:
             _inserts[key] = _insert_statement(model, obj)
         statement = _inserts[key]
@@ -244,13 +256,13 @@ def insert(obj, *, flush: bool = True) -> None:
         obj.save()
         return
     sql, fields, returning = statement
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection=connection) for field in fields]
-    skip_flush = not flush and _may_skip_flush()
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection=db) for field in fields]
+    skip_flush = not flush and _may_skip_flush(db)
     # SQLite's writers queue for its one write lock at their BEGIN (portal.speedups.sqlite3);
     # a statement in autocommit would wait in SQLite's own busy handler instead, asleep for 1,
     # 2, 5, 10... ms whatever happens meanwhile. There BEGIN and COMMIT cost no round trip.
-    queued = connection.vendor == "sqlite" and not connection.in_atomic_block
-    with transaction.atomic() if queued else contextlib.nullcontext(), connection.cursor() as cursor:
+    queued = db.vendor == "sqlite" and not db.in_atomic_block
+    with transaction.atomic() if queued else contextlib.nullcontext(), db.cursor() as cursor:
         cursor.execute(ASYNCHRONOUS_COMMIT + sql if skip_flush else sql, params)
         if skip_flush:
             cursor.nextset()  # past the SET, to the INSERT's RETURNING
@@ -259,7 +271,7 @@ def insert(obj, *, flush: bool = True) -> None:
     for value, column in zip(convert(row, converters), returning, strict=True):
         setattr(obj, column.target.attname, value)
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = db.alias
 
 
 def _mark(i: int, value):
