@@ -46,9 +46,8 @@ def test_a_timestamp_reads_as_djangos_loader_reads_it(value):
 
 
 def test_a_models_timestamps_read_back_in_utc(web_app):
-    app = web_app
-    stored = App.objects.get(pk=app.pk)
-    assert stored.created == app.created
+    stored = App.objects.get(pk=web_app.pk)
+    assert stored.created == web_app.created
     assert stored.created.tzinfo is UTC
 
 
