@@ -153,6 +153,12 @@ headings and filters are written as strings rather than by template loops
 the numbered pages of every list (templatetags/pages.py, instead of {% querystring %} twice per
 link: 4.99 -> 4.30 ms), as is every signed-in page's side menu
 (accounts/templatetags/side_menu.py: 130 -> 48 us), at the cost of HTML in Python strings,
-each value escaped by hand; and PostgreSQL connections run without JIT compilation
-(config/environment.py: the App list's 2.7 s pages).
+each value escaped by hand; PostgreSQL connections run without JIT compilation
+(config/environment.py: the App list's 2.7 s pages); and Django's translation machinery is
+off (USE_I18N = False, config/settings.py: every page was English with it on, there being no
+LocaleMiddleware and nothing of the portal's translated), so a gettext, a {% url %} or a
+number written no longer looks up the active language in a thread-local first (instructions
+per request, valgrind's callgrind, SQLite: the App list 30.1-30.3 -> 28.5-28.7 million, the
+token endpoint 2.74-3.04 -> 2.58-2.91; tests/portal/test_translation_off.py compares pages with
+it on and off).
 """
