@@ -82,7 +82,9 @@ def _groups_query(key: tuple, *, owner: int, query: str = "") -> QuerySet:
     choice 0.7 ms.)"""
     today, _searched = key
     searched = {"searched": _boolean(_search_q(query))} if query else {}
-    before = {f"before{i}": Count("pk", filter=Q(created__lt=at)) for i, at in enumerate(_bounds(today))}
+    # A count of `created` (never null), not of the key: PostgreSQL's index holds no id (SQLite's
+    # rowid is in every index), and Django refuses a filtered COUNT(*).
+    before = {f"before{i}": Count("created", filter=Q(created__lt=at)) for i, at in enumerate(_bounds(today))}
     return (
         App.objects.filter(owner_id=owner)
         .order_by()
