@@ -266,7 +266,9 @@ so) of a valid token of another App in its Administrator's tree; its answer is c
 in-process ("active": true). R1-R3 are a stock django-oauth-toolkit project (Django's default
 middleware, persistent connections as the portal's) served the same way, on a database of its
 own on the same server as the P rows (a SQLite file of its own, or a second database on the
-same PostgreSQL server): R1 with DOT's default secret
+same PostgreSQL server): each database, once seeded, settled as autovacuum leaves a production
+one (bench/settle.py: VACUUM ANALYZE on PostgreSQL, whose visibility map lets a query be
+answered from an index alone; ANALYZE on SQLite). R1 with DOT's default secret
 hashing, R2 without it; R1 runs with {WORKERS} connections, one per worker, since each of its
 requests hashes a secret for a quarter of a second or more and 16 queued ones would spill into
 the next row. R4 is the portal's own Django admin changelist of P4's {APPS} Apps
@@ -280,7 +282,7 @@ Administrator's tree; P4's account keeps its {APPS} Apps) with
 {GROWN_ACCOUNTS * GROWN_APPS_PER_ACCOUNT * GROWN_TOKENS_PER_APP:,} live and as many expired
 access tokens ({GROWN_TOKENS_PER_APP} + {GROWN_TOKENS_PER_APP} per App, each minted with its
 App's live secret, no refresh tokens), written by INSERT ... SELECT over a generated series
-through the tokens' insert triggers, then ANALYZE (bench/seed.py, `grow`: how long each step
+through the tokens' insert triggers, then settled again (bench/seed.py, `grow`: how long each step
 took is under the table). The portal is then restarted (fresh workers) and B, P1, P3, P4 and P7
 measured again; an S row's ratio is to the S phase's B, and its target is to be at most
 {S_TOLERANCE * 100:.0f} % below the same row's small-data ratio (|S / small - 1| <= {S_TOLERANCE:g}, or

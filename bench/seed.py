@@ -22,6 +22,7 @@ from apps_registry.crypto import encrypt_secret, generate_credential
 from apps_registry.models import AccessToken, Api, App, AppAuthorization, AppSecret, RefreshToken
 from apps_registry.services import COMMAND_LINE, app_create
 from bench.config import GROWN_ACCOUNTS, GROWN_APPS_PER_ACCOUNT, GROWN_TOKENS_PER_APP
+from bench.settle import settle
 
 BATCH = 5000
 
@@ -150,8 +151,7 @@ def seed(*, apps: int = 1000, tokens: int = 100_000, sessions: int = 17) -> Seed
     fill_tokens(target, tokens)
     bystander = make("Bystander", Api.SYSTEMAPI)
     fill_tokens(bystander, 1000)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    settle()
     return Seeded(
         admin=admin,
         many=many,
@@ -307,18 +307,13 @@ def _add_tokens(vendor: str, expires, mark: str) -> int:
     )
 
 
-def _analyze() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
-
 def grow(admin: Account, *, scale: float = 1.0) -> Grown:
     """The S data set, added to the seeded database: accounts in the admin's tree (the P4 and
     P6 accounts keep their Apps), 100 SystemAPI Apps each with one live secret, and per App 10
     expired then 10 live access tokens (no refresh tokens: the expired ones are what
     `purge_expired` deletes). The rows come from INSERT ... SELECT over a generated series,
     through the tokens' insert triggers (migrations 0005 and 0009), one statement (and so one
-    transaction) per step; each step is timed with its commit. ANALYZE after."""
+    transaction) per step; each step is timed with its commit. settle() after (bench/settle.py)."""
     vendor = connection.vendor
     count = max(1, round(GROWN_ACCOUNTS * scale))
     if vendor == "sqlite":
@@ -341,5 +336,5 @@ def grow(admin: Account, *, scale: float = 1.0) -> Grown:
     apps = timed("Apps and their secrets", lambda: _add_apps(vendor))
     expired = timed("expired tokens", lambda: _add_tokens(vendor, now - timedelta(days=1), "e"))
     live = timed("live tokens", lambda: _add_tokens(vendor, now + timedelta(days=1), "l"))
-    timed("ANALYZE", _analyze)
+    timed("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE", settle)
     return Grown(accounts=count, apps=apps, live_tokens=live, expired_tokens=expired, seconds=steps)

@@ -39,6 +39,9 @@ def main(out: str) -> None:
         expires=timezone.now() + timedelta(days=1),
         scope="read write",
     )
+    from bench.settle import settle
+
+    settle()
     with open(out, "w") as handle:
         json.dump({"apps": apps, "bearer": bearer}, handle)
 
