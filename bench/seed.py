@@ -23,6 +23,7 @@ from apps_registry.models import AccessToken, Api, App, AppAuthorization, AppSec
 from apps_registry.services import COMMAND_LINE, app_create
 from bench.config import GROWN_ACCOUNTS, GROWN_APPS_PER_ACCOUNT, GROWN_TOKENS_PER_APP
 from bench.settle import settle
+from bench.settle import statement as settle_statement
 
 BATCH = 5000
 
@@ -336,5 +337,5 @@ def grow(admin: Account, *, scale: float = 1.0) -> Grown:
     apps = timed("Apps and their secrets", lambda: _add_apps(vendor))
     expired = timed("expired tokens", lambda: _add_tokens(vendor, now - timedelta(days=1), "e"))
     live = timed("live tokens", lambda: _add_tokens(vendor, now + timedelta(days=1), "l"))
-    timed("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE", settle)
+    timed(settle_statement(), settle)
     return Grown(accounts=count, apps=apps, live_tokens=live, expired_tokens=expired, seconds=steps)
