@@ -1,8 +1,10 @@
 """Django's translation machinery is off (USE_I18N = False, config/settings.py: the portal is in
 English only and has no LocaleMiddleware, so it translated nothing; off, each gettext,
 {% url %} and number written skips a lookup of the active language). These pages, which show
-Django's, the admin's and allauth's own words, dates, counts and form errors, read the same
-with it on: if a translated word or a language-dependent format ever appears, this fails."""
+Django's and the admin's own words, dates, counts and form errors, read the same with it on:
+if a translated word or a language-dependent format ever appears, this fails (it does with
+the other side in German). The sign-in page is not among them: it reads the same in German,
+so comparing it could not fail."""
 
 import re
 
@@ -53,13 +55,3 @@ def test_signed_in_pages_read_the_same_with_translation_on(demo, login, make_tok
             on = _read(client, method, url, data)
         assert off[0] < 500, url
         assert off == on, url
-
-
-@pytest.mark.django_db
-def test_sign_in_page_and_its_error_read_the_same_with_translation_on(client, demo):
-    url = reverse("login")
-    for method, data in (("get", None), ("post", {"login": "admin", "password": "wrong"})):
-        off = _read(client, method, url, data)
-        with override_settings(USE_I18N=True):
-            on = _read(client, method, url, data)
-        assert off == on, method
