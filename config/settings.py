@@ -145,10 +145,9 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 # Off: the portal is written in English and has no LocaleMiddleware, so with it on every
 # page was English anyway, and each gettext, {% url %} and number written looked up the active
-# language first (Django's documented switch "for performance"). Buys: the App list 5-6 % and
-# the token endpoint 4-6 % fewer instructions (portal/speedups/__init__.py). Costs: turning
-# translations on means this and LocaleMiddleware (tests/portal/test_translation_off.py fails
-# the day a page would read differently).
+# language first (Django's documented switch "for performance"; what it buys is in
+# portal/speedups/__init__.py). Turning translations on means this and LocaleMiddleware
+# (tests/portal/test_translation_off.py fails the day a page would read differently).
 USE_I18N = False
 USE_TZ = True
 
