@@ -54,9 +54,15 @@ Each one answers exactly what Django would without it; what it buys was measured
   backend's CPU per request (in-process, from /proc) P3 360 -> 93 us, P7 1,400 -> 180 us, P1
   467 -> 307 us; make bench on PostgreSQL, off / on in one config: P1 0.237 -> 0.282 B, P3
   0.404 -> 0.616 B, P7 0.188 -> 0.370 B.
+  And one generic plan per statement from its first run (plan_cache_mode
+  force_generic_plan, in the connection's options): with the default (auto) PostgreSQL kept
+  planning the App list's live-token count afresh (a custom plan for its 50 Apps: 0.1 ms of
+  planning, 0.015 ms of work). Buys: the backend's CPU per App list 0.51 -> 0.35 ms
+  (in-process, /proc); make bench on PostgreSQL, BENCH_ONLY=B,P1,P3,P4,P7, old / new
+  alternated twice: P4 0.101 / 0.099 -> 0.107 / 0.106 B (P1, P3 and P7 within noise).
   Costs: each connection holds its few prepared statements (one per hot query) for its life;
-  a generic plan after five custom ones (plan_cache_mode auto), fine for lookups by a unique
-  key; a migration that changes a selected column's type makes a running worker's uses of it
+  a plan that does not look at the values, fine for lookups by a key and counts over an
+  index; a migration that changes a selected column's type makes a running worker's uses of it
   fail (PostgreSQL's "cached plan must not change result type") until its connection is
   renewed (CONN_MAX_AGE) or it restarts: restart right after migrating (docs/deployment.md).
   Off behind PgBouncer in transaction pooling mode (prepare_threshold None there: still

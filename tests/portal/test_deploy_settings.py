@@ -236,14 +236,15 @@ def test_an_email_url_of_an_unknown_kind_stops_the_portal():
 
 def test_postgresql_connections_are_not_checked_before_each_request(monkeypatch):
     """No `SELECT 1` before a request's first query (CONN_HEALTH_CHECKS): a round trip on
-    every request (make bench, P1, P3, P7). Persistent, and without JIT compilation."""
+    every request (make bench, P1, P3, P7). Persistent, without JIT compilation, and a prepared
+    statement planned once (tests/apps_registry/views/test_changelist.py checks the plans)."""
     from config import environment
 
     monkeypatch.delenv("DATABASE_TRANSACTION_POOLING", raising=False)
     config = environment.database("postgres://portal@db.internal:5432/portal")
     assert config["CONN_HEALTH_CHECKS"] is False
     assert config["CONN_MAX_AGE"] == 60
-    assert config["OPTIONS"]["options"] == "-c jit=off"
+    assert config["OPTIONS"]["options"] == "-c jit=off -c plan_cache_mode=force_generic_plan"
 
 
 def test_transaction_pooling_sends_no_startup_options_and_prepares_nothing(monkeypatch):

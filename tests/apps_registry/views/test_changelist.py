@@ -252,6 +252,25 @@ def test_on_postgresql_a_pages_two_counts_are_one_round_trip(demo, client):
     assert "apps_registry_accesstoken" in together[0] and "apps_registry_appauthorization" in together[1]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_on_postgresql_the_pages_statements_are_planned_once_per_connection(demo, client):
+    """Each prepared statement of the page keeps one generic plan (plan_cache_mode in
+    config/environment.py). Left to choose, PostgreSQL planned the page's live-token count
+    afresh at every run: a custom plan for its Apps cost 0.1 ms, running it 0.015 ms."""
+    owner = demo["organization"]
+    make_apps(owner, 60)
+    give_tokens_and_grants(owner, demo["user"])
+    client.force_login(demo["provider"])
+    for _ in range(8):  # past PostgreSQL's five custom plans before it weighs a generic one
+        assert client.get(list_url(owner)).status_code == 200
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        plans = cursor.fetchall()
+    assert any("apps_registry_accesstoken" in statement for statement, _generic, _custom in plans)
+    assert [(statement[:60], custom) for statement, _generic, custom in plans if custom] == []
+
+
 @pytest.mark.parametrize("order", ["", "-tokens", "authorized"])
 def test_changelist_takes_the_same_queries_whatever_the_number_of_apps_and_tokens(
     order, demo, client, make_tokens
