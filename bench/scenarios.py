@@ -4,6 +4,7 @@ Scenario (bench/load.py) with its request, the server it goes to and the answer 
 from __future__ import annotations
 
 import base64
+import secrets
 from urllib.parse import urlencode
 
 from bench.config import APPS, WORKERS
@@ -25,6 +26,10 @@ def build_scenarios(seeded, stock: dict) -> list[Scenario]:
     """Every row measured on the small data, in table order."""
     token_body = urlencode({"grant_type": "client_credentials"})
     trusted = seeded.trusted
+    # What a signed-in browser sends with every page: its session and the CSRF cookie it got
+    # with the sign-in page (without it each page would make and set a new one, as only a
+    # first visit does).
+    browser = {"Cookie": f"sessionid={seeded.sessions[0]}; csrftoken={secrets.token_hex(16)}"}
     return [
         Scenario("B", "bare view (the yardstick)", "portal", "/bench/bare"),
         Scenario("B0", "bare view, no middleware (B0's own project, same gunicorn)", "bare", "/bench/bare"),
@@ -44,12 +49,12 @@ def build_scenarios(seeded, stock: dict) -> list[Scenario]:
         Scenario(
             "P4", f"SystemAPI tab, {APPS} Apps, page 1", "portal",
             f"/accounts/{seeded.many.pk}/apps/?api=systemapi",
-            headers={"Cookie": f"sessionid={seeded.sessions[0]}"},
+            headers=browser,
         ),
         Scenario(
             "R4", f"Django admin's changelist of the same {APPS} Apps, 50 a page", "portal",
             f"/admin/apps_registry/app/?owner__id__exact={seeded.many.pk}",
-            headers={"Cookie": f"sessionid={seeded.sessions[0]}"},
+            headers=browser,
         ),
         Scenario(
             "P7", "introspection by a resource server, another App's valid token", "portal",
