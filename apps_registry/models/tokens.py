@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from oauth2_provider.models import AbstractAccessToken, AbstractRefreshToken
 
+from portal.speedups.among import Among
+
 from .app_secret import AppSecret
 
 
@@ -23,7 +25,7 @@ def live_secret_among_q(app_ids) -> Q:
     once (one or two per App) rather than once per token, which is what a count over an App's
     100k tokens cannot afford (selectors.live_token_counts). Read through `all_objects`, or
     the default manager's per-token lookup runs as well."""
-    live = AppSecret.objects.live().filter(app_id__in=app_ids).values("pk")
+    live = AppSecret.objects.live().filter(Among("app_id", app_ids)).values("pk")
     return Q(secret__isnull=True) | Q(secret_id__in=live)
 
 

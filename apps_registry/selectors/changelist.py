@@ -16,6 +16,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import Account
+from portal.speedups.among import Among
 from portal.speedups.prepared import Read, Shaped, read, read_together
 
 from ..columns import COLUMNS
@@ -109,7 +110,9 @@ def _filters_q(filters: dict[str, str], *, leave_out: str = "", today: datetime 
 
 def _live_tokens_query(key, *, ids: list[int], now: datetime) -> QuerySet:
     return (
-        AccessToken.all_objects.filter(live_secret_among_q(ids), application_id__in=ids, expires__gt=now)
+        AccessToken.all_objects.filter(
+            live_secret_among_q(ids), Among("application_id", ids), expires__gt=now
+        )
         .order_by()
         .values_list("application_id")
         .annotate(n=Count("*"))
@@ -118,7 +121,7 @@ def _live_tokens_query(key, *, ids: list[int], now: datetime) -> QuerySet:
 
 def _grants_query(key, *, ids: list[int]) -> QuerySet:
     return (
-        AppAuthorization.objects.filter(app_id__in=ids)
+        AppAuthorization.objects.filter(Among("app_id", ids))
         .order_by()
         .values_list("app_id")
         .annotate(n=Count("*"))

@@ -1,0 +1,55 @@
+"""portal.speedups.among: `Among(column, ids)` keeps the rows `column__in=ids` keeps, on both
+databases, alone, inside a subquery and compiled once by Shaped; on PostgreSQL as one array
+parameter, so psycopg converts the statement's placeholders once per process."""
+
+import pytest
+from django.db import connection
+
+from apps_registry.models import AccessToken, App
+from portal.speedups.among import Among
+from portal.speedups.prepared import Shaped
+from tests.factories import AppFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def apps(demo):
+    return [AppFactory(owner=demo["organization"]) for _ in range(4)]
+
+
+@pytest.mark.parametrize("pick", [[], [0], [1, 3], [0, 1, 2, 3]])
+def test_among_keeps_what_in_keeps(apps, pick):
+    ids = [apps[i].pk for i in pick] + [-7]  # and one no App has
+    expected = set(App.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    assert set(App.objects.filter(Among("pk", ids)).values_list("pk", flat=True)) == expected
+    assert {apps[i].pk for i in pick} == expected
+    # Inside a subquery, and negated, as the App list's count of live tokens uses it.
+    inner = App.objects.filter(Among("pk", ids)).values("pk")
+    assert set(App.objects.filter(pk__in=inner).values_list("pk", flat=True)) == expected
+    assert not set(App.objects.exclude(Among("pk", ids)).values_list("pk", flat=True)) & expected
+
+
+def test_among_nothing_keeps_nothing(apps):
+    assert list(App.objects.filter(Among("pk", []))) == []
+    assert App.objects.exclude(Among("pk", [])).count() == App.objects.count()
+
+
+def test_shaped_puts_a_lists_values_in_its_array(apps, trusted_app, make_tokens):
+    make_tokens(trusted_app, 3)
+    shaped = Shaped(
+        lambda key, *, ids: AccessToken.objects.filter(Among("application_id", ids)).values_list(
+            "application_id"
+        ),
+        named=False,
+    )
+    assert shaped.rows(None, ids=[trusted_app.pk, apps[0].pk]) == [(trusted_app.pk,)] * 3
+    assert shaped.rows(None, ids=[apps[1].pk, apps[2].pk]) == []
+    assert shaped.rows(None, ids=[apps[3].pk, trusted_app.pk]) == [(trusted_app.pk,)] * 3
+    assert len(shaped.compiled) == 1  # one shape for lists of two
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's arrays")
+def test_on_postgresql_the_ids_are_one_array_parameter():
+    sql, params = App.objects.filter(Among("pk", list(range(1, 61)))).query.sql_with_params()
+    assert "= ANY(%s::bigint[])" in sql and params == (list(range(1, 61)),)
