@@ -8,19 +8,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import (
-    Count,
-    Q,
-    QuerySet,
-)
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Account
 from portal.speedups.among import Among
-from portal.speedups.prepared import Read, Shaped, read, read_together
+from portal.speedups.prepared import Shaped
 
 from ..columns import COLUMNS
-from ..models import AccessToken, App, AppAuthorization, live_secret_among_q, live_token_q
+from ..models import AccessToken, App, AppAuthorization, AppSecret, live_secret_among_q, live_token_q
 
 APPS_PER_PAGE = 50
 
@@ -30,7 +28,7 @@ SORTABLE = {column.key: column.order_by for column in COLUMNS if column.order_by
 DEFAULT_ORDER = "name"
 # what a changelist row reads (values, not model instances: make bench, P4);
 CHANGELIST_COLUMNS = tuple(dict.fromkeys(("pk", *(value for column in COLUMNS for value in column.values))))
-# ...and the counts beside them (read for the page's Apps: with_counts).
+# ...and the counts beside them (counted for the page's Apps: with_counts).
 COUNT_COLUMNS = tuple(column.count for column in COLUMNS if column.count)
 
 
@@ -108,39 +106,6 @@ def _filters_q(filters: dict[str, str], *, leave_out: str = "", today: datetime 
     return condition
 
 
-def _live_tokens_query(key, *, ids: list[int], now: datetime) -> QuerySet:
-    return (
-        AccessToken.all_objects.filter(
-            live_secret_among_q(ids), Among("application_id", ids), expires__gt=now
-        )
-        .order_by()
-        .values_list("application_id")
-        .annotate(n=Count("*"))
-    )
-
-
-def _grants_query(key, *, ids: list[int]) -> QuerySet:
-    return (
-        AppAuthorization.objects.filter(Among("app_id", ids))
-        .order_by()
-        .values_list("app_id")
-        .annotate(n=Count("*"))
-    )
-
-
-# A page's counts, compiled once per process per number of Apps (portal.speedups.prepared).
-_LIVE_TOKENS = Shaped(_live_tokens_query, named=False)
-_GRANTS = Shaped(_grants_query, named=False)
-
-
-def _page_live_tokens(app_ids: list[int]) -> Read:
-    return _LIVE_TOKENS.read(None, ids=list(app_ids), now=timezone.now()).then(dict)
-
-
-def _page_grants(app_ids: list[int]) -> Read:
-    return _GRANTS.read(None, ids=list(app_ids)).then(dict)
-
-
 def live_token_counts(app_ids: list[int]) -> dict[int, int]:
     """How many unexpired access tokens each of these Apps holds, leaving out a removed
     secret's (absent: none). One grouped query over the tokens' (application, expires, secret)
@@ -148,9 +113,10 @@ def live_token_counts(app_ids: list[int]) -> dict[int, int]:
     index alone."""
     if not app_ids:
         return {}
-    if len(app_ids) <= APPS_PER_PAGE:
-        return read(_page_live_tokens(app_ids))
-    return dict(_live_tokens_query(None, ids=app_ids, now=timezone.now()))
+    tokens = AccessToken.all_objects.filter(
+        live_secret_among_q(app_ids), Among("application_id", app_ids), expires__gt=timezone.now()
+    )
+    return dict(tokens.order_by().values_list("application_id").annotate(n=Count("*")))
 
 
 def authorized_account_counts(app_ids: list[int]) -> dict[int, int]:
@@ -158,33 +124,44 @@ def authorized_account_counts(app_ids: list[int]) -> dict[int, int]:
     query over the grants' unique (app, account) index."""
     if not app_ids:
         return {}
-    if len(app_ids) <= APPS_PER_PAGE:
-        return read(_page_grants(app_ids))
-    return dict(_grants_query(None, ids=app_ids))
+    grants = AppAuthorization.objects.filter(Among("app_id", app_ids))
+    return dict(grants.order_by().values_list("app_id").annotate(n=Count("*")))
 
 
-# How each count a column may read (COUNT_COLUMNS) is counted, for a few Apps at a time; and
-# for a page's Apps, as a statement to read with the others (read_together).
+def _live_tokens_of_row(now: datetime) -> Coalesce:
+    """live_token_counts' count for the outer query's App: its live secrets read once (an
+    index lookup), its tokens counted over the tokens' (application, expires, secret) index."""
+    live = AppSecret.objects.live().filter(app_id=OuterRef(OuterRef("pk"))).values("pk")
+    tokens = AccessToken.all_objects.filter(
+        Q(secret__isnull=True) | Q(secret_id__in=live), application_id=OuterRef("pk"), expires__gt=now
+    )
+    return _count(tokens.values("application_id"))
+
+
+def _grants_of_row(now: datetime) -> Coalesce:
+    """authorized_account_counts' count for the outer query's App."""
+    return _count(AppAuthorization.objects.filter(app_id=OuterRef("pk")).values("app_id"))
+
+
+def _count(rows: QuerySet) -> Coalesce:
+    """How many `rows` (grouped by the one column they select) there are: 0 for none."""
+    return Coalesce(Subquery(rows.order_by().annotate(n=Count("*")).values("n")), 0)
+
+
+# How each count a column may read (COUNT_COLUMNS) is counted: for every App of a tab, to
+# sort by it, grouped over their ids; for a page's rows, a subquery of each row's App, read
+# with the rows (with_counts).
 COUNTERS = {"live_tokens": live_token_counts, "authorized_accounts": authorized_account_counts}
-PAGE_COUNTERS = {"live_tokens": _page_live_tokens, "authorized_accounts": _page_grants}
+ROW_COUNTERS = {"live_tokens": _live_tokens_of_row, "authorized_accounts": _grants_of_row}
 
 
-def with_counts(rows: list[dict], known: dict[str, dict[int, int]] | None = None) -> list[dict]:
-    """Changelist rows (dicts with `pk`) with COUNT_COLUMNS added, as VoipNow's list shows
-    them: a grouped query per count for these rows' Apps alone (a page: at most
-    APPS_PER_PAGE), so the cost follows the page, not the account's Apps or their tokens; on
-    PostgreSQL a page's counts are read in one round trip (read_together). `known` holds
-    counts already read, by column."""
-    ids, counts = [row["pk"] for row in rows], dict(known or {})
-    unread = [column for column in COUNT_COLUMNS if column not in counts]
-    if ids and len(ids) <= APPS_PER_PAGE:
-        counts.update(zip(unread, read_together(*(PAGE_COUNTERS[c](ids) for c in unread)), strict=True))
-    else:
-        counts.update({column: COUNTERS[column](ids) for column in unread})
-    for row in rows:
-        for column, by_app in counts.items():
-            row[column] = by_app.get(row["pk"], 0)
-    return rows
+def with_counts(apps: QuerySet[App], now: datetime, *, known: str = "") -> QuerySet:
+    """Changelist rows of `apps`: the values CHANGELIST_COLUMNS and the counts COUNT_COLUMNS
+    (but the `known` one), as VoipNow's list shows them, counted for these rows' Apps alone in
+    the same statement (a correlated subquery per count), so the cost follows the page, not
+    the account's Apps or their tokens."""
+    counts = {column: ROW_COUNTERS[column](now) for column in COUNT_COLUMNS if column != known}
+    return apps.annotate(**counts).values(*CHANGELIST_COLUMNS, *counts)
 
 
 def changelist_apps(account: Account, *, api: str, query: str = "", filters: dict[str, str] | None = None):
@@ -226,7 +203,7 @@ def app_changelist(
     else is the default), one page of APPS_PER_PAGE with its counts (with_counts). The same
     number of queries whatever the number of Apps or tokens: the Apps are counted without their
     counts (or not at all when the caller knows their `count`: changelist_counts' `shown`), and
-    the counts are read for the page's Apps only."""
+    a page's rows are read with their counts, counted for its Apps only."""
     query = _clean_query(query)
     filters = filters or {}
     if order.removeprefix("-") not in SORTABLE:
@@ -236,7 +213,9 @@ def app_changelist(
     if field_name in COUNT_COLUMNS:
         apps = changelist_apps(account, api=api, query=query, filters=filters)
         result = _page_by_count(apps, field_name, descending=descending, number=page)
-    elif count is not None:  # known already (changelist_counts' `shown`): no COUNT query
+    else:
+        if count is None:  # changelist_counts' `shown` gives it to the App list
+            count = changelist_apps(account, api=api, query=query, filters=filters).count()
         shape = (
             order,
             tuple(sorted(filters.items())),
@@ -246,27 +225,30 @@ def app_changelist(
         searched = {"query": query} if query else {}
         rows = _Rows(
             count,
-            lambda bottom, top: _ROWS.rows((*shape, bottom, top), owner=account.pk, api=api, **searched),
+            lambda bottom, top: _ROWS.rows(
+                (*shape, bottom, top), owner=account.pk, api=api, now=timezone.now(), **searched
+            ),
         )
-        result = Paginator(rows, APPS_PER_PAGE).get_page(page)
-        result.object_list = with_counts(list(result.object_list))
-    else:
-        apps = changelist_apps(account, api=api, query=query, filters=filters)
-        rows = apps.values(*CHANGELIST_COLUMNS).order_by(f"-{field_name}" if descending else field_name, "pk")
-        result = Paginator(rows, APPS_PER_PAGE).get_page(page)
-        result.object_list = with_counts(list(result.object_list))
+        result = Paginator(rows, APPS_PER_PAGE).get_page(page)  # its rows hold their counts
     return ChangeList(page=result, query=query, order=order, filters=filters)
 
 
-def _rows_query(key: tuple, *, owner: int, api: str, query: str = "") -> QuerySet:
-    """One page of changelist rows: `key` is (order, filters, searched, today, bottom, top)."""
+def _rows_query(key: tuple, *, owner: int, api: str, now: datetime, query: str = "") -> QuerySet:
+    """One page of changelist rows with their counts (COUNT_COLUMNS, each a correlated
+    subquery), `key` being (order, filters, searched, today, bottom, top). The counts are
+    worked out for the page's Apps alone: PostgreSQL puts off a select list's subqueries
+    until it has sorted and cut; SQLite works them out for every App it sorts (0.8 ms for
+    1000 Apps sorted by date), so there the page's Apps are chosen first, in a subquery."""
     order, filters, _searched, today, bottom, top = key
     field_name = SORTABLE[order.removeprefix("-")]
-    return (
-        App.objects.filter(_search_q(query), _filters_q(dict(filters), today=today), owner_id=owner, api=api)
-        .values(*CHANGELIST_COLUMNS)
-        .order_by(f"-{field_name}" if order.startswith("-") else field_name, "pk")[bottom:top]
-    )
+    ordering = (f"-{field_name}" if order.startswith("-") else field_name, "pk")
+    apps = App.objects.filter(
+        _search_q(query), _filters_q(dict(filters), today=today), owner_id=owner, api=api
+    ).order_by(*ordering)
+    if connection.vendor != "postgresql":
+        page = apps.values("pk")[bottom:top]
+        apps, bottom, top = App.objects.filter(pk__in=page).order_by(*ordering), 0, None
+    return with_counts(apps, now)[bottom:top]
 
 
 # Compiled once per process per order, filters, search-or-not and page (prepared.Shaped).
@@ -295,11 +277,11 @@ def _page_by_count(apps: QuerySet[App], column: str, *, descending: bool, number
     sign = -1 if descending else 1
     ids.sort(key=lambda pk: (sign * counts.get(pk, 0), pk))
     result = Paginator(ids, APPS_PER_PAGE).get_page(number)
-    rows = apps.filter(pk__in=result.object_list).order_by().values(*CHANGELIST_COLUMNS)
-    rows = {row["pk"]: row for row in rows}
-    # An App removed since its id was read is left out of the page.
-    page_rows = [rows[pk] for pk in result.object_list if pk in rows]
-    result.object_list = with_counts(page_rows, known={column: counts})
+    page_apps = apps.filter(pk__in=result.object_list)
+    rows = {row["pk"]: row for row in with_counts(page_apps, timezone.now(), known=column)}
+    # An App removed since its id was read is left out of the page; the count it was sorted
+    # by is the one shown.
+    result.object_list = [{**rows[pk], column: counts.get(pk, 0)} for pk in result.object_list if pk in rows]
     return result
 
 

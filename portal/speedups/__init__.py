@@ -75,9 +75,9 @@ Each one answers exactly what Django would without it; what it buys was measured
   Costs: a setting that names it; the own client_credentials path answers only with it (or
   with none), any other generator is left to the library path.
   `prepared.Shaped` does the same for queries of several shapes and varying values (the App
-  list's facet counts, its page of rows and the page's two counts): compiled once per shape
-  (an order, the filters in force, a page, the day the date filters count from, the number of
-  Apps on the page) with stand-ins for the values, found again among the parameters (inside
+  list's facet counts and its page of rows with their counts): compiled once per shape
+  (an order, the filters in force, a page, the day the date filters count from) with
+  stand-ins for the values, found again among the parameters (inside
   a LIKE pattern too) and replaced on each call.
   Buys: the App list 7.25 -> 4.99 ms of CPU in-process (P4; the counts 1.3 ms, the rows and
   their counts 1.0 ms).
@@ -86,8 +86,8 @@ Each one answers exactly what Django would without it; what it buys was measured
   stand-in the compiled parameters show unchanged; tests/portal/test_prepared.py checks the
   answers against the ORM's.
   Its queries go through `planned_once_cursor()` as well (issue 26), so on PostgreSQL every
-  signed-in page's session, account and parents, and the App list's facet counts, rows and
-  their two counts, are planned once per connection and shape.
+  signed-in page's session, account and parents, and the App list's facet counts and rows
+  with their counts, are planned once per connection and shape.
   Buys: the App list on PostgreSQL 8.73 -> 7.51 ms per page in-process (min of 30 rounds,
   off / on alternated in one process: P4).
   Costs: as the hot SELECTs': a connection holds a prepared statement per shape it ran (psycopg
@@ -95,7 +95,7 @@ Each one answers exactly what Django would without it; what it buys was measured
   changes a column they select.
   `read_together()` (PostgreSQL): reads that do not depend on one another sent at once and
   answered after one Sync, in one round trip (psycopg's pipeline mode): introspection's
-  caller App and token, the App list's two counts of a page. Elsewhere one after another.
+  caller App and token. Elsewhere one after another.
   Buys: a round trip each, so latency, not throughput, on one machine: in-process (client +
   server CPU per request, off / on alternated) introspection 1,475 -> 1,350 us and 1.38 ->
   1.21 ms wall, the App list 6,325 -> 6,175 us; under make bench's load on this 2-core machine,
@@ -150,17 +150,16 @@ Each one answers exactly what Django would without it; what it buys was measured
   on every page.
   Costs: a dict of the names asked for per process; collectstatic (post_process) empties it,
   with DEBUG on Django answers every time (tests/portal/test_static_urls.py).
-- `among.Among` (the App list's two counts of a page): `column IN (ids)` written on PostgreSQL
-  as `column = ANY(%s::bigint[])`, the ids one array parameter; Django's IN elsewhere. psycopg
-  converts a statement's %s to $1, $2... in Python and remembers the conversion only for
-  statements of at most 50 parameters: the live-token count (a page's 50 Apps twice, and the
-  time) was converted afresh on every page, about 100 us.
-  Buys: the App list on PostgreSQL 22.94 -> 21.96 million instructions a page (callgrind, the
-  worker's process), its count's bind on the server 0.023 -> 0.013 ms (the same plan); make
-  bench on PostgreSQL, BENCH_ONLY=B,P4, old / new alternated twice: 0.101 / 0.102 -> 0.103 /
-  0.107 B.
-  Costs: a query expression of the portal's where Django's `__in` would do; Shaped finds a
-  list's stand-ins as one array too (tests/portal/test_among.py: the same rows as `__in`).
+- `among.Among` (the App list sorted by a count: the count over every App of the tab):
+  `column IN (ids)` written on PostgreSQL as `column = ANY(%s::bigint[])`, the ids one array
+  parameter; Django's IN elsewhere. psycopg converts a statement's %s to $1, $2... in Python
+  and remembers the conversion only for statements of at most 50 parameters: the live-token
+  count over a tab's 1000 Apps (their ids twice, and the time) was converted afresh on every
+  page, and PostgreSQL bound 2,001 parameters.
+  Buys: the App list sorted by live tokens on PostgreSQL (1000 Apps, in-process, twice):
+  16.8 -> 9.7-12.1 ms a page, the worker's CPU 12.8 -> 7.4-8.8 ms.
+  Costs: a query expression of the portal's where Django's `__in` would do
+  (tests/portal/test_among.py: the same rows as `__in`, alone and in a subquery).
 
 Elsewhere, because that is where they act: a plain client_credentials request is answered by
 the portal's own path (oauth/views/client_credentials.py: the App row and the token's INSERT,

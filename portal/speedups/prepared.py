@@ -297,10 +297,9 @@ class Shaped:
     order, the filters in force, a page's offset, the day that date filters count from).
     The first call of a shape builds it with stand-ins for the values and finds them again
     among the compiled parameters (a string also inside a LIKE pattern, as icontains writes
-    it; a list also as one array, as speedups.among writes it on PostgreSQL); later calls put
-    the new values there. Rows are read with the ORM's converters, as values() would: dicts,
-    or tuples (`named=False`); on PostgreSQL through planned_once_cursor, so each shape is
-    planned once per connection."""
+    it); later calls put the new values there. Rows are read with the ORM's converters, as
+    values() would: dicts, or tuples (`named=False`); on PostgreSQL through
+    planned_once_cursor, so each shape is planned once per connection."""
 
     def __init__(self, build, *, named: bool = True, size: int = 512) -> None:
         self.build, self.named, self.size = build, named, size
@@ -321,12 +320,6 @@ class Shaped:
         adapted = [_adapt(mark) for mark in flat]
         slots, found = [], set()
         for at, param in enumerate(params):
-            if isinstance(param, list):  # an array (speedups.among): a list's marks, in order
-                i = adapted.index(param[0])
-                assert adapted[i : i + len(param)] == param, (sql, params)
-                slots.append((at, i, len(param)))
-                found.update(range(i, i + len(param)))
-                continue
             for i, mark in enumerate(adapted):
                 if param == mark:
                     slots.append((at, i, None))
@@ -360,8 +353,6 @@ class Shaped:
             value = flat[i]
             if pattern is None:
                 params[at] = _adapt(value)
-            elif isinstance(pattern, int):  # an array of that many values
-                params[at] = [_adapt(value) for value in flat[i : i + pattern]]
             else:
                 params[at] = pattern.replace(adapted[i], connection.ops.prep_for_like_query(value))
         answer = functools.partial(_dicts, names) if self.named else _tuples

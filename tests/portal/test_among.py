@@ -1,13 +1,12 @@
 """portal.speedups.among: `Among(column, ids)` keeps the rows `column__in=ids` keeps, on both
-databases, alone, inside a subquery and compiled once by Shaped; on PostgreSQL as one array
-parameter, so psycopg converts the statement's placeholders once per process."""
+databases, alone and inside a subquery; on PostgreSQL as one array parameter, so psycopg
+converts the statement's placeholders once per process whatever the number of ids."""
 
 import pytest
 from django.db import connection
 
-from apps_registry.models import AccessToken, App
+from apps_registry.models import App
 from portal.speedups.among import Among
-from portal.speedups.prepared import Shaped
 from tests.factories import AppFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,20 +32,6 @@ def test_among_keeps_what_in_keeps(apps, pick):
 def test_among_nothing_keeps_nothing(apps):
     assert list(App.objects.filter(Among("pk", []))) == []
     assert App.objects.exclude(Among("pk", [])).count() == App.objects.count()
-
-
-def test_shaped_puts_a_lists_values_in_its_array(apps, trusted_app, make_tokens):
-    make_tokens(trusted_app, 3)
-    shaped = Shaped(
-        lambda key, *, ids: AccessToken.objects.filter(Among("application_id", ids)).values_list(
-            "application_id"
-        ),
-        named=False,
-    )
-    assert shaped.rows(None, ids=[trusted_app.pk, apps[0].pk]) == [(trusted_app.pk,)] * 3
-    assert shaped.rows(None, ids=[apps[1].pk, apps[2].pk]) == []
-    assert shaped.rows(None, ids=[apps[3].pk, trusted_app.pk]) == [(trusted_app.pk,)] * 3
-    assert len(shaped.compiled) == 1  # one shape for lists of two
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's arrays")

@@ -2,6 +2,7 @@
 (`HX-Request`) and without JavaScript, for every persona, on good and bad paths: the
 changelist (rows, search, sort, pages, tabs) and its queries, whatever the number of Apps."""
 
+import json
 import re
 from datetime import UTC
 
@@ -218,8 +219,8 @@ def test_changelist_queries_do_not_grow_with_the_number_of_apps(
     give_tokens_and_grants(owner, demo["user"])
     client.force_login(demo["provider"])
 
-    # session, account, the account shown, the facet counts, the page's rows, its two counts
-    with django_assert_max_num_queries(7) as captured:
+    # session, account, the account shown, the facet counts, the page's rows with their counts
+    with django_assert_max_num_queries(5) as captured:
         response = client.get(list_url(owner), params)
 
     assert response.status_code == 200
@@ -227,29 +228,52 @@ def test_changelist_queries_do_not_grow_with_the_number_of_apps(
     print(f"changelist with {count} Apps {params}: {len(captured)} queries")
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
-def test_on_postgresql_a_pages_two_counts_are_one_round_trip(demo, client):
-    """The live tokens and the authorized accounts of the page's Apps are read together
-    (portal.speedups.prepared.read_together: psycopg's pipeline mode); the other queries one
-    at a time, each needing what the one before read."""
-    from psycopg.pq import PipelineStatus
+def test_a_pages_rows_and_their_counts_are_one_statement(demo, client):
+    """The live tokens and the authorized accounts of the page's Apps are read with its rows
+    (selectors/changelist.py, _rows_query), after the session, the account signed in, the
+    account shown and the facet counts, each needing what the one before read."""
+    from django.test.utils import CaptureQueriesContext
 
     owner = demo["organization"]
     make_apps(owner, 60)
     give_tokens_and_grants(owner, demo["user"])
     client.force_login(demo["provider"])
-    pipelined = []
 
-    def watch(execute, sql, params, many, context):
-        pipelined.append((connection.connection.pgconn.pipeline_status == PipelineStatus.ON, sql))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(watch):
+    with CaptureQueriesContext(connection) as captured:
         response = client.get(list_url(owner))
     assert response.status_code == 200 and "60 Apps" in text(response)
-    together = [sql for on, sql in pipelined if on]
-    assert len(together) == 2 and len(pipelined) == 7
-    assert "apps_registry_accesstoken" in together[0] and "apps_registry_appauthorization" in together[1]
+    assert len(captured) == 5
+    rows = captured[-1]["sql"]
+    assert "apps_registry_accesstoken" in rows and "apps_registry_appauthorization" in rows
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+@pytest.mark.parametrize("order", ["name", "-created", "key"])
+def test_on_postgresql_a_page_counts_for_its_own_apps_alone(order, demo):
+    """PostgreSQL works out the counts, subqueries of the select list, after it has sorted
+    and cut the page: 50 times for a page of 50, not once per App of the tab."""
+    from django.utils import timezone
+
+    from apps_registry.selectors.changelist import _rows_query
+
+    owner = demo["organization"]
+    make_apps(owner, 60)
+    rows = _rows_query((order, (), False, None, 0, 50), owner=owner.pk, api=Api.SYSTEMAPI, now=timezone.now())
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def subplans(node):
+        if node.get("Parent Relationship") == "SubPlan":
+            yield node
+        for child in node.get("Plans", []):
+            yield from subplans(child)
+
+    loops = [node["Actual Loops"] for node in subplans(plan[0]["Plan"])]
+    assert len(loops) >= 2 and set(loops) <= {50, 0}, loops  # a count's, and its secrets' (0: none)
+    assert 50 in loops
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
