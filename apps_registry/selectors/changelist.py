@@ -139,7 +139,8 @@ def _live_tokens_of_row(now: datetime) -> Coalesce:
 
 
 def _grants_of_row(now: datetime) -> Coalesce:
-    """authorized_account_counts' count for the outer query's App."""
+    """authorized_account_counts' count for the outer query's App (`now` unused: a grant has
+    no expiry)."""
     return _count(AppAuthorization.objects.filter(app_id=OuterRef("pk")).values("app_id"))
 
 
@@ -277,7 +278,7 @@ def _page_by_count(apps: QuerySet[App], column: str, *, descending: bool, number
     sign = -1 if descending else 1
     ids.sort(key=lambda pk: (sign * counts.get(pk, 0), pk))
     result = Paginator(ids, APPS_PER_PAGE).get_page(number)
-    page_apps = apps.filter(pk__in=result.object_list)
+    page_apps = apps.filter(pk__in=result.object_list).order_by()
     rows = {row["pk"]: row for row in with_counts(page_apps, timezone.now(), known=column)}
     # An App removed since its id was read is left out of the page; the count it was sorted
     # by is the one shown.
