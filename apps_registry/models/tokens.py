@@ -21,11 +21,13 @@ def live_secret_q() -> Q:
 
 
 def live_secret_among_q(app_ids) -> Q:
-    """live_secret_q for tokens of the Apps `app_ids` only: their live secrets are looked up
-    once (one or two per App) rather than once per token, which is what a count over an App's
-    100k tokens cannot afford (selectors.live_token_counts). Read through `all_objects`, or
-    the default manager's per-token lookup runs as well."""
-    live = AppSecret.objects.live().filter(Among("app_id", app_ids)).values("pk")
+    """live_secret_q for tokens of the Apps `app_ids` only (a list of ids, or an OuterRef to
+    one App's id: a count per row of an outer query): their live secrets are looked up once
+    (one or two per App) rather than once per token, which is what a count over an App's 100k
+    tokens cannot afford (selectors.live_token_counts). Read through `all_objects`, or the
+    default manager's per-token lookup runs as well."""
+    among = Q(app_id=app_ids) if isinstance(app_ids, OuterRef) else Among("app_id", app_ids)
+    live = AppSecret.objects.live().filter(among).values("pk")
     return Q(secret__isnull=True) | Q(secret_id__in=live)
 
 

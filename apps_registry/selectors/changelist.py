@@ -18,7 +18,7 @@ from portal.speedups.among import Among
 from portal.speedups.prepared import Shaped
 
 from ..columns import COLUMNS
-from ..models import AccessToken, App, AppAuthorization, AppSecret, live_secret_among_q, live_token_q
+from ..models import AccessToken, App, AppAuthorization, live_secret_among_q, live_token_q
 
 APPS_PER_PAGE = 50
 
@@ -131,9 +131,8 @@ def authorized_account_counts(app_ids: list[int]) -> dict[int, int]:
 def _live_tokens_of_row(now: datetime) -> Coalesce:
     """live_token_counts' count for the outer query's App: its live secrets read once (an
     index lookup), its tokens counted over the tokens' (application, expires, secret) index."""
-    live = AppSecret.objects.live().filter(app_id=OuterRef(OuterRef("pk"))).values("pk")
     tokens = AccessToken.all_objects.filter(
-        Q(secret__isnull=True) | Q(secret_id__in=live), application_id=OuterRef("pk"), expires__gt=now
+        live_secret_among_q(OuterRef(OuterRef("pk"))), application_id=OuterRef("pk"), expires__gt=now
     )
     return _count(tokens.values("application_id"))
 
