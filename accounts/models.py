@@ -9,10 +9,10 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from portal.audit import AuditSource
+from portal.speedups.urls import reverse
 
 # The kinds are plain declarations (accounts.kinds), importable from here as before.
 from .kinds import ALLOWED_PARENT_KINDS, Kind, child_kinds

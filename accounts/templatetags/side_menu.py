@@ -5,8 +5,9 @@ make bench's P4)."""
 from html import escape
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+
+from portal.speedups.urls import reverse
 
 register = template.Library()
 

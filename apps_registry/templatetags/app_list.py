@@ -9,9 +9,10 @@ each row is then one str.format of its cells, every text in them escaped by html
 from html import escape
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+from portal.speedups.urls import reverse
 
 from ..columns import COLUMNS, Rows
 
