@@ -11,7 +11,6 @@ from portal.speedups.urls import reverse
 
 register = template.Library()
 
-ITEM_HTML = '<li class="nav-item"><a class="nav-link{active}" href="{url}">{label}</a></li>'
 ACTIVE = ' active" aria-current="page'
 # At phone width the header has no room for the Django admin's link: a staff account finds it here.
 ADMIN_HTML = '<li class="nav-item d-sm-none"><a class="nav-link" href="{url}">Django admin</a></li>'
@@ -31,7 +30,8 @@ ADMINISTRATOR_APPS_HTML = """<li class="nav-item">
 
 
 def _item(url: str, label: str, active: bool) -> str:
-    return ITEM_HTML.format(active=ACTIVE if active else "", url=escape(url), label=label)
+    current = ACTIVE if active else ""
+    return f'<li class="nav-item"><a class="nav-link{current}" href="{escape(url)}">{label}</a></li>'
 
 
 @register.simple_tag(takes_context=True)

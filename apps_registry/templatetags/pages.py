@@ -11,18 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
-LINK_HTML = '<li class="page-item"><a class="page-link" id="page-{key}" href="{url}"{hx}>{label}</a></li>'
-HX_HTML = ' hx-get="{}"'
-NUMBER_HTML = '<span class="visually-hidden">Page </span>{}'
-CURRENT_HTML = (
-    '<li class="page-item active" aria-current="page"><span class="page-link">'
-    '<span class="visually-hidden">Page </span>{}</span></li>'
-)
 ELLIPSIS_HTML = '<li class="page-item disabled"><span class="page-link">…</span></li>'
-PAGER_HTML = (
-    '<nav aria-label="Pages"{css}><ul class="pagination pagination-sm flex-wrap">\n  {items}\n</ul>\n'
-    '<p class="small text-body-secondary mb-0">Page {number} of {pages}</p></nav>'
-)
 
 
 @register.simple_tag(takes_context=True)
@@ -36,7 +25,8 @@ def pager(context, page, page_range, css: str = "", htmx: bool = False) -> SafeS
 
     def link(key, number: int, label: str) -> str:
         url = escape(page_url(number))
-        return LINK_HTML.format(key=key, url=url, hx=HX_HTML.format(url) if htmx else "", label=label)
+        hx = f' hx-get="{url}"' if htmx else ""
+        return f'<li class="page-item"><a class="page-link" id="page-{key}" href="{url}"{hx}>{label}</a></li>'
 
     pages = page.paginator.num_pages
     items = []
@@ -48,15 +38,22 @@ def pager(context, page, page_range, css: str = "", htmx: bool = False) -> SafeS
         if number == page.paginator.ELLIPSIS:
             items.append(ELLIPSIS_HTML)
         elif number == page.number:
-            items.append(CURRENT_HTML.format(number))
+            items.append(
+                '<li class="page-item active" aria-current="page"><span class="page-link">'
+                f'<span class="visually-hidden">Page </span>{number}</span></li>'
+            )
         else:
-            items.append(link(number, number, NUMBER_HTML.format(number)))
+            items.append(link(number, number, f'<span class="visually-hidden">Page </span>{number}'))
     if page.has_next():
         items.append(link("next", page.next_page_number(), "Next"))
     if page.number != pages:
         items.append(link("last", pages, "Last"))
     css = f' class="{escape(css)}"' if css else ""
-    html = PAGER_HTML.format(css=css, items="\n  ".join(items), number=page.number, pages=pages)
+    html = (
+        f'<nav aria-label="Pages"{css}><ul class="pagination pagination-sm flex-wrap">\n  '
+        + "\n  ".join(items)
+        + f'\n</ul>\n<p class="small text-body-secondary mb-0">Page {page.number} of {pages}</p></nav>'
+    )
     return mark_safe(html)  # noqa: S308 - the URLs are escaped, the rest are numbers and constants
 
 
