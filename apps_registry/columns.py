@@ -92,10 +92,9 @@ TRUSTED_BADGE = STATE_BADGE_HTML.format(
 
 KEY_UNDER_NAME = f"d-{KEY_SHOWS_FROM}-none"
 
+
 # The name cell and the <time> are f-strings, not str.format templates: a format with named
 # fields took 2-3 us a row, an f-string 0.5 (the App list's rows, make bench's P4).
-
-
 def _name(app: dict, rows: Rows) -> str:
     description = app["description"]
     if description:

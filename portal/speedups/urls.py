@@ -28,7 +28,8 @@ from django.utils.translation import get_language
 # Enough for every page's fixed URLs and the accounts' own pages one worker sees in a while.
 REMEMBERED = 4096
 # A template's quoted literal is a SafeString: the same text as the str.
-_PLAIN = (int, str, SafeString)
+_NAMES = (str, SafeString)
+_PLAIN = (int, *_NAMES)
 
 
 @functools.lru_cache(maxsize=REMEMBERED)
@@ -45,7 +46,7 @@ def reverse(viewname, urlconf=None, args=None, kwargs=None, current_app=None, **
     are ints and strs; the same URL, or the same NoReverseMatch, as Django's."""
     args = tuple(args or ())
     kwargs = tuple(sorted((kwargs or {}).items()))
-    if url_parts or type(viewname) not in _PLAIN[1:] or not _plain(args) or not _plain(v for _, v in kwargs):
+    if url_parts or type(viewname) not in _NAMES or not _plain(args) or not _plain(v for _, v in kwargs):
         return django_reverse(viewname, urlconf, args, dict(kwargs), current_app, **url_parts)
     resolver = get_resolver(urlconf if urlconf is not None else get_urlconf())
     return _remembered(resolver, get_script_prefix(), get_language(), viewname, args, kwargs, current_app)
