@@ -2,7 +2,7 @@
 one): its heading, what it sorts by, which App values or count it reads, the cell it renders,
 and from which width on it shows. Everything else is derived from COLUMNS: the headings
 (views/changelist.py), the `o` parameter's choices and the query's values and counts
-(selectors/changelist.py), the rows (templatetags/app_list.py, one string for speed), and the
+(selectors/changelist.py), the rows (templatetags/app_list.py, strings for speed), and the
 hiding at narrower widths, which is Bootstrap's display utilities on the heading and the cells
 (`shows_from`), so portal.css holds no list of columns.
 
