@@ -207,8 +207,8 @@ def build_table(results: Results) -> tuple[str, list[str], set[str]]:
             end, at_end = series[-1]
             # Halfway: the reading nearest half of the requests answered.
             half, at_half = min(series, key=lambda reading: abs(reading[0] - end / 2))
-            # A leak grows the anonymous memory; the file-backed part is the database file's
-            # pages mapped by SQLite (mmap_size), which come and go with the page cache.
+            # A leak grows the anonymous memory; the file-backed part is the program's own
+            # mapped files (SQLite's reads are not memory-mapped: config/environment.py).
             growth = at_end["RssAnon"] - at_half["RssAnon"]
             memory = (
                 f"{at_half['VmRSS']:.1f} MB at {half:,}, {at_end['VmRSS']:.1f} MB at {end:,}; "
