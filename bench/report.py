@@ -141,14 +141,18 @@ NOTES = {
     "answers everything else (the tests run every client_credentials case through both paths). "
     "On PostgreSQL that is two round trips, where it was four (the connection's health check, the "
     "App row, the INSERT, the COMMIT), and the INSERT commits without waiting for its WAL flush "
-    "(SET LOCAL synchronous_commit TO OFF in the same query string: portal.speedups.prepared.insert; "
+    "(synchronous_commit off for its own transaction, set by the statement itself: "
+    "portal.speedups.prepared.insert; "
     "the flush had cost 1.8-2.4 ms a commit here, more than the rest of the request; what it costs: "
     "a crash of PostgreSQL itself can lose the tokens of its last 600 ms, whose clients are refused "
     "at their next call and ask again). What is left: the INSERT runs three triggers (migrations "
     "0005 and 0009) that share-lock the App, secret and account rows, so concurrent requests of one "
     "App meet on the same rows; the secret's decryption (Fernet) and the token's generation; the "
     "middleware. On PostgreSQL the SELECT is prepared on the server (portal.speedups.prepared."
-    "planned_once_cursor): planning it had cost 2-4 times running it.",
+    "planned_once_cursor): planning it had cost 2-4 times running it; the INSERT too since issue "
+    "26's ninth session (it had been sent as text with its values, parsed and planned each time): "
+    "in-process 713-721 -> 630-647 us a request, 522-531 -> 480-492 of them the worker's CPU; make "
+    "bench, BENCH_ONLY=B,P1,P7, old / new alternated twice: P1 0.307 / 0.304 -> 0.326 / 0.321 B.",
     (
         "P3",
         "postgresql",

@@ -38,9 +38,13 @@ Each one answers exactly what Django would without it; what it buys was measured
   Costs: none that shows: the same wrapper the proxy gives, for the default database only (as
   before).
   `insert(obj, flush=False)` (the client_credentials token only): on PostgreSQL in autocommit
-  the INSERT commits without waiting for its WAL flush (SET LOCAL synchronous_commit TO OFF,
-  in the same query string: still one round trip and one transaction).
+  the INSERT commits without waiting for its WAL flush (synchronous_commit off for its own
+  transaction, by set_config in a subquery its values are read from: still one statement and
+  one transaction, bound and prepared on the server as the hot SELECTs below are).
   Buys: a commit 1.8-2.4 ms -> 60-93 us on this machine (row P1 on PostgreSQL).
+  Prepared too (issue 26's ninth session; it had been sent as text with its values, parsed
+  and planned on every request): P1 in-process 713-721 -> 630-647 us; make bench on
+  PostgreSQL, old / new alternated twice: P1 0.307 / 0.304 -> 0.326 / 0.321 B.
   Costs: a crash of PostgreSQL itself (not of the portal) can lose the tokens of its last
   ~600 ms; their clients are refused at the next call and ask again. Every later synchronous
   commit (a revocation, a disable) flushes them first, so none of those is ever lost while

@@ -208,22 +208,30 @@ def _insert_statement(model: type, sample) -> tuple | None:
     if len(params) != len(fields) or sql.count("%s") != len(fields):
         return None
     returning = [field.get_col(meta.db_table) for field in meta.db_returning_fields]
-    return sql, fields, (returning, column_converters(returning))
+    asynchronous = _asynchronous(sql) if connection.vendor == "postgresql" else None
+    return sql, asynchronous, fields, (returning, column_converters(returning))
 
 
-# Sent before an INSERT that may commit without waiting for its WAL flush (insert(...,
-# flush=False)): in autocommit, the two statements of one query string are one transaction.
-ASYNCHRONOUS_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
+# What an INSERT that may commit without waiting for its WAL flush (insert(..., flush=False))
+# reads its values from: one row, made by turning synchronous_commit off for the statement's
+# own transaction (set_config's is_local), in autocommit the INSERT's. One statement, so it
+# is bound and prepared on the server as the hot SELECTs are (planned_once_cursor).
+ASYNCHRONOUS_COMMIT = "SELECT set_config('synchronous_commit', 'off', true)"
+
+
+def _asynchronous(sql: str) -> str:
+    """`INSERT INTO t (...) VALUES (%s, ...) RETURNING ...` as `INSERT INTO t (...) SELECT %s,
+    ... FROM (ASYNCHRONOUS_COMMIT) RETURNING ...` (PostgreSQL types the values by their
+    columns, as it does VALUES')."""
+    head, values = sql.split(" VALUES (", 1)
+    values, returning = values.rsplit(") RETURNING ", 1)
+    # The ORM's own compiled SQL, rearranged: no value is put in the text.
+    return f"{head} SELECT {values} FROM ({ASYNCHRONOUS_COMMIT}) AS asynchronous_commit RETURNING {returning}"  # noqa: S608
 
 
 def _may_skip_flush(db) -> bool:
-    """PostgreSQL in autocommit, with client-side binding (Django's default: one query string
-    may hold two statements), where the INSERT is a transaction of its own."""
-    return (
-        db.vendor == "postgresql"
-        and not db.in_atomic_block
-        and not db.settings_dict.get("OPTIONS", {}).get("server_side_binding")
-    )
+    """PostgreSQL in autocommit, where the INSERT is a transaction of its own."""
+    return db.vendor == "postgresql" and not db.in_atomic_block
 
 
 def insert(obj, *, flush: bool = True) -> None:
@@ -234,7 +242,8 @@ def insert(obj, *, flush: bool = True) -> None:
     ORM's way.
 
     `flush=False`: on PostgreSQL in autocommit, the INSERT commits without waiting for its
-    WAL to reach the disk (SET LOCAL synchronous_commit TO OFF, for this one transaction).
+    WAL to reach the disk (synchronous_commit off for this one transaction: ASYNCHRONOUS_COMMIT),
+    bound and prepared on the server (planned_once_cursor).
     The row is visible at once, as any other; only a crash of PostgreSQL itself within about
     600 ms (3 x wal_writer_delay) can lose it, and any later synchronous commit (a revocation,
     say) flushes it first. For rows whose loss the client recovers from (an access token: its
@@ -255,18 +264,20 @@ def insert(obj, *, flush: bool = True) -> None:
     if statement is None:
         obj.save()
         return
-    sql, fields, returning = statement
+    sql, asynchronous, fields, returning = statement
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection=db) for field in fields]
-    skip_flush = not flush and _may_skip_flush(db)
-    # SQLite's writers queue for its one write lock at their BEGIN (portal.speedups.sqlite3);
-    # a statement in autocommit would wait in SQLite's own busy handler instead, asleep for 1,
-    # 2, 5, 10... ms whatever happens meanwhile. There BEGIN and COMMIT cost no round trip.
-    queued = db.vendor == "sqlite" and not db.in_atomic_block
-    with transaction.atomic() if queued else contextlib.nullcontext(), db.cursor() as cursor:
-        cursor.execute(ASYNCHRONOUS_COMMIT + sql if skip_flush else sql, params)
-        if skip_flush:
-            cursor.nextset()  # past the SET, to the INSERT's RETURNING
-        row = cursor.fetchone()
+    if not flush and _may_skip_flush(db):
+        with planned_once_cursor() as cursor:
+            cursor.execute(asynchronous, params)
+            row = cursor.fetchone()
+    else:
+        # SQLite's writers queue for its one write lock at their BEGIN (portal.speedups.sqlite3);
+        # a statement in autocommit would wait in SQLite's own busy handler instead, asleep for
+        # 1, 2, 5, 10... ms whatever happens meanwhile. There BEGIN and COMMIT cost no round trip.
+        queued = db.vendor == "sqlite" and not db.in_atomic_block
+        with transaction.atomic() if queued else contextlib.nullcontext(), db.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
     returning, converters = returning
     for value, column in zip(convert(row, converters), returning, strict=True):
         setattr(obj, column.target.attname, value)

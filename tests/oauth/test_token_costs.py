@@ -215,8 +215,11 @@ def test_on_postgresql_the_token_commits_without_waiting_for_its_flush(client, t
         response = client_credentials(client, trusted_app)
     assert response.status_code == 200
     [insert] = [query["sql"] for query in captured if "INSERT" in query["sql"]]
-    assert insert.startswith("SET LOCAL synchronous_commit TO OFF; INSERT")
+    assert "FROM (SELECT set_config('synchronous_commit', 'off', true))" in insert
     assert AccessToken.objects.filter(pk__isnull=False).count() == 1
+    with connection.cursor() as cursor:  # for that transaction only
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
 
     own = importlib.import_module("oauth.views.client_credentials")
     authenticate = own.authenticate
