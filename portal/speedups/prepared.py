@@ -226,7 +226,8 @@ def _asynchronous(sql: str) -> str:
     head, values = sql.split(" VALUES (", 1)
     values, returning = values.rsplit(") RETURNING ", 1)
     # The ORM's own compiled SQL, rearranged: no value is put in the text.
-    return f"{head} SELECT {values} FROM ({ASYNCHRONOUS_COMMIT}) AS asynchronous_commit RETURNING {returning}"  # noqa: S608
+    source = f"({ASYNCHRONOUS_COMMIT}) AS asynchronous_commit"
+    return f"{head} SELECT {values} FROM {source} RETURNING {returning}"  # noqa: S608
 
 
 def _may_skip_flush(db) -> bool:
