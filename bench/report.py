@@ -313,8 +313,9 @@ RSS is a separate gunicorn with one sync worker: {RSS_REQUESTS:,} requests of B,
 over {RSS_CONNECTIONS} connections, each answer matched to its shape by its status and body,
 the worker's VmRSS read after about every tenth; VmRSS must stay within {RSS_LIMIT_MB} MB, and "no
 growth" is read as at most {RSS_GROWTH_MB} MB more anonymous memory at the end than halfway (MB:
-10^6 bytes): a leak grows the anonymous part, which also holds the worker's SQLite page cache (at
-most 8 MiB a connection, the portal's PRAGMA cache_size). RSS runs after C, on the S data.
+10^6 bytes): a leak grows the anonymous part, which also holds the worker's SQLite page cache
+(bounded by the portal's PRAGMA cache_size, config/environment.py). RSS runs after C, on the S
+data.
 
 Reproduce: `make bench` (SQLite) or `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
 make bench` (PostgreSQL; the benchmark creates and drops its own database `{PG_BENCH_DB}`,
