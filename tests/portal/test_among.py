@@ -29,6 +29,15 @@ def test_among_keeps_what_in_keeps(apps, pick):
     assert not set(App.objects.exclude(Among("pk", ids)).values_list("pk", flat=True)) & expected
 
 
+def test_among_a_subquery_keeps_what_in_keeps(apps):
+    """Among the ids a one-column queryset selects, a page of them as the App list asks."""
+    page = App.objects.filter(owner=apps[0].owner).order_by("-pk").values("pk")[1:3]
+    assert list(App.objects.filter(Among("pk", page)).order_by("-pk")) == [apps[2], apps[1]]
+    assert list(App.objects.filter(Among("pk", page.none()))) == []
+    if connection.vendor == "postgresql":  # looked up by the key's index, not joined
+        assert '"id" = ANY(ARRAY(SELECT' in str(App.objects.filter(Among("pk", page)).query)
+
+
 def test_among_nothing_keeps_nothing(apps):
     assert list(App.objects.filter(Among("pk", []))) == []
     assert App.objects.exclude(Among("pk", [])).count() == App.objects.count()

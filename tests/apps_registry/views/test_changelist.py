@@ -276,6 +276,46 @@ def test_on_postgresql_a_page_counts_for_its_own_apps_alone(order, demo):
     assert 50 in loops
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's generic plans")
+@pytest.mark.django_db(transaction=True)  # VACUUM: the visibility map autovacuum keeps
+def test_on_postgresql_a_page_of_a_big_account_reads_its_own_apps_alone(demo):
+    """The rows statement is prepared, so PostgreSQL plans it once for every account, from the
+    average one (config/environment.py). Among many accounts of a few Apps, that plan sorted
+    all of the big account's Apps to show 50 (make bench, S-P4); sorted by name, the page's
+    Apps come in order from app_owner_api_name_id: 50 read, however many the account has."""
+    from django.utils import timezone
+
+    from apps_registry.selectors.changelist import _rows_query
+    from tests.factories import OrganizationFactory
+
+    big = demo["organization"]
+    make_apps(big, 400)
+    for organization in OrganizationFactory.create_batch(200, parent=demo["provider"]):
+        make_apps(organization, 2)
+    rows = _rows_query(("name", (), False, None, 0, 50), owner=big.pk, api=Api.SYSTEMAPI, now=timezone.now())
+    sql, params = rows.query.sql_with_params()
+    placeholders = iter(range(1, len(params) + 1))
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE apps_registry_app")
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        cursor.execute("PREPARE page AS " + re.sub("%s", lambda _: f"${next(placeholders)}", sql))
+        values = ", ".join(["%s"] * len(params))
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE page({values})", params)
+        plan = cursor.fetchone()[0]
+        cursor.execute("DEALLOCATE page; RESET plan_cache_mode")
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def scans(node):
+        if node.get("Relation Name") == "apps_registry_app":
+            yield node["Node Type"], node.get("Index Name"), node["Actual Rows"]
+        for child in node.get("Plans", []):
+            yield from scans(child)
+
+    read = list(scans(plan[0]["Plan"]))
+    assert max(rows for _type, _index, rows in read) == 50, read
+    assert any(index == "app_owner_api_name_id" for _type, index, _rows in read), read
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
 def test_on_postgresql_the_pages_statements_are_planned_once_per_connection(demo, client):
     """Each prepared statement of the page keeps one generic plan (plan_cache_mode in
