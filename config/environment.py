@@ -152,7 +152,8 @@ def database(url: str) -> dict:
         # PostgreSQL planned the App list's live-token count afresh at every run (a custom plan
         # for its 50 Apps: 0.1 ms, the statement itself 0.015 ms). Only the prepared statements
         # below are concerned: lookups by key, and counts over an index whose best plan does not
-        # depend on the values. A URL that sets `options` itself keeps its own.
+        # depend on the values (portal/speedups/__init__.py says what that asks of a new one).
+        # A URL that sets `options` itself keeps its own.
         config.setdefault("OPTIONS", {}).setdefault(
             "options", "-c jit=off -c plan_cache_mode=force_generic_plan"
         )
