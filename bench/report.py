@@ -314,8 +314,9 @@ over {RSS_CONNECTIONS} connections, each answer matched to its shape by its stat
 the worker's VmRSS read after about every tenth; VmRSS must stay within {RSS_LIMIT_MB} MB, and "no
 growth" is read as at most {RSS_GROWTH_MB} MB more anonymous memory at the end than halfway (MB:
 10^6 bytes): a leak grows the anonymous part, which also holds the worker's SQLite page cache
-(bounded by the portal's PRAGMA cache_size, config/environment.py). RSS runs after C, on the S
-data.
+(bounded by the portal's PRAGMA cache_size, config/environment.py) and the requests' garbage
+that only Python's cycle collector frees (kept short-lived: config/wsgi.py). RSS runs after C,
+on the S data.
 
 Reproduce: `make bench` (SQLite) or `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
 make bench` (PostgreSQL; the benchmark creates and drops its own database `{PG_BENCH_DB}`,
