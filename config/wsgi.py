@@ -15,6 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
 
-get_resolver().url_patterns  # noqa: B018 - the URLconf and the views, loaded now rather than at the first request
+# The URLconf and the views it imports, loaded now rather than at the first request.
+get_resolver().url_patterns  # noqa: B018
 gc.collect()
 gc.freeze()
