@@ -247,6 +247,15 @@ def test_a_pages_rows_and_their_counts_are_one_statement(demo, client):
     assert "apps_registry_accesstoken" in rows and "apps_registry_appauthorization" in rows
 
 
+def _plan_nodes(plan):
+    """Every node of PostgreSQL's EXPLAIN (FORMAT JSON) answer (parsed or not), top down."""
+    nodes = [(json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        yield node
+        nodes.extend(node.get("Plans", []))
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
 @pytest.mark.parametrize("order", ["name", "-created", "key"])
 def test_on_postgresql_a_page_counts_for_its_own_apps_alone(order, demo):
@@ -263,15 +272,9 @@ def test_on_postgresql_a_page_counts_for_its_own_apps_alone(order, demo):
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
-        plan = json.loads(plan) if isinstance(plan, str) else plan
 
-    def subplans(node):
-        if node.get("Parent Relationship") == "SubPlan":
-            yield node
-        for child in node.get("Plans", []):
-            yield from subplans(child)
-
-    loops = [node["Actual Loops"] for node in subplans(plan[0]["Plan"])]
+    subplans = [node for node in _plan_nodes(plan) if node.get("Parent Relationship") == "SubPlan"]
+    loops = [node["Actual Loops"] for node in subplans]
     assert len(loops) >= 2 and set(loops) <= {50, 0}, loops  # a count's, and its secrets' (0: none)
     assert 50 in loops
 
@@ -303,15 +306,12 @@ def test_on_postgresql_a_page_of_a_big_account_reads_its_own_apps_alone(demo):
         cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE page({values})", params)
         plan = cursor.fetchone()[0]
         cursor.execute("DEALLOCATE page; RESET plan_cache_mode")
-    plan = json.loads(plan) if isinstance(plan, str) else plan
 
-    def scans(node):
-        if node.get("Relation Name") == "apps_registry_app":
-            yield node["Node Type"], node.get("Index Name"), node["Actual Rows"]
-        for child in node.get("Plans", []):
-            yield from scans(child)
-
-    read = list(scans(plan[0]["Plan"]))
+    read = [
+        (node["Node Type"], node.get("Index Name"), node["Actual Rows"])
+        for node in _plan_nodes(plan)
+        if node.get("Relation Name") == "apps_registry_app"
+    ]
     assert max(rows for _type, _index, rows in read) == 50, read
     assert any(index == "app_owner_api_name_id" for _type, index, _rows in read), read
 
