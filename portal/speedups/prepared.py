@@ -58,24 +58,54 @@ def convert(row, converters) -> list:
     return values
 
 
-def planned_once_cursor():
-    """A cursor whose statements PostgreSQL plans once per connection: on PostgreSQL, one with
-    server-side binding, which psycopg prepares on the server from a statement's
-    `prepare_threshold`-th use (5 by default) on the same connection; Django's own cursor
-    elsewhere, and where preparing is off (prepare_threshold None: PgBouncer in transaction
-    pooling mode, config/environment.py), where it still binds server-side but prepares
-    nothing. Planning was most of what PostgreSQL spent on each hot query (the App with its
-    secrets: 0.2-0.6 ms to plan, 0.05-0.15 ms to run). Wrapped as Django's own cursors are
-    (its errors, its query log), so tests count these queries as any other."""
-    db = _database()
-    if db.vendor != "postgresql":
-        return db.cursor()
+# At most this many statements' cursors kept per connection (the hot paths run about ten; the
+# App list a few per shape): past it they are all dropped and made again as they are used.
+KEPT_CURSORS = 64
+
+
+def planned_once_cursor(db, sql: str, taken=()):
+    """The psycopg cursor `sql` runs through on PostgreSQL, one per statement and connection,
+    kept from one use to the next. Server-side binding, so psycopg prepares each statement on
+    the server from its `prepare_threshold`-th use on the connection (the first: OPTIONS, in
+    config/environment.py), and PostgreSQL plans it once per connection, not on every request
+    (planning was most of what it spent on each hot query: the App with its secrets 0.2-0.6
+    ms to plan, 0.05-0.15 ms to run); where preparing is off (prepare_threshold None: PgBouncer
+    in transaction pooling mode) it still binds on the server and prepares nothing. Kept, the
+    cursor is not made again for each statement, and psycopg reuses what it worked out for
+    the statement's last run (its Transformer: the parameters' dumpers and each column's
+    loader). A cursor in `taken` (another statement of the same pipeline) is not reused.
+    Run with execute() and fetch(), never closed: a kept cursor holds its last answer's rows
+    until its next run, and its connection's cursors are dropped once the connection is
+    replaced (or past KEPT_CURSORS)."""
     import psycopg
 
-    db.ensure_connection()
-    with db.wrap_database_errors:
-        raw = psycopg.Cursor(db.connection)
-    return _LoggedCursor(raw, db) if db.queries_logged else db.make_cursor(raw)
+    kept = db.__dict__.get("_kept_cursors")
+    if kept is None or kept[0] is not db.connection:
+        kept = db._kept_cursors = (db.connection, {})
+    cursors = kept[1]
+    cursor = cursors.get(sql)
+    if cursor is None or cursor in taken:
+        if len(cursors) >= KEPT_CURSORS:
+            cursors.clear()
+        cursor = psycopg.Cursor(db.connection)
+        cursors.setdefault(sql, cursor)
+    return cursor
+
+
+def execute(db, cursor, sql: str, params) -> None:
+    """`cursor.execute` as Django's cursor wrapper does it (a transaction broken by an error is
+    refused, the driver's errors raised as Django's) and, when something watches the queries
+    (the query log of tests and DEBUG, connection.execute_wrapper), through Django's wrapper
+    itself, so they see these statements as any other. Without a watcher the wrapper is
+    skipped (15-25 us a statement)."""
+    if db.queries_logged:
+        _LoggedCursor(cursor, db).execute(sql, params)
+    elif db.execute_wrappers:
+        CursorWrapper(cursor, db).execute(sql, params)
+    else:
+        db.validate_no_broken_transaction()
+        with db.wrap_database_errors:
+            cursor.execute(sql, params)
 
 
 class Read(NamedTuple):
@@ -92,10 +122,18 @@ class Read(NamedTuple):
 
 
 def read(statement: Read):
-    """A statement's answer (through planned_once_cursor)."""
-    with planned_once_cursor() as cursor:
-        cursor.execute(statement.sql, statement.params)
-        return statement.answer(cursor.fetchall())
+    """A statement's answer (on PostgreSQL through its planned_once_cursor)."""
+    db = _database()
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            return statement.answer(cursor.fetchall())
+    db.ensure_connection()
+    cursor = planned_once_cursor(db, statement.sql)
+    execute(db, cursor, statement.sql, statement.params)
+    with db.wrap_database_errors:
+        rows = cursor.fetchall()
+    return statement.answer(rows)
 
 
 def read_together(*statements: Read) -> list:
@@ -112,15 +150,13 @@ def read_together(*statements: Read) -> list:
         return [read(statement) for statement in statements]
     db.ensure_connection()
     cursors = []
-    try:
-        with db.wrap_database_errors, db.connection.pipeline():
-            for statement in statements:
-                cursors.append(planned_once_cursor())
-                cursors[-1].execute(statement.sql, statement.params)
-        return [s.answer(c.fetchall()) for s, c in zip(statements, cursors, strict=True)]
-    finally:
-        for cursor in cursors:
-            cursor.close()
+    with db.wrap_database_errors, db.connection.pipeline():
+        for statement in statements:
+            cursors.append(planned_once_cursor(db, statement.sql, taken=cursors))
+            execute(db, cursors[-1], statement.sql, statement.params)
+    with db.wrap_database_errors:
+        rows = [cursor.fetchall() for cursor in cursors]
+    return [s.answer(r) for s, r in zip(statements, rows, strict=True)]
 
 
 @functools.cache
@@ -268,8 +304,10 @@ def insert(obj, *, flush: bool = True) -> None:
     sql, asynchronous, fields, returning = statement
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection=db) for field in fields]
     if not flush and _may_skip_flush(db):
-        with planned_once_cursor() as cursor:
-            cursor.execute(asynchronous, params)
+        db.ensure_connection()
+        cursor = planned_once_cursor(db, asynchronous)
+        execute(db, cursor, asynchronous, params)
+        with db.wrap_database_errors:
             row = cursor.fetchone()
     else:
         # SQLite's writers queue for its one write lock at their BEGIN (portal.speedups.sqlite3);

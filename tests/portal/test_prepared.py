@@ -232,3 +232,43 @@ def test_without_pipeline_mode_reads_together_are_read_one_after_another(demo, m
         prepared._pipelines.cache_clear()
     assert modes == [PipelineStatus.OFF] * 3
     assert [getattr(a, "pk", a) for a in together] == [getattr(a, "pk", a) for a in answers]
+
+
+# --- kept cursors: one per statement and connection on PostgreSQL ---------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # it closes the connection
+def test_one_statement_read_again_with_other_values_answers_each(demo):
+    """The statement's cursor is kept from one run to the next (and, within one read_together,
+    a second run of the same statement gets a cursor of its own): each answer is its own
+    values', after the connection is replaced too."""
+    from oauth.clients import app_lookup
+    from portal.speedups.prepared import read, read_together
+    from tests.factories import AppFactory
+
+    first, second = AppFactory(owner=demo["organization"]), AppFactory(owner=demo["user"])
+    assert read(app_lookup(first.client_id)).pk == first.pk
+    assert read(app_lookup(second.client_id)).pk == second.pk
+    together = read_together(app_lookup(first.client_id), app_lookup(second.client_id), app_lookup("none"))
+    assert [getattr(app, "pk", None) for app in together] == [first.pk, second.pk, None]
+    connection.close()
+    assert read(app_lookup(second.client_id)).pk == second.pk
+
+
+def test_a_read_in_a_transaction_an_error_broke_is_refused_as_djangos_cursor_refuses_it(demo):
+    from django.db.transaction import TransactionManagementError
+
+    from oauth.clients import app_lookup
+    from portal.speedups.prepared import read, read_together
+    from tests.factories import AppFactory
+
+    app = AppFactory(owner=demo["organization"])
+    read(app_lookup(app.client_id))  # the statement's cursor made (and kept, on PostgreSQL)
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            AppFactory(owner=demo["organization"], client_id=app.client_id)
+        with pytest.raises(TransactionManagementError):
+            read(app_lookup(app.client_id))
+        with pytest.raises(TransactionManagementError):
+            read_together(app_lookup(app.client_id), app_lookup("none"))
+    assert read(app_lookup(app.client_id)).pk == app.pk
