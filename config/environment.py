@@ -157,7 +157,7 @@ def database(url: str) -> dict:
         config.setdefault("OPTIONS", {}).setdefault(
             "options", "-c jit=off -c plan_cache_mode=force_generic_plan"
         )
-        # The hot paths' statements (portal.speedups.prepared.planned_once_cursor) prepared
+        # The hot paths' statements (portal.speedups.statements.planned_once_cursor) prepared
         # on the server from their first use on a connection, so PostgreSQL plans each once
         # per connection instead of on every request. Django's other queries bind client-side
         # and are never prepared, whatever this says.

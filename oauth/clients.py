@@ -19,7 +19,8 @@ from apps_registry.crypto import is_credential
 from apps_registry.migrations._refusals import ACCESS_REVOKED, ACCOUNT_DISABLED, refusal
 from apps_registry.models import App, AppSecret
 from apps_registry.services import record_secret_use
-from portal.speedups.prepared import TEXT_MARK, Prepared, Read, read
+from portal.speedups.prepared import TEXT_MARK, Prepared
+from portal.speedups.statements import Read, read
 
 # The secret's columns read after the App's own, as the App's `live` relation names them.
 SECRET_COLUMNS = ("id", "encrypted_secret", "created", "last_used")

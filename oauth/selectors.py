@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Account
 from apps_registry.models import AccessToken, App, RefreshToken
-from portal.speedups.prepared import TEXT_MARK, Prepared, Read, read
+from portal.speedups.prepared import TEXT_MARK, Prepared
+from portal.speedups.statements import Read, read
 
 from .clients import ANCESTORS, tree_root
 from .validator import checksum

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from apps_registry.apis import api_kind, api_served_at
 from portal.http import sensitive
-from portal.speedups.prepared import read_together
+from portal.speedups.statements import read_together
 
 from ..clients import app_lookup, authenticate, first_key, request_credentials
 from ..discovery import own_resources, resource_metadata_url

@@ -49,7 +49,8 @@ Each one answers exactly what Django would without it; what it buys was measured
   ~600 ms; their clients are refused at the next call and ask again. Every later synchronous
   commit (a revocation, a disable) flushes them first, so none of those is ever lost while
   a token it ended survives.
-  `planned_once_cursor()` (PostgreSQL, the hot SELECTs above): server-side binding, and
+  They run through `statements` (portal/speedups/statements.py), on PostgreSQL each through
+  its `planned_once_cursor()` (the hot SELECTs above): server-side binding, and
   psycopg prepares each statement on the server at its first use on a connection
   (OPTIONS prepare_threshold 0, config/environment.py), so PostgreSQL plans it once per
   connection, not on every request: the plan cost 2-4 times the run (the App with its
@@ -115,9 +116,9 @@ Each one answers exactly what Django would without it; what it buys was measured
   Costs: as the hot SELECTs': a connection holds a prepared statement per shape it ran (psycopg
   keeps at most 100, the oldest deallocated), and a worker is restarted after a migration that
   changes a column they select.
-  `read_together()` (PostgreSQL): reads that do not depend on one another sent at once and
-  answered after one Sync, in one round trip (psycopg's pipeline mode): introspection's
-  caller App and token. Elsewhere one after another.
+  `statements.read_together()` (PostgreSQL): reads that do not depend on one another sent at
+  once and answered after one Sync, in one round trip (psycopg's pipeline mode):
+  introspection's caller App and token. Elsewhere one after another.
   Buys: a round trip each, so latency, not throughput, on one machine: in-process (client +
   server CPU per request, off / on alternated) introspection 1,475 -> 1,350 us and 1.38 ->
   1.21 ms wall, the App list 6,325 -> 6,175 us; under make bench's load on this 2-core machine,

@@ -82,7 +82,7 @@ def test_no_introspection_answer_may_be_cached_or_referred(client, demo, resourc
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
 def test_on_postgresql_introspection_is_one_round_trip(client, demo, resource_server):
-    """The caller's App and the token are read together (portal.speedups.prepared.read_together:
+    """The caller's App and the token are read together (portal.speedups.statements.read_together:
     psycopg's pipeline mode), and a refused caller still learns nothing of the token."""
     from psycopg.pq import PipelineStatus
 

@@ -151,7 +151,8 @@ def _reads(demo):
     one at a time."""
     from apps_registry.models import App
     from oauth.clients import app_lookup
-    from portal.speedups.prepared import Shaped, read
+    from portal.speedups.prepared import Shaped
+    from portal.speedups.statements import read
     from tests.factories import AppFactory
 
     app = AppFactory(owner=demo["organization"], name="Together")
@@ -163,7 +164,7 @@ def _reads(demo):
 
 
 def test_read_together_answers_what_reading_one_at_a_time_answers(demo):
-    from portal.speedups.prepared import read_together
+    from portal.speedups.statements import read_together
 
     app, statements, one_at_a_time = _reads(demo)
     together = read_together(*statements)
@@ -180,7 +181,7 @@ def test_on_postgresql_reads_together_are_sent_in_one_pipeline(demo):
     from django.test.utils import CaptureQueriesContext
     from psycopg.pq import PipelineStatus
 
-    from portal.speedups.prepared import read_together
+    from portal.speedups.statements import read_together
 
     _app, statements, _answers = _reads(demo)
     modes = []
@@ -198,7 +199,7 @@ def test_on_postgresql_reads_together_are_sent_in_one_pipeline(demo):
 def test_a_failing_read_together_raises_djangos_error_and_the_connection_goes_on(demo):
     from django.db import DatabaseError
 
-    from portal.speedups.prepared import Read, read, read_together
+    from portal.speedups.statements import Read, read, read_together
 
     _app, statements, answers = _reads(demo)
     failing = Read("SELECT * FROM no_such_table WHERE 1 = %s", [1], list)
@@ -214,11 +215,11 @@ def test_without_pipeline_mode_reads_together_are_read_one_after_another(demo, m
     import psycopg
     from psycopg.pq import PipelineStatus
 
-    from portal.speedups import prepared
+    from portal.speedups import statements as running
 
     _app, statements, answers = _reads(demo)
     monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
-    prepared._pipelines.cache_clear()
+    running._pipelines.cache_clear()
     modes = []
 
     def watch(execute, sql, params, many, context):
@@ -227,9 +228,9 @@ def test_without_pipeline_mode_reads_together_are_read_one_after_another(demo, m
 
     try:
         with connection.execute_wrapper(watch):
-            together = prepared.read_together(*statements)
+            together = running.read_together(*statements)
     finally:
-        prepared._pipelines.cache_clear()
+        running._pipelines.cache_clear()
     assert modes == [PipelineStatus.OFF] * 3
     assert [getattr(a, "pk", a) for a in together] == [getattr(a, "pk", a) for a in answers]
 
@@ -243,7 +244,7 @@ def test_one_statement_read_again_with_other_values_answers_each(demo):
     a second run of the same statement gets a cursor of its own): each answer is its own
     values', after the connection is replaced too."""
     from oauth.clients import app_lookup
-    from portal.speedups.prepared import read, read_together
+    from portal.speedups.statements import read, read_together
     from tests.factories import AppFactory
 
     first, second = AppFactory(owner=demo["organization"]), AppFactory(owner=demo["user"])
@@ -259,7 +260,7 @@ def test_a_read_in_a_transaction_an_error_broke_is_refused_as_djangos_cursor_ref
     from django.db.transaction import TransactionManagementError
 
     from oauth.clients import app_lookup
-    from portal.speedups.prepared import read, read_together
+    from portal.speedups.statements import read, read_together
     from tests.factories import AppFactory
 
     app = AppFactory(owner=demo["organization"])
