@@ -321,6 +321,13 @@ growth" is read as at most {RSS_GROWTH_MB} MB more anonymous memory at the end t
 that only Python's cycle collector frees (kept short-lived: config/wsgi.py). RSS runs after C,
 on the S data.
 
+The ratios are not the same on every CPU. The same code (8950e94) on PostgreSQL measured P1
+0.335, P4 0.131 and P7 0.409 in a full run on a 2-core AMD EPYC machine (B 5,457 req/s), and P1
+0.291, P4 0.123 and P7 0.354 with BENCH_ONLY=B,P1,P4,P7 on a 2-core Intel Xeon one of the same
+kind (B 4,026), rounds within a few percent on both; M read 0.70-0.76 on the first and 0.58-0.59
+on the second. Compare figures within one section, and sections only when their Machine lines
+agree.
+
 Reproduce: `make bench` (SQLite) or `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
 make bench` (PostgreSQL; the benchmark creates and drops its own database `{PG_BENCH_DB}`,
 `BENCH_PG_DB=name` names another). `BENCH_DURATION=N` sets the seconds per run;
