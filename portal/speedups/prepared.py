@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import signals
 from django.db.models.sql import InsertQuery
 
-from .statements import Read, default_database, execute, planned_once_cursor, read
+from .statements import Read, default_database, read, run
 
 # Values no checksum, key or id ever takes: where a prepared query's parameter goes.
 TEXT_MARK = "\x01prepared\x01"
@@ -176,11 +176,7 @@ def insert(obj, *, flush: bool = True) -> None:
     sql, asynchronous, fields, returning = statement
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection=db) for field in fields]
     if not flush and _may_skip_flush(db):
-        db.ensure_connection()
-        cursor = planned_once_cursor(db, asynchronous)
-        execute(db, cursor, asynchronous, params)
-        with db.wrap_database_errors:
-            row = cursor.fetchone()
+        row = run(db, asynchronous, params, one=True)
     else:
         # SQLite's writers queue for its one write lock at their BEGIN (portal.speedups.sqlite3);
         # a statement in autocommit would wait in SQLite's own busy handler instead, asleep for

@@ -71,6 +71,16 @@ def execute(db, cursor, sql: str, params) -> None:
             cursor.execute(sql, params)
 
 
+def run(db, sql: str, params, *, one: bool = False):
+    """`sql`'s rows (`one`: its first row, or None) on PostgreSQL, through its
+    planned_once_cursor."""
+    db.ensure_connection()
+    cursor = planned_once_cursor(db, sql)
+    execute(db, cursor, sql, params)
+    with db.wrap_database_errors:
+        return cursor.fetchone() if one else cursor.fetchall()
+
+
 class Read(NamedTuple):
     """A SELECT ready to run: its SQL and parameters, and what makes its answer of the rows
     fetched (Prepared.read, Shaped.read)."""
@@ -91,12 +101,7 @@ def read(statement: Read):
         with db.cursor() as cursor:
             cursor.execute(statement.sql, statement.params)
             return statement.answer(cursor.fetchall())
-    db.ensure_connection()
-    cursor = planned_once_cursor(db, statement.sql)
-    execute(db, cursor, statement.sql, statement.params)
-    with db.wrap_database_errors:
-        rows = cursor.fetchall()
-    return statement.answer(rows)
+    return statement.answer(run(db, statement.sql, statement.params))
 
 
 def read_together(*statements: Read) -> list:
