@@ -61,10 +61,9 @@ def execute(db, cursor, sql: str, params) -> None:
     (the query log of tests and DEBUG, connection.execute_wrapper), through Django's wrapper
     itself, so they see these statements as any other. Without a watcher the wrapper is
     skipped (15-25 us a statement)."""
-    if db.queries_logged:
-        _LoggedCursor(cursor, db).execute(sql, params)
-    elif db.execute_wrappers:
-        CursorWrapper(cursor, db).execute(sql, params)
+    if db.queries_logged or db.execute_wrappers:
+        wrapped = _LoggedCursor(cursor, db) if db.queries_logged else db.make_cursor(cursor)
+        wrapped.execute(sql, params)
     else:
         db.validate_no_broken_transaction()
         with db.wrap_database_errors:
