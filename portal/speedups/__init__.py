@@ -86,7 +86,7 @@ Each one answers exactly what Django would without it; what it buys was measured
   introspection 907 / 892 -> 816 / 800; make bench on PostgreSQL, BENCH_ONLY=B,P1,P3,P7,
   old / new alternated twice: P1 0.297 / 0.293 -> 0.312 / 0.310 B, P3 0.546 / 0.535 ->
   0.553 / 0.567, P7 0.357 / 0.362 -> 0.387 / 0.377.
-  Costs: a connection keeps a cursor per statement it ran (at most KEPT_CURSORS, 64, then all
+  Costs: a connection keeps a cursor per statement it ran (at most statements.KEPT_CURSORS, then all
   dropped), each holding its last answer's rows until its next run; those of a replaced
   connection go with it. A test (tests/portal/test_prepared.py) reads one statement with
   other values, twice in one pipeline and after the connection is replaced.
