@@ -54,12 +54,28 @@ def reencrypt_secret(ciphertext: str) -> str:
     return _current_fernet().rotate(ciphertext.encode()).decode()
 
 
-def secrets_equal(provided: str, expected: str) -> bool:
-    """Compare in constant time: no timing signal about how much of a guess was right."""
-    return hmac.compare_digest(provided.encode(), expected.encode())
+# The key of the digests below: the process's own, drawn at start and never stored.
+_DIGEST_KEY = secrets.token_bytes(32)
 
 
-def secret_matches(provided: str, stored: str) -> bool:
-    """Whether `provided` is the App secret `stored` (decrypted): never for an empty secret.
-    What App.check_secret and the token endpoint's client authentication both ask."""
-    return bool(stored) and secrets_equal(provided, stored)
+def _digest(value: str) -> bytes:
+    return hmac.digest(_DIGEST_KEY, value.encode(), "sha256")
+
+
+@functools.lru_cache(maxsize=4096)
+def _stored_digest(keys: tuple[str, ...], ciphertext: str) -> bytes:
+    """The keyed digest of the secret `ciphertext` holds (b"" for an empty one), remembered by
+    ciphertext and APP_SECRET_KEYS: a secret is decrypted once per process, not on every
+    request that presents it, and what is remembered is never the secret."""
+    clear = decrypt_secret(ciphertext)
+    return _digest(clear) if clear else b""
+
+
+def encrypted_secret_matches(provided: str, ciphertext: str) -> bool:
+    """Whether `provided` is the App secret stored as `ciphertext` (never an empty one),
+    compared in constant time: no timing signal about how much of a guess was right. The
+    keyed digests of both are compared, so the stored one is decrypted once per process
+    (portal/speedups/__init__.py says what it buys and costs). What App.check_secret and the
+    token endpoint's client authentication both ask."""
+    stored = _stored_digest(tuple(settings.APP_SECRET_KEYS), ciphertext) if ciphertext else b""
+    return bool(stored) and hmac.compare_digest(_digest(provided), stored)

@@ -14,7 +14,7 @@ from accounts.models import Account
 from accounts.validators import validate_phone, validate_single_line, validate_text
 
 from ..apis import Api
-from ..crypto import generate_credential, secret_matches
+from ..crypto import encrypted_secret_matches, generate_credential
 from ..redirect_uris import (
     allowed_schemes,
     redirect_uri_allowed,
@@ -180,7 +180,7 @@ class App(AbstractApplication):
         """The live secret `provided` is, compared in constant time with each of them."""
         found = None
         for secret in self.live_secrets:
-            if secret_matches(provided, secret.secret) and found is None:
+            if encrypted_secret_matches(provided, secret.encrypted_secret) and found is None:
                 found = secret
         return found
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 
+from apps_registry import crypto
 from apps_registry.models import App
 from config.settings_test import TEST_APP_SECRET_KEYS
 from tests.factories import AppFactory
@@ -97,6 +98,38 @@ def test_rotating_keys_keeps_every_app_usable(demo, settings):
     settings.APP_SECRET_KEYS = [KEY_A]  # and it no longer opens anything
     with pytest.raises(ImproperlyConfigured, match="rotate_app_secrets"):
         App.objects.get(pk=apps[0].pk).client_secret  # noqa: B018
+
+
+def test_a_secret_presented_again_is_not_decrypted_again(demo, monkeypatch):
+    """A stored secret is decrypted once per process (its keyed digest remembered), whichever
+    App object presents it; the right secret still matches and a wrong one still does not."""
+    app = AppFactory(owner=demo["user"])
+    secret = app.client_secret
+    decrypted = []
+    monkeypatch.setattr(
+        crypto,
+        "decrypt_secret",
+        lambda ciphertext, real=crypto.decrypt_secret: decrypted.append(ciphertext) or real(ciphertext),
+    )
+    for _ in range(3):
+        fresh = App.objects.get(pk=app.pk)
+        assert fresh.check_secret(secret)
+        assert not fresh.check_secret(secret[:-1] + ("A" if secret[-1] != "A" else "B"))
+    assert decrypted == [raw_ciphertext(app)]
+
+
+def test_a_key_removed_too_soon_is_named_even_for_a_secret_that_matched_before(demo, settings):
+    """What is remembered of a secret is remembered with the keys that opened it: once they
+    are gone, the secret is refused with the operator's mistake named, as before it matched."""
+    settings.APP_SECRET_KEYS = [KEY_A]
+    app = AppFactory(owner=demo["user"])
+    secret = app.client_secret
+    assert App.objects.get(pk=app.pk).check_secret(secret)
+    settings.APP_SECRET_KEYS = [KEY_B]
+    with pytest.raises(ImproperlyConfigured, match="rotate_app_secrets"):
+        App.objects.get(pk=app.pk).check_secret(secret)
+    settings.APP_SECRET_KEYS = [KEY_B, KEY_A]
+    assert App.objects.get(pk=app.pk).check_secret(secret)
 
 
 def _import_settings(**env: str) -> subprocess.CompletedProcess:
