@@ -256,7 +256,8 @@ Costs: the digests of up to 4,096 secrets in memory (never a secret: a digest un
 dies with the process), under 2 MB at most; whether a secret is live is still read with
 the App on every request, so a removed or regenerated secret is refused at once; with other
 APP_SECRET_KEYS a secret is decrypted again (a key removed too soon is still named).
-The never-cache headers of an answer that carries a secret or a token (portal/http.py,
+
+And the never-cache headers of an answer that carries a secret or a token (portal/http.py,
 sensitive()) are written as Django's add_never_cache_headers writes them on a response without
 cache headers (its Cache-Control value taken once from Django itself), rather than by parsing
 and rebuilding Cache-Control twice; a response with cache headers of its own still goes
