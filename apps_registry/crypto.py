@@ -62,7 +62,12 @@ def _digest(value: str) -> bytes:
     return hmac.digest(_DIGEST_KEY, value.encode(), "sha256")
 
 
-@functools.lru_cache(maxsize=4096)
+# At most this many stored secrets' digests remembered per process (past it, the least recently
+# used is forgotten and decrypted again when presented).
+REMEMBERED_SECRETS = 4096
+
+
+@functools.lru_cache(maxsize=REMEMBERED_SECRETS)
 def _stored_digest(keys: tuple[str, ...], ciphertext: str) -> bytes:
     """The keyed digest of the secret `ciphertext` holds (b"" for an empty one), remembered by
     ciphertext and APP_SECRET_KEYS: a secret is decrypted once per process, not on every

@@ -247,15 +247,17 @@ requests load (templates, caches) is not frozen and is walked by each full pass.
 And a stored App secret is decrypted once per process, not on every request that presents it
 (apps_registry/crypto.py, encrypted_secret_matches): the secret presented and the one stored
 are compared as keyed digests (HMAC-SHA256 under a key the process draws at start and never
-stores), the stored one's remembered by its ciphertext and APP_SECRET_KEYS (at most 4,096).
+stores), the stored one's remembered by its ciphertext and APP_SECRET_KEYS (at most
+crypto.REMEMBERED_SECRETS).
 Fernet's decryption (the HMAC check, an AES context) cost 10 us in a loop and about 70 us
 within a request (in-process, PostgreSQL, introspection: authenticating the caller 87 -> 17 us).
 Buys: make bench on PostgreSQL, BENCH_ONLY=B,P1,P2,P7, old / new alternated twice: P1 0.300 /
 0.315 -> 0.328 / 0.342 B, P2 0.406 / 0.423 -> 0.439 / 0.449, P7 0.378 / 0.382 -> 0.399 / 0.414.
-Costs: the digests of up to 4,096 secrets in memory (never a secret: a digest under a key that
-dies with the process), under 2 MB at most; whether a secret is live is still read with
-the App on every request, so a removed or regenerated secret is refused at once; with other
-APP_SECRET_KEYS a secret is decrypted again (a key removed too soon is still named).
+Costs: the digests of up to REMEMBERED_SECRETS secrets in memory (never a secret: a digest
+under a key that dies with the process), under 2 MB at most; whether a secret is live is
+still read with the App on every request, so a removed or regenerated secret is refused at
+once; with other APP_SECRET_KEYS a secret is decrypted again (a key removed too soon is still
+named).
 
 And the never-cache headers of an answer that carries a secret or a token (portal/http.py,
 sensitive()) are written as Django's add_never_cache_headers writes them on a response without
