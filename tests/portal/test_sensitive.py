@@ -20,14 +20,14 @@ def fresh_answers() -> list[HttpResponse]:
     ]
 
 
-def cached_for_a_minute() -> list[HttpResponse]:
+def with_cache_headers_of_their_own() -> list[HttpResponse]:
     public, expiring = HttpResponse(), HttpResponse()
     public["Cache-Control"] = "public, max-age=60"
     expiring["Expires"] = "Thu, 01 Jan 2037 00:00:00 GMT"
     return [public, expiring]
 
 
-@pytest.mark.parametrize("answers", [fresh_answers, cached_for_a_minute])
+@pytest.mark.parametrize("answers", [fresh_answers, with_cache_headers_of_their_own])
 def test_the_headers_are_djangos_never_cache_headers(answers):
     for ours, djangos in zip(answers(), answers(), strict=True):
         sensitive(ours)
