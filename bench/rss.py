@@ -114,9 +114,7 @@ def measure_rss(server: Server, shapes: list[Scenario], directory: Path) -> dict
     B, P1, P2, P3, P4 and P7 in turn (RSS_CONNECTIONS connections), and each answer matched
     to its shape (RSS_SIGNS)."""
     (worker,) = server.worker_pids()
-    per_thread = RSS_REQUESTS // RSS_CHUNKS // THREADS
     script = directory / "RSS.lua"
-    script.write_text(rss_script(shapes, per_thread))
     command = [
         WRK, f"-t{THREADS}", f"-c{RSS_CONNECTIONS}", "-d600s", "--timeout", "10s", "-s", str(script),
         server.base + server.probe,
@@ -124,11 +122,15 @@ def measure_rss(server: Server, shapes: list[Scenario], directory: Path) -> dict
     kinds: dict[str, int] = {}
     series, runs = [], []
     print(f"RSS: {RSS_REQUESTS:,} requests on one sync worker (pid {worker})...")
-    # Chunks until RSS_REQUESTS are answered (each a little short of its tenth, as it ends
-    # with its first thread).
+    # Chunks until RSS_REQUESTS are answered: each a tenth, or what is left if less (a chunk
+    # ends with its first thread, so ten of them fall a few requests short and an eleventh
+    # sends those, not another tenth).
     for _ in range(2 * RSS_CHUNKS):
-        if sum(kinds.values()) >= RSS_REQUESTS:
+        left = RSS_REQUESTS - sum(kinds.values())
+        if left <= 0:
             break
+        share = min(RSS_REQUESTS // RSS_CHUNKS, left)
+        script.write_text(rss_script(shapes, -(-share // THREADS)))
         result = _run_until_stopped(command, THREADS)
         drain(server)
         runs.append(result)
