@@ -11,11 +11,16 @@ namespaced names, the current application. Only plain int and str arguments (and
 template's quoted literals, SafeStrings) are remembered: a model instance or a lazy string may
 write itself differently next time. Anything else, a query or a fragment, and a name that does
 not reverse, go to Django's reverse() every time.
+
+And `urlencode`, urllib's for links made of the same few names and values (the App list's
+column headings and filter choices: twenty links a page, each its query string's names and
+values quoted again by urllib), quoting each name and value once per process.
 """
 
 from __future__ import annotations
 
 import functools
+from urllib.parse import quote_plus
 
 from django import template
 from django.template import defaulttags
@@ -50,6 +55,28 @@ def reverse(viewname, urlconf=None, args=None, kwargs=None, current_app=None, **
         return django_reverse(viewname, urlconf, args, dict(kwargs), current_app, **url_parts)
     resolver = get_resolver(urlconf if urlconf is not None else get_urlconf())
     return _remembered(resolver, get_script_prefix(), get_language(), viewname, args, kwargs, current_app)
+
+
+# Names and values of query strings quoted once per process: this many, of at most
+# QUOTED_LENGTH characters each (a longer one, a long search say, is quoted every time), so
+# what they hold stays under 2 MB however a client varies its queries.
+QUOTED = 1024
+QUOTED_LENGTH = 100
+
+
+@functools.lru_cache(maxsize=QUOTED)
+def _quoted(text: str) -> str:
+    return quote_plus(text)
+
+
+def _quote(text: str) -> str:
+    return _quoted(text) if len(text) <= QUOTED_LENGTH else quote_plus(text)
+
+
+def urlencode(pairs) -> str:
+    """urllib.parse.urlencode(pairs) for (name, value) pairs of strs, the same text, each name
+    and value quoted once per process (up to QUOTED of them) rather than on every link."""
+    return "&".join([f"{_quote(str(name))}={_quote(str(value))}" for name, value in pairs])
 
 
 register = template.Library()

@@ -138,3 +138,25 @@ def test_the_portal_s_templates_use_it():
     from django.template import engines
 
     assert "portal.speedups.urls" in engines["django"].engine.builtins
+
+
+QUERIES = [
+    [],
+    [("api", "systemapi"), ("o", "-name")],
+    [("q", "a b&c=d+e/f?g#h"), ("q", "again"), ("", ""), ("créé", "日本 €"), ("%41", "~._-")],
+    [("q", "x" * urls.QUOTED_LENGTH), ("q", "é " * urls.QUOTED_LENGTH)],
+]
+
+
+@pytest.mark.parametrize("pairs", QUERIES)
+def test_a_query_string_is_urllib_s_the_first_time_and_after(pairs):
+    from urllib.parse import urlencode
+
+    urls._quoted.cache_clear()
+    assert urls.urlencode(pairs) == urls.urlencode(pairs) == urlencode(pairs)
+
+
+def test_only_short_names_and_values_are_remembered():
+    urls._quoted.cache_clear()
+    urls.urlencode([("q", "x" * (urls.QUOTED_LENGTH + 1)), ("api", "systemapi")])
+    assert urls._quoted.cache_info().currsize == 3  # "q", "api" and "systemapi": not the search
