@@ -1,6 +1,7 @@
 """portal.speedups.urls: reverse() remembered per process gives Django's URL, or Django's
-error, in every case a page meets; {% url %} renders as Django's own tag does; and a changed
-URLconf or script prefix is never answered from memory."""
+error, in every case a page meets; {% url %} renders as Django's own tag does; a changed
+URLconf or script prefix is never answered from memory; and urlencode writes urllib's query
+string, remembering only short names and values."""
 
 import pytest
 from django.http import HttpResponse
