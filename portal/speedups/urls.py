@@ -58,8 +58,8 @@ def reverse(viewname, urlconf=None, args=None, kwargs=None, current_app=None, **
 
 
 # Names and values of query strings quoted once per process: this many, of at most
-# QUOTED_LENGTH characters each (a longer one, a long search say, is quoted every time), so
-# what they hold stays under 2 MB however a client varies its queries.
+# QUOTED_LENGTH characters each (a longer one, a long search say, is quoted every time), so a
+# client varying its queries cannot make them hold much (portal/speedups/__init__.py: how much).
 QUOTED = 1024
 QUOTED_LENGTH = 100
 
