@@ -99,7 +99,7 @@ def _app_with_secrets(vendor: str, standing: bool) -> Prepared:
         .values_list(
             *names, *(f"live__{name}" for name in SECRET_COLUMNS), *(STANDING_COLUMNS if standing else ())
         )
-        .order_by("live__created", "live__id")
+        .order_by()  # the secrets are put in order in Python (_app_from_rows)
     )
     return Prepared.build(queryset)
 
@@ -132,10 +132,15 @@ def _app_from_rows(rows: list[tuple], *, standing: bool) -> App | None:
     names = [field.attname for field in App._meta.concrete_fields]
     secrets_end = len(names) + len(SECRET_COLUMNS)
     app = App.from_db(connection.alias, names, rows[0][: len(names)])
+    # Oldest first (created, then id), as App.live_secrets has them, whatever order the rows
+    # came in (read together with other statements, in none: portal.speedups.statements).
+    secrets = sorted(
+        (row[len(names) : secrets_end] for row in rows if row[len(names)] is not None),
+        key=lambda secret: (secret[2], secret[0]),
+    )
     app.live_secrets = [
         AppSecret(pk=pk, app_id=app.pk, encrypted_secret=ciphertext, created=created, last_used=used)
-        for pk, ciphertext, created, used in (row[len(names) : secrets_end] for row in rows)
-        if pk is not None
+        for pk, ciphertext, created, used in secrets
     ]
     if standing:
         active, *ancestors = rows[0][secrets_end:]

@@ -35,8 +35,8 @@ def introspect(request: HttpRequest) -> HttpResponse:
     value, hint = request.POST.get("token"), request.POST.get("token_type_hint")
     presented, known, first_row = request_credentials(request), {}, UNREAD
     if value and (client_id := first_key(presented)):
-        # The caller's App and the token, in one round trip on PostgreSQL (read_together);
-        # nothing of the token is used unless the caller authenticates.
+        # The caller's App and the token, in one statement (read_together); nothing of the
+        # token is used unless the caller authenticates.
         known[client_id], first_row = read_together(
             app_lookup(client_id, standing=True), token_lookup(value, hint)
         )

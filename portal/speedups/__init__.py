@@ -89,7 +89,7 @@ Each one answers exactly what Django would without it; what it buys was measured
   Costs: a connection keeps a cursor per statement it ran (at most statements.KEPT_CURSORS, then all
   dropped), each holding its last answer's rows until its next run; those of a replaced
   connection go with it. A test (tests/portal/test_prepared.py) reads one statement with
-  other values, twice in one pipeline and after the connection is replaced.
+  other values, twice in one read_together and after the connection is replaced.
 - `tokens.token_value`: token values as oauthlib makes them (30 of its 62 letters and digits,
   each uniform from the system's CSPRNG) from one read of os.urandom instead of oauthlib's 30
   SystemRandom().choice calls, through django-oauth-toolkit's own hook (ACCESS_TOKEN_GENERATOR,
@@ -116,19 +116,25 @@ Each one answers exactly what Django would without it; what it buys was measured
   Costs: as the hot SELECTs': a connection holds a prepared statement per shape it ran (psycopg
   keeps at most 100, the oldest deallocated), and a worker is restarted after a migration that
   changes a column they select.
-  `statements.read_together()` (PostgreSQL): reads that do not depend on one another sent at
-  once and answered after one Sync, in one round trip (psycopg's pipeline mode):
-  introspection's caller App and token. Elsewhere one after another.
-  Buys: a round trip each, so latency, not throughput, on one machine: in-process (client +
-  server CPU per request, off / on alternated) introspection 1,475 -> 1,350 us and 1.38 ->
-  1.21 ms wall, the App list 6,325 -> 6,175 us; under make bench's load on this 2-core machine,
-  where the database shares the cores, P7 did not move (0.343 / 0.367 before, 0.344 / 0.353
-  after: the workers run while the server answers). Where PostgreSQL is across a network (the
-  deployment guide's PgBouncer host), each round trip saved is its latency.
+  `statements.read_together()`: reads that do not depend on one another read by one
+  statement, their SELECTs the branches of a UNION ALL (each row numbered by its branch, the
+  other branches' columns NULLs of their types): introspection's caller App and token. On
+  PostgreSQL one round trip and one execution, where issue 26's third session had sent them
+  as two statements in one pipeline (psycopg's pipeline mode, after a libpq version check).
+  Buys: in-process, PostgreSQL, the two reads alone (client + server CPU, the three forms
+  alternated four times in one process) 290-300 us as a pipeline -> 245-275 us as one
+  statement; introspection's worker CPU 627 / 625 -> 609 / 579 us
+  (min of 5 x 2,000, old / new alternated twice); on SQLite the same (415 / 438 -> 429 / 428).
+  make bench on PostgreSQL could not tell it from this machine's noise (BENCH_ONLY=B,P7, old
+  / new alternated twice: P7 0.387 / 0.393 -> 0.401 / 0.392 B).
   Costs: the reads must not depend on one another, so introspection reads the token before it
-  knows whether its caller authenticates (nothing of it is used unless the caller does); an
-  error in one statement drops the others' answers (raised as Django's error, the connection
-  usable after: tests/portal/test_prepared.py).
+  knows whether its caller authenticates (nothing of it is used unless the caller does); no
+  row order is kept (SQL promises none in a UNION ALL, and SQLite's planner may drop a
+  subquery's ORDER BY there), so an answer that depends on it sorts its rows (the App's live secrets:
+  oauth/clients.py); an error in one statement is the whole statement's (raised as Django's
+  error, the connection usable after); each statement carries its columns' types
+  (prepared.typed_nulls), since PostgreSQL takes two untyped NULLs in a UNION for text
+  (tests/portal/test_prepared.py).
 - `sessions` (SESSION_ENGINE) and `auth` (AUTHENTICATION_BACKENDS' ModelBackend): what every
   signed-in page reads first, the session row and the signed-in account, by queries compiled
   once per process (`prepared.Shaped`), the rows made by Django's Model.from_db for Django's own
@@ -215,8 +221,8 @@ everything else, and the tests run every client_credentials case through both), 
 connections are not health-checked before each request (config/environment.py: a round trip
 per request; a restarted server costs each worker one failed request, docs/deployment.md),
 introspection authenticates its caller through the same reading of the credentials
-(oauth/clients.py) and reads the caller's standing with its App row (two statements, not
-three), the API endpoints' URL patterns are tried first
+(oauth/clients.py) and reads the caller's standing with its App row (with the token, one statement:
+read_together; three before), the API endpoints' URL patterns are tried first
 (config/urls.py, oauth/urls.py: resolving 28-32 -> 10-16 us), the App list's rows, column
 headings and filters are written as strings rather than by template loops
 (apps_registry/templatetags/app_list.py: 7.50 -> 7.25 ms for the headings and filters), as are

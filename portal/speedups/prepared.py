@@ -39,6 +39,16 @@ def column_converters(columns) -> tuple:
     return tuple(converted)
 
 
+def typed_nulls(columns) -> tuple[str, ...]:
+    """Each column as a NULL of its type, with which read_together() pads the other statements'
+    rows where this one's columns go: PostgreSQL resolves a UNION's column types pair by pair,
+    so two untyped NULLs would be taken for text (then refused beside a bigint). SQLite's NULL
+    has no type."""
+    if connection.vendor != "postgresql":
+        return tuple("NULL" for _column in columns)
+    return tuple(f"NULL::{column.output_field.cast_db_type(connection)}" for column in columns)
+
+
 def convert(row, converters) -> list:
     values = list(row)
     for at, column, functions in converters:
@@ -63,20 +73,22 @@ def _dicts(names, converters, rows) -> list[dict]:
 
 class Prepared(NamedTuple):
     """A values_list query compiled once: its SQL, its parameters with where the one that
-    varies goes (given as `mark` when building), and each column's converters."""
+    varies goes (given as `mark` when building), each column's converters, and its columns as
+    typed NULLs."""
 
     sql: str
     params: tuple
     at: int
     converters: tuple
+    nulls: tuple[str, ...]
 
     @classmethod
     def build(cls, queryset, mark=TEXT_MARK) -> Prepared:
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         assert params.count(mark) == 1, params  # the varying one; the others are constants
-        converters = column_converters(column for column, _sql, _alias in compiler.select)
-        return cls(sql, tuple(params), params.index(mark), converters)
+        columns = [column for column, _sql, _alias in compiler.select]
+        return cls(sql, tuple(params), params.index(mark), column_converters(columns), typed_nulls(columns))
 
     def row(self, value) -> tuple | None:
         """The first row for `value`, or None."""
@@ -90,7 +102,7 @@ class Prepared(NamedTuple):
         """The statement for `value`, to run with read() or read_together(): its answer is
         rows() or, `first`, row()."""
         answer = _first if first else _tuples
-        return Read(self.sql, self._params(value), functools.partial(answer, self.converters))
+        return Read(self.sql, self._params(value), functools.partial(answer, self.converters), self.nulls)
 
     def _params(self, value) -> list:
         return [*self.params[: self.at], value, *self.params[self.at + 1 :]]
@@ -249,8 +261,9 @@ class Shaped:
                 break
         assert found == set(range(len(flat))), (sql, params)  # every value goes somewhere
         names = (*query.extra_select, *query.values_select, *query.annotation_select)
-        converters = column_converters(column for column, _sql, _alias in compiler.select)
-        return sql, tuple(params), tuple(slots), names, converters, adapted
+        columns = [column for column, _sql, _alias in compiler.select]
+        converters, nulls = column_converters(columns), typed_nulls(columns)
+        return sql, tuple(params), tuple(slots), names, converters, adapted, nulls
 
     def rows(self, key, **values) -> list:
         return read(self.read(key, **values))
@@ -264,7 +277,7 @@ class Shaped:
             if len(self.compiled) >= self.size:
                 self.compiled.clear()
             compiled = self.compiled[shape] = self._compile(key, values)
-        sql, params, slots, names, converters, adapted = compiled
+        sql, params, slots, names, converters, adapted, nulls = compiled
         flat = [v for x in values.values() for v in (x if isinstance(x, list | tuple) else [x])]
         params = list(params)
         for at, i, pattern in slots:
@@ -274,4 +287,4 @@ class Shaped:
             else:
                 params[at] = pattern.replace(adapted[i], connection.ops.prep_for_like_query(value))
         answer = functools.partial(_dicts, names) if self.named else _tuples
-        return Read(sql, params, functools.partial(answer, converters))
+        return Read(sql, params, functools.partial(answer, converters), nulls)

@@ -1,5 +1,5 @@
 """Running the statements portal.speedups.prepared compiles: `read` one, `read_together`
-several in one round trip, on PostgreSQL each through a cursor kept for it on the connection
+several as one statement, on PostgreSQL each through a cursor kept for it on the connection
 (`planned_once_cursor`), so the server plans it once per connection and psycopg reuses what it
 worked out for it. portal/speedups/__init__.py says what each buys and costs."""
 
@@ -26,7 +26,7 @@ def default_database():
 KEPT_CURSORS = 64
 
 
-def planned_once_cursor(db, sql: str, taken=()):
+def planned_once_cursor(db, sql: str):
     """The psycopg cursor `sql` runs through on PostgreSQL, one per statement and connection,
     kept from one use to the next. Server-side binding, so psycopg prepares each statement on
     the server from its `prepare_threshold`-th use on the connection (the first: OPTIONS, in
@@ -36,8 +36,7 @@ def planned_once_cursor(db, sql: str, taken=()):
     in transaction pooling mode) it still binds on the server and prepares nothing. Kept, the
     cursor is not made again for each statement, and psycopg reuses what it worked out for
     the statement's last run (its Transformer: the parameters' dumpers and each column's
-    loader). A cursor in `taken` (another statement of the same pipeline) is not reused.
-    Run with execute(), the rows fetched by the caller; never closed: a kept cursor holds its
+    loader). Run with execute(), the rows fetched by the caller; never closed: a kept cursor holds its
     last answer's rows until its next run, and its connection's cursors are dropped once the
     connection is replaced (or past KEPT_CURSORS)."""
     import psycopg
@@ -47,11 +46,10 @@ def planned_once_cursor(db, sql: str, taken=()):
         kept = db._kept_cursors = (db.connection, {})
     cursors = kept[1]
     cursor = cursors.get(sql)
-    if cursor is None or cursor in taken:
+    if cursor is None:
         if len(cursors) >= KEPT_CURSORS:
             cursors.clear()
-        cursor = psycopg.Cursor(db.connection)
-        cursors.setdefault(sql, cursor)
+        cursor = cursors[sql] = psycopg.Cursor(db.connection)
     return cursor
 
 
@@ -81,12 +79,14 @@ def run(db, sql: str, params, *, one: bool = False):
 
 
 class Read(NamedTuple):
-    """A SELECT ready to run: its SQL and parameters, and what makes its answer of the rows
-    fetched (Prepared.read, Shaped.read)."""
+    """A SELECT ready to run: its SQL and parameters, what makes its answer of the rows
+    fetched (Prepared.read, Shaped.read), and its columns as NULLs of their types
+    (prepared.typed_nulls), which read_together() pads the others' rows with."""
 
     sql: str
     params: list
     answer: Callable[[list], Any]
+    nulls: tuple[str, ...]
 
     def then(self, function: Callable) -> Read:
         """The same statement, its answer passed through `function`."""
@@ -105,33 +105,37 @@ def read(statement: Read):
 
 def read_together(*statements: Read) -> list:
     """Each statement's answer, as read() gives it, for reads that do not depend on one
-    another. On PostgreSQL they go to the server at once and their answers come back
-    together: one round trip instead of one each (psycopg's pipeline mode: the statements
-    are queued, then one Sync; the server runs them in order, in autocommit as one implicit
-    transaction, so they see the same data). Elsewhere one after another: SQLite has no round
-    trips to save, and with a libpq older than 14, which has no pipeline mode (psycopg[c]
-    built on an older system's). An error in one statement raises it (as Django's exception)
-    and the others' answers are dropped."""
-    db = default_database()
-    if db.vendor != "postgresql" or len(statements) < 2 or not _pipelines():
+    another, read by one statement: their SELECTs as the branches of a UNION ALL, each row
+    numbered by its branch and given typed NULLs where the other branches' columns go
+    (together()). One execution, one round trip, one snapshot. A row order is the one thing
+    it does not keep: SQL promises none for a UNION ALL, and SQLite's planner may drop a
+    subquery's ORDER BY there, so a statement whose answer depends on its rows' order sorts
+    them in its answer (the App's live secrets do: oauth/clients.py). An error in one
+    statement is the whole statement's (raised as Django's exception)."""
+    if len(statements) < 2:
         return [read(statement) for statement in statements]
-    db.ensure_connection()
-    cursors = []
-    with db.wrap_database_errors, db.connection.pipeline():
-        for statement in statements:
-            cursors.append(planned_once_cursor(db, statement.sql, taken=cursors))
-            execute(db, cursors[-1], statement.sql, statement.params)
-    with db.wrap_database_errors:
-        rows = [cursor.fetchall() for cursor in cursors]
-    return [s.answer(r) for s, r in zip(statements, rows, strict=True)]
+    sql, starts = together(tuple((statement.sql, statement.nulls) for statement in statements))
+    rows = read(Read(sql, [param for statement in statements for param in statement.params], list, ()))
+    return [
+        statement.answer([row[start : start + len(statement.nulls)] for row in rows if row[0] == i])
+        for i, (statement, start) in enumerate(zip(statements, starts, strict=True))
+    ]
 
 
-@functools.cache
-def _pipelines() -> bool:
-    """Whether the libpq psycopg runs on has pipeline mode (14 and later)."""
-    import psycopg
-
-    return psycopg.Pipeline.is_supported()
+@functools.lru_cache(maxsize=64)
+def together(statements: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, tuple[int, ...]]:
+    """The UNION ALL of statements given as their SQL and typed NULLs, and where each one's
+    columns start in its rows (after the branch's number): `SELECT 0, s.*, NULL::text FROM
+    (first) AS s UNION ALL SELECT 1, NULL::bigint, ..., s.* FROM (second) AS s`."""
+    branches, starts, start = [], [], 1
+    for i, (sql, own) in enumerate(statements):
+        before = [null for _sql, nulls in statements[:i] for null in nulls]
+        after = [null for _sql, nulls in statements[i + 1 :] for null in nulls]
+        columns = ", ".join([str(i), *before, "s.*", *after])
+        branches.append(f"SELECT {columns} FROM ({sql}) AS s")  # noqa: S608 - compiled SQL, values bound
+        starts.append(start)
+        start += len(own)
+    return " UNION ALL ".join(branches), tuple(starts)
 
 
 class _LoggedCursor(CursorDebugWrapper):

@@ -143,7 +143,7 @@ def test_shaped_puts_every_value_of_a_list_in_its_place(demo):
     assert len(shaped.compiled) == 2  # a shape per number of ids
 
 
-# --- read_together: independent reads in one round trip on PostgreSQL -----------------------
+# --- read_together: independent reads as one statement --------------------------------------
 
 
 def _reads(demo):
@@ -169,31 +169,51 @@ def test_read_together_answers_what_reading_one_at_a_time_answers(demo):
     app, statements, one_at_a_time = _reads(demo)
     together = read_together(*statements)
     assert together[0].pk == one_at_a_time[0].pk == app.pk
+    assert together[0].live_secrets[0].created == one_at_a_time[0].live_secrets[0].created  # its type too
     assert [s.pk for s in together[0].live_secrets] == [s.pk for s in one_at_a_time[0].live_secrets]
     assert together[1] is None and one_at_a_time[1] is None
-    assert together[2] == one_at_a_time[2] and {"pk": app.pk, "name": "Together"} in together[2]
+    assert sorted(together[2], key=lambda row: row["pk"]) == one_at_a_time[2]
+    assert {"pk": app.pk, "name": "Together"} in together[2]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
-def test_on_postgresql_reads_together_are_sent_in_one_pipeline(demo):
-    """Queued together and answered after one Sync: every statement runs with the connection
-    in pipeline mode, and Django's query log still counts each."""
+def test_reads_together_are_one_statement(demo):
+    """One execution (one round trip on PostgreSQL), which Django's query log counts once."""
     from django.test.utils import CaptureQueriesContext
-    from psycopg.pq import PipelineStatus
 
     from portal.speedups.statements import read_together
 
     _app, statements, _answers = _reads(demo)
-    modes = []
-
-    def watch(execute, sql, params, many, context):
-        modes.append(connection.connection.pgconn.pipeline_status)
-        return execute(sql, params, many, context)
-
-    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(watch):
+    with CaptureQueriesContext(connection) as captured:
         read_together(*statements)
-    assert modes == [PipelineStatus.ON] * 3 and len(captured) == 3
-    assert connection.connection.pgconn.pipeline_status == PipelineStatus.OFF  # left after
+    assert len(captured) == 1 and captured[0]["sql"].count("UNION ALL") == 2
+
+
+def test_each_statement_gives_a_typed_null_per_column_it_returns(demo):
+    """read_together() splits the rows by the columns the statements declare (Prepared's and
+    Shaped's: the compiler's), and pads with NULLs of the same types."""
+    _app, statements, _answers = _reads(demo)
+    for statement in statements:
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            returned = [column[1] for column in cursor.description]  # DB-API type_code
+            cursor.execute(f"SELECT {', '.join(statement.nulls)}")
+            assert [column[1] for column in cursor.description] == returned
+
+
+def test_an_apps_secrets_read_together_are_oldest_first(demo):
+    """Rows read together come in no promised order (a UNION ALL): the App's answer puts its
+    live secrets in order itself, as App.live_secrets has them."""
+    from apps_registry.services import COMMAND_LINE, app_add_secret
+    from oauth.clients import app_lookup
+    from oauth.selectors import token_lookup
+    from portal.speedups.statements import read_together
+    from tests.factories import AppFactory
+
+    app = AppFactory(owner=demo["organization"])
+    app, _secret = app_add_secret(actor=demo["organization"], app=app, origin=COMMAND_LINE)
+    expected = [secret.pk for secret in app.secrets.live().order_by("created", "pk")]
+    found, _token = read_together(app_lookup(app.client_id, standing=True), token_lookup("none"))
+    assert len(expected) == 2 and [secret.pk for secret in found.live_secrets] == expected
 
 
 def test_a_failing_read_together_raises_djangos_error_and_the_connection_goes_on(demo):
@@ -202,37 +222,10 @@ def test_a_failing_read_together_raises_djangos_error_and_the_connection_goes_on
     from portal.speedups.statements import Read, read, read_together
 
     _app, statements, answers = _reads(demo)
-    failing = Read("SELECT * FROM no_such_table WHERE 1 = %s", [1], list)
+    failing = Read("SELECT * FROM no_such_table WHERE 1 = %s", [1], list, ("NULL",))
     with pytest.raises(DatabaseError), transaction.atomic():
         read_together(statements[0], failing, statements[2])
     assert read(statements[2]) == answers[2]
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pipeline mode")
-def test_without_pipeline_mode_reads_together_are_read_one_after_another(demo, monkeypatch):
-    """A libpq older than 14 (psycopg[c] on an older system) has no pipeline mode: the same
-    answers, one round trip each, never an error."""
-    import psycopg
-    from psycopg.pq import PipelineStatus
-
-    from portal.speedups import statements as running
-
-    _app, statements, answers = _reads(demo)
-    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
-    running._pipelines.cache_clear()
-    modes = []
-
-    def watch(execute, sql, params, many, context):
-        modes.append(connection.connection.pgconn.pipeline_status)
-        return execute(sql, params, many, context)
-
-    try:
-        with connection.execute_wrapper(watch):
-            together = running.read_together(*statements)
-    finally:
-        running._pipelines.cache_clear()
-    assert modes == [PipelineStatus.OFF] * 3
-    assert [getattr(a, "pk", a) for a in together] == [getattr(a, "pk", a) for a in answers]
 
 
 # --- kept cursors: one per statement and connection on PostgreSQL ---------------------------
@@ -240,9 +233,9 @@ def test_without_pipeline_mode_reads_together_are_read_one_after_another(demo, m
 
 @pytest.mark.django_db(transaction=True)  # it closes the connection
 def test_one_statement_read_again_with_other_values_answers_each(demo):
-    """The statement's cursor is kept from one run to the next (and, within one read_together,
-    a second run of the same statement gets a cursor of its own): each answer is its own
-    values', after the connection is replaced too."""
+    """The statement's cursor is kept from one run to the next: each answer is its own
+    values' (read alone, or twice within one read_together), after the connection is
+    replaced too."""
     from oauth.clients import app_lookup
     from portal.speedups.statements import read, read_together
     from tests.factories import AppFactory
