@@ -121,8 +121,8 @@ Each one answers exactly what Django would without it; what it buys was measured
   other branches' columns NULLs of their types): introspection's caller App and token. On
   PostgreSQL one round trip and one execution, where issue 26's third session had sent them
   as two statements in one pipeline (psycopg's pipeline mode, after a libpq version check).
-  Buys: in-process, PostgreSQL, the two reads alone (client + server CPU, the three forms
-  alternated four times in one process) 290-300 us as a pipeline -> 245-275 us as one
+  Buys: in-process, PostgreSQL, the two reads alone (client + server CPU per read, the forms
+  alternated four times in one process, twice) 277-306 us as a pipeline -> 233-290 us as one
   statement; introspection's worker CPU 627 / 625 -> 609 / 579 us
   (min of 5 x 2,000, old / new alternated twice); on SQLite the same (415 / 438 -> 429 / 428).
   make bench on PostgreSQL could not tell it from this machine's noise (BENCH_ONLY=B,P7, old
