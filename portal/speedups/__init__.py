@@ -130,9 +130,9 @@ Each one answers exactly what Django would without it; what it buys was measured
   Costs: the reads must not depend on one another, so introspection reads the token before it
   knows whether its caller authenticates (nothing of it is used unless the caller does); no
   row order is kept (SQL promises none in a UNION ALL, and SQLite's planner may drop a
-  subquery's ORDER BY there), so an answer that depends on it sorts its rows (the App's live secrets:
-  oauth/clients.py); an error in one statement is the whole statement's (raised as Django's
-  error, the connection usable after); each statement carries its columns' types
+  subquery's ORDER BY there), so an answer that depends on it sorts its rows (the App's live
+  secrets: oauth/clients.py); an error in one statement is the whole statement's (raised as
+  Django's error, the connection usable after); each statement carries its columns' types
   (prepared.typed_nulls), since PostgreSQL takes two untyped NULLs in a UNION for text
   (tests/portal/test_prepared.py).
 - `sessions` (SESSION_ENGINE) and `auth` (AUTHENTICATION_BACKENDS' ModelBackend): what every
@@ -221,8 +221,8 @@ everything else, and the tests run every client_credentials case through both), 
 connections are not health-checked before each request (config/environment.py: a round trip
 per request; a restarted server costs each worker one failed request, docs/deployment.md),
 introspection authenticates its caller through the same reading of the credentials
-(oauth/clients.py) and reads the caller's standing with its App row (with the token, one statement:
-read_together; three before), the API endpoints' URL patterns are tried first
+(oauth/clients.py) and reads the caller's standing with its App row (with the token, one
+statement: read_together; three before), the API endpoints' URL patterns are tried first
 (config/urls.py, oauth/urls.py: resolving 28-32 -> 10-16 us), the App list's rows, column
 headings and filters are written as strings rather than by template loops
 (apps_registry/templatetags/app_list.py: 7.50 -> 7.25 ms for the headings and filters), as are

@@ -36,9 +36,9 @@ def planned_once_cursor(db, sql: str):
     in transaction pooling mode) it still binds on the server and prepares nothing. Kept, the
     cursor is not made again for each statement, and psycopg reuses what it worked out for
     the statement's last run (its Transformer: the parameters' dumpers and each column's
-    loader). Run with execute(), the rows fetched by the caller; never closed: a kept cursor holds its
-    last answer's rows until its next run, and its connection's cursors are dropped once the
-    connection is replaced (or past KEPT_CURSORS)."""
+    loader). Run with execute(), the rows fetched by the caller; never closed: a kept cursor
+    holds its last answer's rows until its next run, and its connection's cursors are
+    dropped once the connection is replaced (or past KEPT_CURSORS)."""
     import psycopg
 
     kept = db.__dict__.get("_kept_cursors")
