@@ -74,6 +74,19 @@ ANCESTORS = ("parent_id", "parent__parent_id", "parent__parent__parent_id")
 # The App's owner's standing, read with the App where asked (introspection): whether it is
 # active, and its ancestors.
 STANDING_COLUMNS = ("owner__is_active", *(f"owner__{name}" for name in ANCESTORS))
+# The App's columns introspection uses (authenticate(): is_usable and the secrets' App;
+# introspection(): whose tokens it may read), the only ones its App row reads; the rest are
+# left deferred, so a field read that is not among them costs a query of its own, never a
+# wrong value (tests/oauth/test_resource_servers.py counts introspection's one query).
+INTROSPECTING_FIELDS = ("id", "owner_id", "enabled", "resource_server")
+
+
+def app_fields(standing: bool) -> list[str]:
+    """The App's columns read by key: with `standing` (introspection) INTROSPECTING_FIELDS,
+    without it all of them, for the token endpoint and the library behind it."""
+    # In the model's order, whichever: App.from_db() takes a subset's values in that order.
+    fields = App._meta.concrete_fields
+    return [field.attname for field in fields if not standing or field.attname in INTROSPECTING_FIELDS]
 
 
 def tree_root(ids) -> int:
@@ -92,7 +105,7 @@ def _app_with_secrets(vendor: str, standing: bool) -> Prepared:
     one with NULLs for an App without one), and with `standing` its owner's (STANDING_COLUMNS),
     compiled once per process and database (portal.speedups.prepared): building the
     FilteredRelation on every request cost more than running it (make bench, P1)."""
-    names = [field.attname for field in App._meta.concrete_fields]
+    names = app_fields(standing)
     queryset = (
         App.objects.annotate(live=FilteredRelation("secrets", condition=Q(secrets__removed__isnull=True)))
         .filter(client_id=TEXT_MARK)
@@ -112,8 +125,9 @@ def may_be_key(client_id: str) -> bool:
 
 def load_app_with_secrets(client_id: str, *, standing: bool = False) -> App | None:
     """The App with this key and its live secrets, in ONE statement: the token endpoint pays
-    for rotation no query of its own; with `standing`, its owner's as `app.standing` in the
-    same statement (introspection). A key that cannot be one (may_be_key) is unknown."""
+    for rotation no query of its own; with `standing` (introspection), its owner's as
+    `app.standing` in the same statement, and of the App's own columns only
+    INTROSPECTING_FIELDS. A key that cannot be one (may_be_key) is unknown."""
     if not may_be_key(client_id):
         return None
     return read(app_lookup(client_id, standing=standing))
@@ -129,7 +143,7 @@ def app_lookup(client_id: str, *, standing: bool = False) -> Read:
 def _app_from_rows(rows: list[tuple], *, standing: bool) -> App | None:
     if not rows:
         return None
-    names = [field.attname for field in App._meta.concrete_fields]
+    names = app_fields(standing)
     secrets_end = len(names) + len(SECRET_COLUMNS)
     app = App.from_db(connection.alias, names, rows[0][: len(names)])
     # Oldest first (created, then id), as App.live_secrets has them, whatever order the rows

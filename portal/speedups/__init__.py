@@ -283,4 +283,15 @@ Buys: a JSON answer with them 27 -> 14 us in a loop; make bench on PostgreSQL,
 BENCH_ONLY=B,P2,P7, old / new alternated twice (B moved 3,728-4,088 req/s between rounds, so
 in req/s): P7 1,533 / 1,523 -> 1,554 / 1,546, P2 1,702 / 1,717 -> 1,736 / 1,737.
 Costs: none that shows; an answer's own cache headers take Django's slower way.
+
+And introspection's caller App is read with the four columns introspection uses (id, owner,
+enabled, resource_server: oauth/clients.py, INTROSPECTING_FIELDS), the others deferred, where it
+had read all 31 that the token endpoint reads: fewer values for PostgreSQL to send and psycopg
+to load, and no JSON columns decoded that nothing there reads.
+Buys: introspection's worker CPU in-process (min of 5 x 2,000, old / new alternated four
+times) 603-617 -> 572-576 us on PostgreSQL (twice: 414 / 426 -> 384 / 397 on SQLite); make bench on
+PostgreSQL, BENCH_ONLY=B,P7, old / new alternated twice: P7 0.408 / 0.408 -> 0.435 / 0.425 B.
+Costs: a second list of the App's columns to keep right: a field read on that path that is not
+in it is read by a query of its own (Django's deferred fields), never answered wrong, and the
+test of introspection's one query fails (tests/oauth/test_resource_servers.py).
 """

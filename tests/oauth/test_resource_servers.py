@@ -107,6 +107,20 @@ def test_a_resource_server_still_introspects_its_own_tokens(client, demo, resour
     assert introspect(client, resource_server, cc_token(client, resource_server))["active"] is True
 
 
+def test_a_disabled_resource_server_is_refused_its_flag_notwithstanding(client, demo, resource_server):
+    """The caller's App is read with the few columns introspection uses (oauth/clients.py,
+    INTROSPECTING_FIELDS): each of them must land in its own field, whatever order they are
+    listed in (here enabled is False where resource_server is True)."""
+    token = cc_token(client, trusted(demo["user"]))
+    App.objects.filter(pk=resource_server.pk).update(enabled=False)
+    response = client.post(
+        "/oauth/introspect",
+        {"token": token},
+        HTTP_AUTHORIZATION=basic(resource_server.client_id, resource_server.client_secret),
+    )
+    assert response.status_code == 401 and response.json() == {"error": "invalid_client"}
+
+
 # --- who may set the flag ------------------------------------------------------------------
 
 
