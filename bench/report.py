@@ -134,7 +134,8 @@ NOTES = {
     "take about 150 s to purge on this machine, where they took 70-100 s.",
     ("P1", None): "P1: a plain client_credentials request takes the portal's own path "
     "(oauth/views/client_credentials.py, issue 26): the Basic header or the body read directly, one "
-    "prepared SELECT for the App and its live secrets, one INSERT compiled once (on PostgreSQL in "
+    "prepared SELECT for the App (since issue 26's fifteenth session only the six columns the path "
+    "uses: oauth/clients.py) and its live secrets, one INSERT compiled once (on PostgreSQL in "
     "autocommit, no BEGIN/COMMIT around it; on SQLite in a transaction of its own, so it queues at "
     "the writer lock file rather than sleeping in SQLite's busy handler: 0.283 -> 0.335 B), "
     "the JSON answer; no oauthlib request is built. django-oauth-toolkit "

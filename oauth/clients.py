@@ -74,19 +74,22 @@ ANCESTORS = ("parent_id", "parent__parent_id", "parent__parent__parent_id")
 # The App's owner's standing, read with the App where asked (introspection): whether it is
 # active, and its ancestors.
 STANDING_COLUMNS = ("owner__is_active", *(f"owner__{name}" for name in ANCESTORS))
-# The App's columns introspection uses (authenticate(): is_usable and the secrets' App;
-# introspection(): whose tokens it may read), the only ones its App row reads; the rest are
-# left deferred, so a field read that is not among them costs a query of its own, never a
-# wrong value (tests/oauth/test_resource_servers.py counts introspection's one query).
+# The App's own columns read by the two callers that use few of them, the rest left deferred:
+# a field read that is not among them costs a query of its own, never a wrong value, and the
+# tests that count their queries fail (tests/oauth/test_resource_servers.py,
+# test_token_costs.py). Introspection: is_usable and the secrets' App (authenticate()), whose
+# tokens it may read (introspection()). The token endpoint's own client_credentials path
+# (oauth/views/client_credentials.py): is_usable, allows_grant_type and the token it saves.
+# Everything else (django-oauth-toolkit's validator) reads the whole App.
 INTROSPECTING_FIELDS = ("id", "owner_id", "enabled", "resource_server")
+ISSUING_FIELDS = ("id", "owner_id", "api", "trusted", "enabled", "unused_expires")
 
 
-def app_fields(standing: bool) -> list[str]:
-    """The App's columns read by key: with `standing` (introspection) INTROSPECTING_FIELDS,
-    without it all of them, for the token endpoint and the library behind it."""
-    # In the model's order, whichever: App.from_db() takes a subset's values in that order.
-    fields = App._meta.concrete_fields
-    return [field.attname for field in fields if not standing or field.attname in INTROSPECTING_FIELDS]
+@functools.cache
+def app_fields(fields: tuple[str, ...] | None) -> list[str]:
+    """The App's columns of `fields` (None: all of them), in the model's order, whichever
+    order they are given in: App.from_db() takes a subset's values in that order."""
+    return [field.attname for field in App._meta.concrete_fields if fields is None or field.attname in fields]
 
 
 def tree_root(ids) -> int:
@@ -100,12 +103,13 @@ class Standing(NamedTuple):
 
 
 @functools.cache
-def _app_with_secrets(vendor: str, standing: bool) -> Prepared:
-    """The App and its live secrets, by key: a LEFT JOIN (a row per live secret, at most two;
-    one with NULLs for an App without one), and with `standing` its owner's (STANDING_COLUMNS),
+def _app_with_secrets(vendor: str, fields: tuple[str, ...] | None, standing: bool) -> Prepared:
+    """The App (its columns of `fields`: app_fields) and its live secrets, by key: a LEFT JOIN
+    (a row per live secret, at most two; one with NULLs for an App without one), and with
+    `standing` its owner's (STANDING_COLUMNS),
     compiled once per process and database (portal.speedups.prepared): building the
     FilteredRelation on every request cost more than running it (make bench, P1)."""
-    names = app_fields(standing)
+    names = app_fields(fields)
     queryset = (
         App.objects.annotate(live=FilteredRelation("secrets", condition=Q(secrets__removed__isnull=True)))
         .filter(client_id=TEXT_MARK)
@@ -123,27 +127,28 @@ def may_be_key(client_id: str) -> bool:
     return "\x00" not in client_id
 
 
-def load_app_with_secrets(client_id: str, *, standing: bool = False) -> App | None:
+def load_app_with_secrets(
+    client_id: str, *, fields: tuple[str, ...] | None = None, standing: bool = False
+) -> App | None:
     """The App with this key and its live secrets, in ONE statement: the token endpoint pays
-    for rotation no query of its own; with `standing` (introspection), its owner's as
-    `app.standing` in the same statement, and of the App's own columns only
-    INTROSPECTING_FIELDS. A key that cannot be one (may_be_key) is unknown."""
+    for rotation no query of its own. Of the App's own columns those of `fields` (None: all),
+    the others deferred; with `standing` (introspection), its owner's as `app.standing` in the
+    same statement. A key that cannot be one (may_be_key) is unknown."""
     if not may_be_key(client_id):
         return None
-    return read(app_lookup(client_id, standing=standing))
+    return read(app_lookup(client_id, fields=fields, standing=standing))
 
 
-def app_lookup(client_id: str, *, standing: bool = False) -> Read:
+def app_lookup(client_id: str, *, fields: tuple[str, ...] | None = None, standing: bool = False) -> Read:
     """load_app_with_secrets' statement, to read with others (read_together): its answer is
     the App or None. Only for a key that may_be_key."""
-    lookup = _app_with_secrets(connection.vendor, standing).read(client_id)
-    return lookup.then(functools.partial(_app_from_rows, standing=standing))
+    lookup = _app_with_secrets(connection.vendor, fields, standing).read(client_id)
+    return lookup.then(functools.partial(_app_from_rows, names=app_fields(fields), standing=standing))
 
 
-def _app_from_rows(rows: list[tuple], *, standing: bool) -> App | None:
+def _app_from_rows(rows: list[tuple], *, names: list[str], standing: bool) -> App | None:
     if not rows:
         return None
-    names = app_fields(standing)
     secrets_end = len(names) + len(SECRET_COLUMNS)
     app = App.from_db(connection.alias, names, rows[0][: len(names)])
     # Oldest first (created, then id), as App.live_secrets has them, whatever order the rows
@@ -177,13 +182,19 @@ def first_key(presented: list[tuple[str, str]]) -> str | None:
 
 
 def authenticate(
-    request, *, standing: bool = False, presented: list | None = None, known: dict | None = None
+    request,
+    *,
+    fields: tuple[str, ...] | None = None,
+    standing: bool = False,
+    presented: list | None = None,
+    known: dict | None = None,
 ) -> tuple[App, AppSecret] | None:
     """The enabled App a Django request authenticates as (HTTP Basic, then the body), and the
     live secret it proved it holds, its use recorded (at most once a minute); None when no
-    pair presented matches. Each key is looked up once, whichever way it came. `presented` is
-    request_credentials(request) when the caller read it already; `known` holds the Apps (or
-    None) already read by key, with the same `standing`."""
+    pair presented matches. Each key is looked up once, whichever way it came, the App read
+    with its columns of `fields` (None: all) and with `standing` as load_app_with_secrets
+    reads it. `presented` is request_credentials(request) when the caller read it already;
+    `known` holds the Apps (or None) already read by key, the same way."""
     tried = set()
     if presented is None:
         presented = request_credentials(request)
@@ -194,7 +205,7 @@ def authenticate(
         if known and client_id in known:
             app = known[client_id]
         else:
-            app = load_app_with_secrets(client_id, standing=standing)
+            app = load_app_with_secrets(client_id, fields=fields, standing=standing)
         if app is None or not app.is_usable(request):
             continue
         if (matched := app.matching_secret(secret)) is not None:

@@ -27,7 +27,7 @@ from apps_registry.models import AccessToken, App
 from portal.speedups.prepared import insert
 from portal.speedups.tokens import token_value
 
-from ..clients import authenticate, refused_token
+from ..clients import ISSUING_FIELDS, authenticate, refused_token
 from .token_errors import token_error
 
 USER_AGENT_MAX = AccessToken._meta.get_field("user_agent").max_length
@@ -58,7 +58,7 @@ def client_credentials(request: HttpRequest, sender) -> HttpResponse | None:
     whose unauthorized_client the library words)."""
     if not plain(request):
         return None
-    found = authenticate(request)
+    found = authenticate(request, fields=ISSUING_FIELDS)
     if found is None:
         return token_error(request, {"error": "invalid_client"}, 401)
     app, secret = found

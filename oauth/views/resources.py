@@ -14,7 +14,7 @@ from apps_registry.apis import api_kind, api_served_at
 from portal.http import sensitive
 from portal.speedups.statements import read_together
 
-from ..clients import app_lookup, authenticate, first_key, request_credentials
+from ..clients import INTROSPECTING_FIELDS, app_lookup, authenticate, first_key, request_credentials
 from ..discovery import own_resources, resource_metadata_url
 from ..issuer import configured_issuer
 from ..selectors import UNREAD, introspection, token_for_me, token_lookup
@@ -38,9 +38,11 @@ def introspect(request: HttpRequest) -> HttpResponse:
         # The caller's App and the token, in one statement (read_together); nothing of the
         # token is used unless the caller authenticates.
         known[client_id], first_row = read_together(
-            app_lookup(client_id, standing=True), token_lookup(value, hint)
+            app_lookup(client_id, fields=INTROSPECTING_FIELDS, standing=True), token_lookup(value, hint)
         )
-    found = authenticate(request, standing=True, presented=presented, known=known)
+    found = authenticate(
+        request, fields=INTROSPECTING_FIELDS, standing=True, presented=presented, known=known
+    )
     client, standing = (found[0], found[0].standing) if found else (None, None)
     if standing is None or not standing.active:
         # Unknown, wrong secret, disabled, or an App whose owner is deactivated (refused as a

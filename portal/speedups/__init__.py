@@ -287,11 +287,18 @@ Costs: none that shows; an answer's own cache headers take Django's slower way.
 And introspection's caller App is read with the four columns introspection uses (id, owner,
 enabled, resource_server: oauth/clients.py, INTROSPECTING_FIELDS), the others deferred, where it
 had read all 31 that the token endpoint reads: fewer values for PostgreSQL to send and psycopg
-to load, and no JSON columns decoded that nothing there reads.
+to load, and no JSON columns decoded that nothing there reads; likewise the token endpoint's
+own client_credentials path, with the six it uses (ISSUING_FIELDS), while the library's path
+still reads them all.
 Buys: introspection's worker CPU in-process (min of 5 x 2,000, old / new alternated four
 times) 603-617 -> 572-576 us on PostgreSQL (twice: 414 / 426 -> 384 / 397 on SQLite); make bench on
 PostgreSQL, BENCH_ONLY=B,P7, old / new alternated twice: P7 0.408 / 0.408 -> 0.435 / 0.425 B.
-Costs: a second list of the App's columns to keep right: a field read on that path that is not
-in it is read by a query of its own (Django's deferred fields), never answered wrong, and the
-test of introspection's one query fails (tests/oauth/test_resource_servers.py).
+The token endpoint in-process on PostgreSQL 798 / 808 -> 761 / 776 us; make bench,
+BENCH_ONLY=B,P1,P2, old / new alternated twice: P1 0.323 / 0.316 -> 0.327 / 0.319 B.
+Costs: two more lists of the App's columns to keep right: a field read on those paths that is
+not in its list is read by a query of its own (Django's deferred fields), never answered wrong,
+and the tests that count their queries fail (tests/oauth/test_resource_servers.py,
+test_token_costs.py; checked by leaving each column out in turn), as does one whose columns land in
+the wrong fields (test_resource_servers.py). A receiver of django-oauth-toolkit's app_authorized
+signal that reads more of the token's App than the six costs a query for each field it reads.
 """
