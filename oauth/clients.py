@@ -106,9 +106,9 @@ class Standing(NamedTuple):
 def _app_with_secrets(vendor: str, fields: tuple[str, ...] | None, standing: bool) -> Prepared:
     """The App (its columns of `fields`: app_fields) and its live secrets, by key: a LEFT JOIN
     (a row per live secret, at most two; one with NULLs for an App without one), and with
-    `standing` its owner's (STANDING_COLUMNS),
-    compiled once per process and database (portal.speedups.prepared): building the
-    FilteredRelation on every request cost more than running it (make bench, P1)."""
+    `standing` its owner's (STANDING_COLUMNS), compiled once per process and database
+    (portal.speedups.prepared): building the FilteredRelation on every request cost more
+    than running it (make bench, P1)."""
     names = app_fields(fields)
     queryset = (
         App.objects.annotate(live=FilteredRelation("secrets", condition=Q(secrets__removed__isnull=True)))
