@@ -215,7 +215,7 @@ NOTES = {
     "process since issue 26's twelfth session (apps_registry/crypto.py: keyed digests compared; "
     "Fernet's decryption cost about 70 us within a request), and since its fifteenth the "
     "caller's App is read with the four columns introspection uses, not all 31 (oauth/clients.py: "
-    "in-process 617 -> 576 us on PostgreSQL). What is left: the token lookup's "
+    "in-process 603-617 -> 572-576 us on PostgreSQL). What is left: the token lookup's "
     "join (the token, its App, the owner with its ancestors, the user), the middleware and the "
     "JSON answer. On SQLite, Django's conversion of each query's %s to ? (a regular expression "
     "over 2.2-2.5 KB of SQL, 23-26 us a statement) is now done once per query text "

@@ -298,7 +298,8 @@ BENCH_ONLY=B,P1,P2, old / new alternated twice: P1 0.323 / 0.316 -> 0.327 / 0.31
 Costs: two more lists of the App's columns to keep right: a field read on those paths that is
 not in its list is read by a query of its own (Django's deferred fields), never answered wrong,
 and the tests that count their queries fail (tests/oauth/test_resource_servers.py,
-test_token_costs.py; checked by leaving each column out in turn), as does one whose columns land in
-the wrong fields (test_resource_servers.py). A receiver of django-oauth-toolkit's app_authorized
+test_token_costs.py; checked by leaving out resource_server, then trusted, unused_expires, api
+and owner_id, one at a time), as does one whose columns land in the wrong fields
+(test_resource_servers.py). A receiver of django-oauth-toolkit's app_authorized
 signal that reads more of the token's App than the six costs a query for each field it reads.
 """
