@@ -81,9 +81,17 @@ class ForwardedHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not is_trusted_proxy(_address(request.META.get("REMOTE_ADDR"))):
+        if not _is_trusted_peer(request.META.get("REMOTE_ADDR"), tuple(settings.TRUSTED_PROXIES)):
             request.META.pop("HTTP_X_FORWARDED_PROTO", None)
         return self.get_response(request)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_trusted_peer(remote_addr: str | None, proxies: tuple[str, ...]) -> bool:
+    """Whether a peer's REMOTE_ADDR is one of `proxies` (TRUSTED_PROXIES), worked out once per
+    address and setting, not parsed and matched on every request (portal/speedups/__init__.py)."""
+    address = _address(remote_addr)
+    return address is not None and any(address in network for network in _trusted_networks(proxies))
 
 
 class HtmxSignInMiddleware:

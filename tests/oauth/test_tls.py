@@ -105,3 +105,23 @@ def test_deploy_check_warns_when_loopback_http_is_on_in_production(settings):
 
 def test_login_page_cannot_be_framed(client, db):
     assert client.get("/accounts/login/")["X-Frame-Options"] == "DENY"
+
+
+def test_a_proxy_no_longer_trusted_is_no_longer_believed(client, trusted_app, strict, settings):
+    """Whether a peer is a trusted proxy is remembered per address and TRUSTED_PROXIES
+    (portal.middleware): the same peer, once the setting no longer names it, is a client."""
+    auth = basic(trusted_app.client_id, trusted_app.client_secret)
+    data = {"grant_type": "client_credentials"}
+    answers = []
+    with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+        for proxies in (["10.0.0.0/8"], [], ["10.0.0.0/8"]):
+            settings.TRUSTED_PROXIES = proxies
+            response = client.post(
+                TOKEN_URL,
+                data,
+                HTTP_AUTHORIZATION=auth,
+                HTTP_X_FORWARDED_PROTO="https",
+                REMOTE_ADDR="10.0.0.2",
+            )
+            answers.append(response.status_code)
+    assert answers == [200, 403, 200]
