@@ -45,11 +45,14 @@ def _address(value: str | None) -> IPAddress | None:
     return address
 
 
-def is_trusted_proxy(address: IPAddress | None) -> bool:
-    """Whether `address` is one of TRUSTED_PROXIES (empty by default: nobody is)."""
+def is_trusted_proxy(address: IPAddress | None, proxies: tuple[str, ...] | None = None) -> bool:
+    """Whether `address` is one of `proxies` (default TRUSTED_PROXIES, empty by default:
+    nobody is)."""
     if address is None:
         return False
-    return any(address in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+    if proxies is None:
+        proxies = tuple(settings.TRUSTED_PROXIES)
+    return any(address in network for network in _trusted_networks(proxies))
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -90,8 +93,7 @@ class ForwardedHeadersMiddleware:
 def _is_trusted_peer(remote_addr: str | None, proxies: tuple[str, ...]) -> bool:
     """Whether a peer's REMOTE_ADDR is one of `proxies` (TRUSTED_PROXIES), worked out once per
     address and setting, not parsed and matched on every request (portal/speedups/__init__.py)."""
-    address = _address(remote_addr)
-    return address is not None and any(address in network for network in _trusted_networks(proxies))
+    return is_trusted_proxy(_address(remote_addr), proxies)
 
 
 class HtmxSignInMiddleware:
